@@ -1,0 +1,107 @@
+// A hand-driven driver for the core's own unit tests (not exported).
+import { DriverError, type DriverConfiguration, type DriverEventSink, type NetworkDriver } from "./driver.ts";
+import type { Capability, UsagePolicy } from "./types.ts";
+
+export function ap(id: string, extra: Partial<DriverConfiguration> = {}): DriverConfiguration {
+  return {
+    identifier: id,
+    name: id.toUpperCase(),
+    type: "internet-access-point",
+    state: "discovered",
+    purpose: "unknown",
+    bearerType: "wlan",
+    metered: false,
+    ...extra,
+  };
+}
+
+export class FakeDriver implements NetworkDriver {
+  readonly name = "fake";
+  configs = new Map<string, DriverConfiguration>();
+  sink: DriverEventSink | undefined;
+  calls: string[] = [];
+  pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Activations complete on their own (next microtask) unless false. */
+  auto = true;
+  capabilities: Capability[] = ["can-start-and-stop-interfaces", "data-statistics", "application-level-roaming", "forced-roaming"];
+  policies: UsagePolicy[] = [];
+  stats = new Map<string, { bytesReceived: number; bytesWritten: number }>();
+  defaultId: string | undefined;
+
+  constructor(configs: DriverConfiguration[] = []) {
+    for (const c of configs) this.configs.set(c.identifier, c);
+  }
+
+  start(sink: DriverEventSink) {
+    this.sink = sink;
+    return Promise.resolve({
+      configurations: [...this.configs.values()],
+      capabilities: this.capabilities,
+      usagePolicies: this.policies,
+      defaultConfiguration: this.defaultId,
+    });
+  }
+  scan() {
+    return Promise.resolve();
+  }
+  set(id: string, patch: Partial<DriverConfiguration>) {
+    const c = { ...this.configs.get(id)!, ...patch };
+    this.configs.set(id, c);
+    this.sink?.({ type: "configuration-changed", configuration: c });
+  }
+  add(c: DriverConfiguration) {
+    this.configs.set(c.identifier, c);
+    this.sink?.({ type: "configuration-added", configuration: c });
+  }
+  remove(id: string) {
+    this.configs.delete(id);
+    this.sink?.({ type: "configuration-removed", identifier: id });
+  }
+  up(id: string) {
+    this.set(id, { state: "active", interface: { name: `if-${id}`, index: 7, addresses: [`10.0.0.${id.length}/24`] } });
+  }
+  down(id: string) {
+    this.set(id, { state: "discovered", interface: undefined });
+  }
+  activate(id: string, options?: { signal?: AbortSignal }) {
+    this.calls.push(`activate ${id}`);
+    const c = this.configs.get(id);
+    if (!c) return Promise.reject(new DriverError("invalid-configuration", `unknown ${id}`));
+    if (c.state === "active") return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.pending.delete(id);
+        this.up(id);
+        resolve();
+      };
+      this.pending.set(id, { resolve: done, reject: (e) => (this.pending.delete(id), reject(e)) });
+      options?.signal?.addEventListener("abort", () => {
+        if (this.pending.has(id)) this.pending.get(id)!.reject(new DriverError("session-aborted", "aborted"));
+      });
+      if (this.auto) queueMicrotask(() => this.pending.get(id)?.resolve());
+    });
+  }
+  complete(id: string) {
+    this.pending.get(id)!.resolve();
+  }
+  fail(id: string, message = "boom") {
+    this.pending.get(id)!.reject(new DriverError("unknown", message));
+  }
+  deactivate(id: string, options?: { force?: boolean }) {
+    this.calls.push(`deactivate ${id}${options?.force ? " force" : ""}`);
+    if (this.configs.get(id)?.state === "active") this.down(id);
+    return Promise.resolve();
+  }
+  statistics(id: string) {
+    return this.stats.get(id);
+  }
+  close() {
+    this.sink = undefined;
+    return Promise.resolve();
+  }
+}
+
+/** Lets every queued promise callback run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}

@@ -1,0 +1,196 @@
+/**
+ * {@linkcode NetworkConfiguration}: a live, read-only view of one
+ * configuration. The manager keeps one object per identifier and updates it in
+ * place, so a reference held by the application always shows the current
+ * state.
+ *
+ * @module
+ */
+
+import type { DriverConfiguration } from "./driver.ts";
+import type { BearerType, ConfigurationState, ConfigurationType, Purpose } from "./types.ts";
+import { CONFIGURATION_STATES } from "./types.ts";
+
+const BEARER_NAMES: Record<BearerType, string> = {
+  unknown: "",
+  ethernet: "Ethernet",
+  wlan: "WLAN",
+  "2g": "2G",
+  cdma2000: "CDMA2000",
+  wcdma: "WCDMA",
+  hspa: "HSPA",
+  bluetooth: "Bluetooth",
+  wimax: "WiMAX",
+  evdo: "EVDO",
+  lte: "LTE",
+  "3g": "3G",
+  "4g": "4G",
+  "5g": "5G",
+};
+
+/** Internal link between configurations and their manager. */
+export interface ConfigurationRegistry {
+  /** The live view of an identifier, if known. */
+  lookup(identifier: string): NetworkConfiguration | undefined;
+}
+
+/** Default connect time-out in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT = 30000;
+
+/**
+ * Rank of a configuration state (`undefined` 0 … `active` 3), for comparing cumulative states.
+ *
+ * @example
+ * ```ts
+ * import { stateRank } from "@netsession/core";
+ * console.log(stateRank("active") > stateRank("discovered")); // true
+ * ```
+ */
+export function stateRank(state: ConfigurationState): number {
+  return CONFIGURATION_STATES.indexOf(state);
+}
+
+/**
+ * A network configuration: an access point, a service network (several
+ * access points in priority order) or a user choice. Obtain them from a
+ * `NetworkConfigurationManager`; the same identifier always gives the same
+ * object, which is updated in place.
+ *
+ * @example
+ * ```ts ignore
+ * const ap = manager.configurationFromIdentifier("home-wlan");
+ * console.log(ap.name, ap.type, ap.state, ap.bearerTypeName, ap.isValid);
+ * ```
+ */
+export class NetworkConfiguration {
+  #data: DriverConfiguration | undefined;
+  #registry: ConfigurationRegistry;
+  /** @internal the manager that owns this view (used by `new NetworkSession(configuration)`). */
+  readonly owner: object;
+
+  /** @internal made by the manager only. */
+  constructor(registry: ConfigurationRegistry, owner: object, data?: DriverConfiguration) {
+    this.#registry = registry;
+    this.owner = owner;
+    this.#data = data;
+  }
+
+  /** @internal replaces the snapshot (same identifier) or invalidates (undefined: removed). */
+  update(data: DriverConfiguration | undefined): void {
+    this.#data = data;
+  }
+
+  /** @internal the driver snapshot, if valid. */
+  get data(): DriverConfiguration | undefined {
+    return this.#data;
+  }
+
+  /** Unique identifier; `""` for the invalid configuration. */
+  get identifier(): string {
+    return this.#data?.identifier ?? "";
+  }
+
+  /** Human-readable name. */
+  get name(): string {
+    return this.#data?.name ?? "";
+  }
+
+  /** The kind of configuration; `invalid` when unknown or removed. */
+  get type(): ConfigurationType {
+    return this.#data?.type ?? "invalid";
+  }
+
+  /**
+   * The current state. Service networks summarise their members: `active` if
+   * any member is, else `discovered` if any is, else `defined`.
+   */
+  get state(): ConfigurationState {
+    const d = this.#data;
+    if (!d) return "undefined";
+    if (d.type !== "service-network") return d.state;
+    let best = 1; // a service network with no reachable member is still defined
+    for (const child of this.children) best = Math.max(best, stateRank(child.state));
+    return CONFIGURATION_STATES[best];
+  }
+
+  /** What the configuration is meant for. */
+  get purpose(): Purpose {
+    return this.#data?.purpose ?? "unknown";
+  }
+
+  /**
+   * Link technology. For service networks: the bearer of the highest-priority
+   * active member, else `unknown`.
+   */
+  get bearerType(): BearerType {
+    const d = this.#data;
+    if (!d) return "unknown";
+    if (d.type === "service-network") {
+      return this.children.find((c) => c.state === "active")?.bearerType ?? "unknown";
+    }
+    return d.bearerType;
+  }
+
+  /** Bearer name such as `"WLAN"` or `"LTE"`; `""` when unknown. */
+  get bearerTypeName(): string {
+    const d = this.#data;
+    if (d?.bearerTypeName && d.type !== "service-network") return d.bearerTypeName;
+    return BEARER_NAMES[this.bearerType];
+  }
+
+  /** False for the invalid configuration and for removed ones. */
+  get isValid(): boolean {
+    return this.#data !== undefined;
+  }
+
+  /** Whether sessions on it may roam between access points (service networks with roaming). */
+  get isRoamingAvailable(): boolean {
+    const d = this.#data;
+    return d?.type === "service-network" && (d.roamingAvailable ?? true) && (d.children?.length ?? 0) > 1;
+  }
+
+  /** Service networks: member access points in priority order, highest first. Empty otherwise. */
+  get children(): NetworkConfiguration[] {
+    const ids = this.#data?.children ?? [];
+    const out: NetworkConfiguration[] = [];
+    for (const id of ids) {
+      const c = this.#registry.lookup(id);
+      if (c?.isValid) out.push(c);
+    }
+    return out;
+  }
+
+  /** Milliseconds `open()` waits for activation (default 30000). */
+  get connectTimeout(): number {
+    return this.#data?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  }
+
+  /** Whether traffic is charged by volume (service networks: the active member's). */
+  get metered(): boolean {
+    const d = this.#data;
+    if (d?.type === "service-network") return this.children.find((c) => c.state === "active")?.metered ?? false;
+    return d?.metered ?? false;
+  }
+
+  /** Whether two views are of the same configuration. */
+  equals(other: NetworkConfiguration): boolean {
+    return other === this || (this.isValid && other.identifier === this.identifier && other.owner === this.owner);
+  }
+
+  /** A plain JSON form (for logs and the daemon). */
+  toJSON(): Record<string, unknown> {
+    return {
+      identifier: this.identifier,
+      name: this.name,
+      type: this.type,
+      state: this.state,
+      purpose: this.purpose,
+      bearerType: this.bearerType,
+      bearerTypeName: this.bearerTypeName,
+      isRoamingAvailable: this.isRoamingAvailable,
+      children: this.children.map((c) => c.identifier),
+      connectTimeout: this.connectTimeout,
+      metered: this.metered,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A small typed event emitter whose listeners cannot break the emitter:
+ * a listener that throws is reported and the others still run.
+ *
+ * @module
+ */
+
+import type { Subscription } from "./types.ts";
+
+/**
+ * Called with an error thrown by a listener, the event name, and the emitter's owner.
+ *
+ * @example
+ * ```ts
+ * import type { ListenerErrorHandler } from "@netsession/core";
+ * const h: ListenerErrorHandler = (error, event) => console.error(`listener of ${event} failed`, error);
+ * ```
+ */
+export type ListenerErrorHandler = (error: unknown, event: string) => void;
+
+/**
+ * The default {@linkcode ListenerErrorHandler}: prints the error with `console.error`.
+ *
+ * @example
+ * ```ts
+ * import { defaultListenerErrorHandler } from "@netsession/core";
+ * defaultListenerErrorHandler(new Error("boom"), "opened");
+ * ```
+ */
+export const defaultListenerErrorHandler: ListenerErrorHandler = (error, event) => {
+  console.error(`netsession: a "${event}" listener threw; the others still ran:`, error);
+};
+
+// deno-lint-ignore no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/**
+ * A typed emitter. `Events` maps event names to listener signatures.
+ *
+ * @example
+ * ```ts
+ * import { Emitter } from "@netsession/core";
+ * const e = new Emitter<{ ping: (n: number) => void }>();
+ * using _sub = e.on("ping", (n) => console.log(n));
+ * e.emit("ping", 1);
+ * ```
+ */
+export class Emitter<Events extends { [K in keyof Events]: Listener }> {
+  #listeners = new Map<keyof Events, Set<Listener>>();
+  #onError: ListenerErrorHandler;
+  #onChange?: (event: keyof Events, count: number) => void;
+
+  /**
+   * @param onError receives errors thrown by listeners
+   * @param onChange called after a listener of an event is added or removed, with the new count
+   */
+  constructor(
+    onError: ListenerErrorHandler = defaultListenerErrorHandler,
+    onChange?: (event: keyof Events, count: number) => void,
+  ) {
+    this.#onError = onError;
+    this.#onChange = onChange;
+  }
+
+  /** Adds a listener; returns its {@linkcode Subscription}. */
+  on<K extends keyof Events>(event: K, listener: Events[K]): Subscription {
+    if (typeof listener !== "function") {
+      throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
+    }
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, set = new Set());
+    // Wrap so the same function can subscribe twice and unsubscribe each independently.
+    const entry: Listener = (...args) => listener(...args);
+    set.add(entry);
+    this.#onChange?.(event, set.size);
+    let active = true;
+    const unsubscribe = () => {
+      if (!active) return;
+      active = false;
+      const s = this.#listeners.get(event);
+      if (s?.delete(entry)) this.#onChange?.(event, s.size);
+    };
+    return { unsubscribe, [Symbol.dispose]: unsubscribe };
+  }
+
+  /** Number of listeners of `event`. */
+  count(event: keyof Events): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+
+  /** Total number of listeners. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.#listeners.values()) n += s.size;
+    return n;
+  }
+
+  /** Calls every listener of `event` in subscription order; errors go to the error handler. */
+  emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    const set = this.#listeners.get(event);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        listener(...args);
+      } catch (error) {
+        try {
+          this.#onError(error, String(event));
+        } catch {
+          // an error handler that throws must not break the emitter either
+        }
+      }
+    }
+  }
+
+  /** Removes every listener. */
+  clear(): void {
+    const events = [...this.#listeners.keys()];
+    this.#listeners.clear();
+    for (const e of events) this.#onChange?.(e, 0);
+  }
+}

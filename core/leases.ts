@@ -1,0 +1,224 @@
+/**
+ * The session counter: one lease per (access point, holder). The first lease
+ * on an access point activates it through the driver, the last release
+ * deactivates it, `stop()` forces it down. Operations on one access point are
+ * serialised so that a release racing an acquire never leaves a link up with
+ * no holder or down under a holder.
+ *
+ * The daemon runs one of these for the whole machine; a `RemoteDriver` turns
+ * each process's first acquire / last release into a lease at the daemon.
+ *
+ * @module
+ */
+
+import { DriverError, type NetworkDriver } from "./driver.ts";
+
+type Status = "down" | "activating" | "up" | "deactivating";
+
+interface Entry {
+  holders: Set<object>;
+  status: Status;
+  /** The activation in flight (status "activating"). */
+  activation?: Promise<void>;
+  abort?: AbortController;
+  /** The deactivation in flight (status "deactivating"). */
+  deactivation?: Promise<void>;
+}
+
+/**
+ * Per-access-point reference counts with driver activation at 0 -> 1 and
+ * deactivation at 1 -> 0.
+ *
+ * @example
+ * ```ts ignore
+ * const leases = new LeaseTable(driver, (id) => 30000);
+ * const holder = {};
+ * await leases.acquire("wlan", holder); // activates
+ * await leases.release("wlan", holder); // last holder: deactivates
+ * ```
+ */
+export class LeaseTable {
+  #driver: NetworkDriver;
+  #timeoutOf: (identifier: string) => number | undefined;
+  #entries = new Map<string, Entry>();
+  #serviceNetworkOf: (holder: object) => string | undefined;
+
+  /**
+   * @param driver the driver that starts and stops access points
+   * @param timeoutOf the activation time-out of an access point (its `connectTimeout`)
+   * @param serviceNetworkOf the service network a holder acts for, passed on to the driver
+   */
+  constructor(
+    driver: NetworkDriver,
+    timeoutOf: (identifier: string) => number | undefined,
+    serviceNetworkOf: (holder: object) => string | undefined = () => undefined,
+  ) {
+    this.#driver = driver;
+    this.#timeoutOf = timeoutOf;
+    this.#serviceNetworkOf = serviceNetworkOf;
+  }
+
+  #entry(id: string): Entry {
+    let e = this.#entries.get(id);
+    if (!e) this.#entries.set(id, e = { holders: new Set(), status: "down" });
+    return e;
+  }
+
+  #gc(id: string, e: Entry): void {
+    if (e.holders.size === 0 && e.status === "down") this.#entries.delete(id);
+  }
+
+  /** Number of holders of an access point. */
+  count(identifier: string): number {
+    return this.#entries.get(identifier)?.holders.size ?? 0;
+  }
+
+  /** Whether `holder` holds `identifier`. */
+  holds(identifier: string, holder: object): boolean {
+    return this.#entries.get(identifier)?.holders.has(holder) ?? false;
+  }
+
+  /** Access points with at least one holder, and their counts. */
+  counts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, e] of this.#entries) if (e.holders.size > 0) out.set(id, e.holders.size);
+    return out;
+  }
+
+  /** Whether this table brought the access point up and it is believed up. */
+  isUp(identifier: string): boolean {
+    return this.#entries.get(identifier)?.status === "up";
+  }
+
+  /** Whether the table is in the middle of taking the access point down itself. */
+  isDeactivating(identifier: string): boolean {
+    return this.#entries.get(identifier)?.status === "deactivating";
+  }
+
+  /**
+   * Adds a lease; resolves when the access point is up, rejects with
+   * {@linkcode DriverError} when activation fails (the lease is then dropped).
+   */
+  acquire(identifier: string, holder: object): Promise<void> {
+    const e = this.#entry(identifier);
+    e.holders.add(holder);
+    if (e.status === "up") return Promise.resolve();
+    if (e.status === "activating") return this.#join(identifier, e, holder);
+    const before = e.status === "deactivating" ? e.deactivation! : Promise.resolve();
+    const abort = new AbortController();
+    e.status = "activating";
+    e.abort = abort;
+    const serviceNetwork = this.#serviceNetworkOf(holder);
+    const activation = before.catch(() => {}).then(() => {
+      if (abort.signal.aborted) {
+        throw new DriverError("session-aborted", `activation of '${identifier}' was cancelled: no holder is left`);
+      }
+      return this.#driver.activate(identifier, {
+        signal: abort.signal,
+        timeout: this.#timeoutOf(identifier),
+        serviceNetwork,
+      });
+    });
+    e.activation = activation.then(
+      () => {
+        if (e.activation === tracked && e.status === "activating") {
+          e.status = "up";
+          e.abort = undefined;
+        }
+      },
+      (error) => {
+        if (e.activation === tracked && e.status === "activating") {
+          e.status = "down";
+          e.abort = undefined;
+          e.holders.clear();
+          this.#gc(identifier, e);
+        }
+        throw toDriverError(error, identifier);
+      },
+    );
+    const tracked: Promise<void> = e.activation;
+    return this.#join(identifier, e, holder);
+  }
+
+  #join(identifier: string, e: Entry, holder: object): Promise<void> {
+    return e.activation!.then(() => {
+      if (!e.holders.has(holder)) {
+        throw new DriverError("session-aborted", `the lease on '${identifier}' was dropped while it was activating`);
+      }
+    });
+  }
+
+  /**
+   * Drops a lease. When it was the last one the access point is deactivated
+   * (or its activation cancelled); resolves when that is done. Releasing a
+   * lease that is not held resolves at once.
+   */
+  release(identifier: string, holder: object): Promise<void> {
+    const e = this.#entries.get(identifier);
+    if (!e || !e.holders.delete(holder)) return Promise.resolve();
+    if (e.holders.size > 0) return Promise.resolve();
+    return this.#down(identifier, e, false);
+  }
+
+  /**
+   * Forces an access point down whoever holds it (`stop()`). Returns the
+   * holders it had, and a promise that settles when the link is down.
+   */
+  stop(identifier: string): { holders: object[]; done: Promise<void> } {
+    const e = this.#entry(identifier);
+    const holders = [...e.holders];
+    e.holders.clear();
+    return { holders, done: this.#down(identifier, e, true) };
+  }
+
+  /**
+   * Records that an access point went down on its own (link lost, another
+   * program). Returns its former holders, who must be told.
+   */
+  lost(identifier: string): object[] {
+    const e = this.#entries.get(identifier);
+    if (!e || e.status !== "up") return [];
+    const holders = [...e.holders];
+    e.holders.clear();
+    e.status = "down";
+    this.#gc(identifier, e);
+    return holders;
+  }
+
+  #settled(identifier: string, e: Entry, tracked: Promise<void> | undefined): void {
+    if (e.deactivation !== tracked) return;
+    e.deactivation = undefined;
+    if (e.status === "deactivating") e.status = "down";
+    this.#gc(identifier, e);
+  }
+
+  #down(identifier: string, e: Entry, force: boolean): Promise<void> {
+    if (e.status === "activating") {
+      e.abort?.abort();
+      e.abort = undefined;
+    }
+    const previous = e.status === "activating"
+      ? e.activation!.catch(() => {})
+      : e.status === "deactivating"
+      ? e.deactivation!.catch(() => {})
+      : Promise.resolve();
+    e.status = "deactivating";
+    const deactivation = previous.then(() => this.#driver.deactivate(identifier, { force }));
+    e.deactivation = deactivation.then(
+      (): void => this.#settled(identifier, e, tracked),
+      (error) => {
+        this.#settled(identifier, e, tracked);
+        throw toDriverError(error, identifier);
+      },
+    );
+    const tracked: Promise<void> = e.deactivation;
+    // A holder that arrives while we deactivate re-activates after it (see acquire).
+    return tracked;
+  }
+}
+
+function toDriverError(error: unknown, identifier: string): DriverError {
+  if (error instanceof DriverError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DriverError("unknown", `driver failure on '${identifier}': ${message}`, { cause: error });
+}

@@ -1,0 +1,397 @@
+/**
+ * {@linkcode NetworkConfigurationManager}: the entry point. It owns the
+ * configurations reported by a driver, the session counter (leases) and the
+ * roaming decisions for service networks.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "./clock.ts";
+import { NetworkConfiguration, stateRank } from "./configuration.ts";
+import type { DriverConfiguration, DriverEvent, NetworkDriver } from "./driver.ts";
+import { defaultListenerErrorHandler, Emitter, type ListenerErrorHandler } from "./emitter.ts";
+import { LeaseTable } from "./leases.ts";
+import { NetworkSession } from "./network_session.ts";
+import type { BearerType, Capability, ConfigurationState, Subscription, UsagePolicy } from "./types.ts";
+
+/**
+ * Chooses the configuration a `user-choice` session resolves to (a prompt in
+ * an application). Return undefined to cancel.
+ *
+ * @example
+ * ```ts
+ * import type { UserChoiceResolver } from "@netsession/core";
+ * const pickFirst: UserChoiceResolver = ({ candidates }) => candidates[0];
+ * ```
+ */
+export type UserChoiceResolver = (request: {
+  /** The session being opened. */
+  readonly session: NetworkSession;
+  /** Discovered access points and service networks, best first. */
+  readonly candidates: readonly NetworkConfiguration[];
+}) => NetworkConfiguration | undefined | Promise<NetworkConfiguration | undefined>;
+
+/**
+ * Options of {@linkcode NetworkConfigurationManager.create}.
+ *
+ * @example
+ * ```ts
+ * import { type ManagerOptions, systemClock } from "@netsession/core";
+ * const options: ManagerOptions = { clock: systemClock, forcedRoaming: "on-loss" };
+ * ```
+ */
+export interface ManagerOptions {
+  /** Time source for time-outs and `activeTime`; the simulator passes its virtual clock. */
+  readonly clock?: Clock;
+  /** Receives errors thrown by event listeners (default: `console.error`). */
+  readonly onListenerError?: ListenerErrorHandler;
+  /** Resolves `user-choice` configurations on `open()`; default: `defaultConfiguration()`. */
+  readonly userChoice?: UserChoiceResolver;
+  /**
+   * When forced roaming moves a session: only when its access point is lost
+   * (`"on-loss"`), or also when a better member appears (`"on-loss-or-better"`, default).
+   */
+  readonly forcedRoaming?: "on-loss" | "on-loss-or-better";
+}
+
+/**
+ * Listener signatures of {@linkcode NetworkConfigurationManager} events.
+ *
+ * @example
+ * ```ts
+ * import type { ManagerEvents } from "@netsession/core";
+ * const onOnline: ManagerEvents["onlineStateChanged"] = (online) => console.log(online);
+ * ```
+ */
+export interface ManagerEvents {
+  /** A configuration appeared. */
+  configurationAdded: (configuration: NetworkConfiguration) => void;
+  /** A configuration disappeared (its view is now invalid). */
+  configurationRemoved: (configuration: NetworkConfiguration) => void;
+  /** A configuration's state or properties changed. */
+  configurationChanged: (configuration: NetworkConfiguration) => void;
+  /** `isOnline()` changed. */
+  onlineStateChanged: (online: boolean) => void;
+  /** `updateConfigurations()` finished. */
+  updateCompleted: () => void;
+}
+
+/** Link signal below which a member counts as degraded for roaming decisions. */
+export const WEAK_SIGNAL = 20;
+
+const BEARER_PREFERENCE: BearerType[] = [
+  "ethernet",
+  "wlan",
+  "5g",
+  "lte",
+  "4g",
+  "wimax",
+  "hspa",
+  "wcdma",
+  "3g",
+  "evdo",
+  "cdma2000",
+  "2g",
+  "bluetooth",
+  "unknown",
+];
+
+/**
+ * Knows every configuration of a platform (through a driver), tells whether
+ * the system is online, and creates sessions.
+ *
+ * @example
+ * ```ts
+ * import { NetworkConfigurationManager } from "@netsession/core";
+ * import { SimDriver, SimWorld } from "@netsession/sim";
+ *
+ * const world = new SimWorld();
+ * world.addAccessPoint({ id: "eth", bearer: "ethernet" });
+ * await using manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+ * console.log(manager.allConfigurations().map((c) => c.identifier)); // ["eth"]
+ * ```
+ */
+export class NetworkConfigurationManager {
+  #driver: NetworkDriver;
+  #clock: Clock;
+  #views = new Map<string, NetworkConfiguration>();
+  #invalid: NetworkConfiguration;
+  #capabilities: readonly Capability[] = [];
+  #policies: readonly UsagePolicy[] = [];
+  #default: string | undefined;
+  #emitter: Emitter<ManagerEvents>;
+  #sessions = new Set<NetworkSession>();
+  #closed = false;
+  #online = false;
+  /** @internal */
+  readonly leases: LeaseTable;
+  /** @internal */
+  readonly options: ManagerOptions;
+  /** @internal */
+  readonly onListenerError: ListenerErrorHandler;
+
+  private constructor(driver: NetworkDriver, options: ManagerOptions) {
+    this.#driver = driver;
+    this.options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.onListenerError = options.onListenerError ?? defaultListenerErrorHandler;
+    this.#emitter = new Emitter(this.onListenerError);
+    this.#invalid = new NetworkConfiguration(this, this);
+    this.leases = new LeaseTable(
+      driver,
+      (id) => this.#views.get(id)?.connectTimeout,
+      (holder) => holder instanceof NetworkSession ? holder.serviceNetworkIdentifier : undefined,
+    );
+  }
+
+  /**
+   * Starts `driver` and returns a manager with its configurations loaded.
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * await manager.close();
+   * ```
+   */
+  static async create(driver: NetworkDriver, options: ManagerOptions = {}): Promise<NetworkConfigurationManager> {
+    const manager = new NetworkConfigurationManager(driver, options);
+    const queued: DriverEvent[] = [];
+    let ready = false;
+    const snapshot = await driver.start((event) => {
+      if (ready) manager.#onDriverEvent(event);
+      else queued.push(event);
+    });
+    for (const c of snapshot.configurations) manager.#put(c);
+    manager.#capabilities = [...snapshot.capabilities];
+    manager.#policies = [...snapshot.usagePolicies];
+    manager.#default = snapshot.defaultConfiguration;
+    manager.#online = manager.#computeOnline();
+    ready = true;
+    for (const e of queued) manager.#onDriverEvent(e);
+    return manager;
+  }
+
+  /** The clock in use. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The driver's name (`"sim"`, `"networkmanager"`, `"remote"`). */
+  get driverName(): string {
+    return this.#driver.name;
+  }
+
+  /** @internal the live view of an identifier (used by configuration views). */
+  lookup(identifier: string): NetworkConfiguration | undefined {
+    return this.#views.get(identifier);
+  }
+
+  #put(data: DriverConfiguration): NetworkConfiguration {
+    let view = this.#views.get(data.identifier);
+    if (view) view.update(data);
+    else this.#views.set(data.identifier, view = new NetworkConfiguration(this, this, data));
+    return view;
+  }
+
+  /**
+   * Every valid configuration, optionally only those at least in `filter`
+   * state (states are cumulative: `"discovered"` also returns active ones).
+   */
+  allConfigurations(filter?: ConfigurationState): NetworkConfiguration[] {
+    const all = [...this.#views.values()];
+    if (filter === undefined) return all;
+    const rank = stateRank(filter);
+    if (rank < 0) throw new TypeError(`allConfigurations("${filter}"): unknown state; use one of defined, discovered, active`);
+    if (filter === "undefined") return all.filter((c) => c.state === "undefined");
+    return all.filter((c) => stateRank(c.state) >= rank);
+  }
+
+  /**
+   * The configuration to use when the application has no preference: the
+   * platform's default if it has one, else an active configuration, else a
+   * discovered one (Ethernet over WLAN over cellular), else any defined one;
+   * the invalid configuration when nothing exists.
+   */
+  defaultConfiguration(): NetworkConfiguration {
+    if (this.#default !== undefined) {
+      const d = this.#views.get(this.#default);
+      if (d?.isValid) return d;
+    }
+    const candidates = [...this.#views.values()].filter((c) => c.type !== "user-choice");
+    if (candidates.length === 0) return this.#invalid;
+    return candidates.sort(compareConfigurations)[0];
+  }
+
+  /** The live view of `identifier`, or the invalid configuration when unknown. */
+  configurationFromIdentifier(identifier: string): NetworkConfiguration {
+    return this.#views.get(identifier) ?? this.#invalid;
+  }
+
+  /** Whether some access point is active. */
+  isOnline(): boolean {
+    return this.#online;
+  }
+
+  #computeOnline(): boolean {
+    for (const v of this.#views.values()) {
+      if (v.type === "internet-access-point" && v.state === "active") return true;
+    }
+    return false;
+  }
+
+  /** What the platform supports. */
+  capabilities(): readonly Capability[] {
+    return this.#capabilities;
+  }
+
+  /** System-wide usage policies in force (sessions add link policies such as metered). */
+  usagePolicies(): readonly UsagePolicy[] {
+    return this.#policies;
+  }
+
+  /** Rescans; emits `updateCompleted` when done. */
+  async updateConfigurations(): Promise<void> {
+    await this.#driver.scan();
+    this.#emitter.emit("updateCompleted");
+  }
+
+  /** Listens to a manager event; see {@linkcode ManagerEvents}. */
+  on<K extends keyof ManagerEvents>(event: K, listener: ManagerEvents[K]): Subscription {
+    return this.#emitter.on(event, listener);
+  }
+
+  /** Creates a session on `configuration` (same as `new NetworkSession(configuration)`). */
+  createSession(configuration: NetworkConfiguration): NetworkSession {
+    return new NetworkSession(configuration);
+  }
+
+  /** Sessions currently tracked (open, opening, or with listeners). */
+  sessions(): NetworkSession[] {
+    return [...this.#sessions];
+  }
+
+  /** @internal */
+  register(session: NetworkSession): void {
+    this.#sessions.add(session);
+  }
+
+  /** @internal */
+  unregister(session: NetworkSession): void {
+    this.#sessions.delete(session);
+  }
+
+  /** @internal whether the driver may roam sessions by itself / with the application. */
+  roamingMode(alrWanted: boolean): "alr" | "forced" | "none" {
+    if (alrWanted && this.#capabilities.includes("application-level-roaming")) return "alr";
+    if (this.#capabilities.includes("forced-roaming")) return "forced";
+    return "none";
+  }
+
+  /** @internal statistics of an access point, or undefined. */
+  statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined {
+    if (!this.#capabilities.includes("data-statistics")) return undefined;
+    return this.#driver.statistics(identifier);
+  }
+
+  #onDriverEvent(event: DriverEvent): void {
+    if (this.#closed) return;
+    switch (event.type) {
+      case "configuration-added": {
+        const existed = this.#views.get(event.configuration.identifier)?.isValid ?? false;
+        const view = this.#put(event.configuration);
+        this.#afterChange();
+        this.#emitter.emit(existed ? "configurationChanged" : "configurationAdded", view);
+        break;
+      }
+      case "configuration-changed": {
+        const view = this.#views.get(event.configuration.identifier);
+        const wasActive = view?.state === "active";
+        this.#put(event.configuration);
+        const now = this.#views.get(event.configuration.identifier)!;
+        if (wasActive && now.state !== "active") this.#linkLost(now.identifier, `'${now.name}' went down`);
+        this.#afterChange();
+        this.#emitter.emit(view ? "configurationChanged" : "configurationAdded", now);
+        break;
+      }
+      case "configuration-removed": {
+        const view = this.#views.get(event.identifier);
+        if (!view) break;
+        const data = view.data;
+        view.update(undefined);
+        this.#views.delete(event.identifier);
+        if (data?.type === "internet-access-point") {
+          this.#linkLost(event.identifier, `'${data.name}' was removed`);
+        }
+        for (const s of [...this.#sessions]) s.notifyRemoved(view);
+        this.#afterChange();
+        this.#emitter.emit("configurationRemoved", view);
+        break;
+      }
+      case "usage-policies-changed":
+        this.#policies = [...event.policies];
+        this.#afterChange();
+        break;
+      case "default-changed":
+        this.#default = event.identifier;
+        break;
+      case "capabilities-changed":
+        this.#capabilities = [...event.capabilities];
+        break;
+    }
+  }
+
+  #linkLost(identifier: string, message: string): void {
+    if (this.leases.isDeactivating(identifier)) return; // our own release or stop
+    const holders = this.leases.lost(identifier);
+    for (const h of holders) {
+      if (h instanceof NetworkSession) h.notifyLost(identifier, message);
+    }
+  }
+
+  #afterChange(): void {
+    for (const s of [...this.#sessions]) s.notifyObserved();
+    const online = this.#computeOnline();
+    if (online !== this.#online) {
+      this.#online = online;
+      this.#emitter.emit("onlineStateChanged", online);
+    }
+  }
+
+  /** @internal a session's stop(): force the link down, then abort the other holders. */
+  stopAccessPoint(identifier: string, by: NetworkSession): Promise<void> {
+    const { holders, done } = this.leases.stop(identifier);
+    const name = this.#views.get(identifier)?.name ?? identifier;
+    return done.finally(() => {
+      for (const h of holders) {
+        if (h !== by && h instanceof NetworkSession) {
+          h.notifyLost(identifier, `'${name}' was stopped by another session`, false);
+        }
+      }
+    });
+  }
+
+  /** Stops listening to the driver and closes it. Open sessions are closed (links released). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const s of [...this.#sessions]) if (s.isOpen) s.close();
+    this.#closed = true;
+    await this.#driver.close();
+  }
+
+  /** Same as {@linkcode NetworkConfigurationManager.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function compareConfigurations(a: NetworkConfiguration, b: NetworkConfiguration): number {
+  const byState = stateRank(b.state) - stateRank(a.state);
+  if (byState !== 0) return byState;
+  const byBearer = BEARER_PREFERENCE.indexOf(a.bearerType) - BEARER_PREFERENCE.indexOf(b.bearerType);
+  if (byBearer !== 0) return byBearer;
+  // Among equals a plain access point comes before a service network.
+  return Number(a.type === "service-network") - Number(b.type === "service-network");
+}
