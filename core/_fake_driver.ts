@@ -27,6 +27,8 @@ export class FakeDriver implements NetworkDriver {
   policies: UsagePolicy[] = [];
   stats = new Map<string, { bytesReceived: number; bytesWritten: number }>();
   defaultId: string | undefined;
+  /** Access points held up by "another program". */
+  external = new Set<string>();
 
   constructor(configs: DriverConfiguration[] = []) {
     for (const c of configs) this.configs.set(c.identifier, c);
@@ -87,8 +89,18 @@ export class FakeDriver implements NetworkDriver {
   fail(id: string, message = "boom") {
     this.pending.get(id)!.reject(new DriverError("unknown", message));
   }
+  externalUp(id: string) {
+    this.external.add(id);
+    if (this.configs.get(id)?.state !== "active") this.up(id);
+  }
+  externalDown(id: string) {
+    this.external.delete(id);
+    if (this.configs.get(id)?.state === "active") this.down(id);
+  }
   deactivate(id: string, options?: { force?: boolean }) {
     this.calls.push(`deactivate ${id}${options?.force ? " force" : ""}`);
+    if (options?.force) this.external.delete(id);
+    else if (this.external.has(id)) return Promise.resolve();
     if (this.configs.get(id)?.state === "active") this.down(id);
     return Promise.resolve();
   }

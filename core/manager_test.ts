@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { ap, FakeDriver, settle } from "./_fake_driver.ts";
+import { NetworkConfigurationManager } from "./manager.ts";
+import type { DriverConfiguration } from "./driver.ts";
+
+const sn = (id: string, children: string[], extra: Partial<DriverConfiguration> = {}): DriverConfiguration => ({
+  identifier: id,
+  name: id,
+  type: "service-network",
+  state: "defined",
+  purpose: "unknown",
+  bearerType: "unknown",
+  metered: false,
+  children,
+  ...extra,
+});
+
+Deno.test("allConfigurations(filter) is cumulative: discovered includes active ones", async () => {
+  const d = new FakeDriver([ap("a"), ap("b", { state: "defined" }), ap("c", { state: "active" })]);
+  const m = await NetworkConfigurationManager.create(d);
+  assert.deepEqual(m.allConfigurations().map((c) => c.identifier), ["a", "b", "c"]);
+  assert.deepEqual(m.allConfigurations("defined").map((c) => c.identifier), ["a", "b", "c"]);
+  assert.deepEqual(m.allConfigurations("discovered").map((c) => c.identifier), ["a", "c"]);
+  assert.deepEqual(m.allConfigurations("active").map((c) => c.identifier), ["c"]);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => m.allConfigurations("bogus" as any), /unknown state/);
+});
+
+Deno.test("configurationFromIdentifier returns the same live object, invalid when unknown", async () => {
+  const d = new FakeDriver([ap("a")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const a = m.configurationFromIdentifier("a");
+  assert.equal(a, m.configurationFromIdentifier("a"));
+  assert.equal(a.state, "discovered");
+  d.up("a");
+  assert.equal(a.state, "active");
+  const bad = m.configurationFromIdentifier("zzz");
+  assert.equal(bad.isValid, false);
+  assert.equal(bad.type, "invalid");
+  assert.equal(bad.identifier, "");
+  assert.equal(bad.state, "undefined");
+});
+
+Deno.test("defaultConfiguration prefers active, then discovered, Ethernet over WLAN over cellular", async () => {
+  const d = new FakeDriver([
+    ap("cell", { bearerType: "lte" }),
+    ap("wifi", { bearerType: "wlan" }),
+    ap("wire", { bearerType: "ethernet", state: "defined" }),
+  ]);
+  const m = await NetworkConfigurationManager.create(d);
+  assert.equal(m.defaultConfiguration().identifier, "wifi"); // ethernet is out of range
+  d.set("wire", { state: "discovered" });
+  assert.equal(m.defaultConfiguration().identifier, "wire");
+  d.up("cell");
+  assert.equal(m.defaultConfiguration().identifier, "cell"); // active beats everything
+});
+
+Deno.test("defaultConfiguration follows the driver's default and is invalid when nothing exists", async () => {
+  const empty = await NetworkConfigurationManager.create(new FakeDriver([]));
+  assert.equal(empty.defaultConfiguration().isValid, false);
+  const d = new FakeDriver([ap("a"), ap("b", { bearerType: "ethernet" })]);
+  d.defaultId = "a";
+  const m = await NetworkConfigurationManager.create(d);
+  assert.equal(m.defaultConfiguration().identifier, "a");
+  d.sink!({ type: "default-changed", identifier: undefined });
+  assert.equal(m.defaultConfiguration().identifier, "b");
+});
+
+Deno.test("isOnline and onlineStateChanged follow active access points", async () => {
+  const d = new FakeDriver([ap("a")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const seen: boolean[] = [];
+  m.on("onlineStateChanged", (o) => seen.push(o));
+  assert.equal(m.isOnline(), false);
+  d.up("a");
+  assert.equal(m.isOnline(), true);
+  d.down("a");
+  assert.deepEqual(seen, [true, false]);
+});
+
+Deno.test("configuration added, changed and removed events carry the live view", async () => {
+  const d = new FakeDriver([ap("a")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const log: string[] = [];
+  m.on("configurationAdded", (c) => log.push(`added ${c.identifier}`));
+  m.on("configurationChanged", (c) => log.push(`changed ${c.identifier} ${c.state}`));
+  m.on("configurationRemoved", (c) => log.push(`removed ${c.isValid}`));
+  d.add(ap("b"));
+  d.up("b");
+  d.remove("b");
+  assert.deepEqual(log, ["added b", "changed b active", "removed false"]);
+  assert.equal(m.configurationFromIdentifier("b").isValid, false);
+});
+
+Deno.test("updateConfigurations rescans and emits updateCompleted", async () => {
+  const m = await NetworkConfigurationManager.create(new FakeDriver([]));
+  let n = 0;
+  m.on("updateCompleted", () => n++);
+  await m.updateConfigurations();
+  assert.equal(n, 1);
+});
+
+Deno.test("service networks summarise their members' state and list children in priority order", async () => {
+  const d = new FakeDriver([ap("wlan"), ap("lte", { bearerType: "lte", state: "defined" }), sn("any", ["wlan", "lte"])]);
+  const m = await NetworkConfigurationManager.create(d);
+  const s = m.configurationFromIdentifier("any");
+  assert.equal(s.type, "service-network");
+  assert.deepEqual(s.children.map((c) => c.identifier), ["wlan", "lte"]);
+  assert.equal(s.state, "discovered");
+  assert.equal(s.isRoamingAvailable, true);
+  d.up("wlan");
+  assert.equal(s.state, "active");
+  assert.equal(s.bearerType, "wlan");
+  d.down("wlan");
+  d.set("wlan", { state: "defined" });
+  assert.equal(s.state, "defined");
+});
+
+Deno.test("capabilities come from the driver", async () => {
+  const d = new FakeDriver([]);
+  d.capabilities = ["data-statistics"];
+  const m = await NetworkConfigurationManager.create(d);
+  assert.deepEqual(m.capabilities(), ["data-statistics"]);
+});
+
+Deno.test("close() closes open sessions and stops the driver", async () => {
+  const d = new FakeDriver([ap("a")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const s = m.createSession(m.configurationFromIdentifier("a"));
+  await s.open();
+  await m.close();
+  await settle();
+  assert.equal(s.isOpen, false);
+  assert.equal(d.sink, undefined);
+  assert.deepEqual(d.calls, ["activate a", "deactivate a"]);
+});
+
+Deno.test("usage policies: system-wide ones plus no-background-traffic on a metered link", async () => {
+  const d = new FakeDriver([ap("a", { metered: true }), ap("b")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const s = m.createSession(m.configurationFromIdentifier("a"));
+  const seen: (readonly string[])[] = [];
+  s.on("usagePoliciesChanged", (p) => seen.push(p));
+  assert.deepEqual(s.usagePolicies, []);
+  await s.open();
+  assert.deepEqual(s.usagePolicies, ["no-background-traffic"]);
+  const t = m.createSession(m.configurationFromIdentifier("b"));
+  const seenT: (readonly string[])[] = [];
+  t.on("usagePoliciesChanged", (p) => seenT.push(p));
+  d.sink!({ type: "usage-policies-changed", policies: ["no-background-traffic"] });
+  assert.deepEqual(t.usagePolicies, ["no-background-traffic"]);
+  d.sink!({ type: "usage-policies-changed", policies: [] });
+  assert.deepEqual(t.usagePolicies, []);
+  assert.deepEqual(seen, [["no-background-traffic"]]);
+  assert.deepEqual(seenT, [["no-background-traffic"], []]);
+});

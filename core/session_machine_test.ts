@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ap, FakeDriver, settle } from "./_fake_driver.ts";
+import { NetworkConfigurationManager } from "./manager.ts";
+import type { NetworkSession } from "./network_session.ts";
+import {
+  heldAccessPoints,
+  initialSessionModel,
+  type SessionInput,
+  type SessionModel,
+  transition,
+} from "./session_machine.ts";
+import { SESSION_STATES } from "./types.ts";
+
+const aps = ["a", "b", "c"];
+// A resting state is derived from a configuration state, so it is never connecting/closing/roaming.
+const states = fc.constantFrom("invalid" as const, "not-available" as const, "connected" as const, "disconnected" as const);
+const apId = fc.constantFrom(...aps);
+
+const input: fc.Arbitrary<SessionInput> = fc.oneof(
+  fc.record({ type: fc.constant("open" as const), target: fc.option(apId, { nil: undefined }), targetActive: fc.boolean() }),
+  fc.record({ type: fc.constant("activated" as const), identifier: apId }),
+  fc.record({
+    type: fc.constant("activation-failed" as const),
+    identifier: apId,
+    error: fc.constant("unknown" as const),
+    message: fc.constant("x"),
+    restingState: states,
+  }),
+  fc.record({ type: fc.constant("close" as const), lastHolder: fc.boolean(), restingState: states }),
+  fc.record({ type: fc.constant("stop" as const), target: fc.option(apId, { nil: undefined }), restingState: states }),
+  fc.record({ type: fc.constant("released" as const), restingState: states }),
+  fc.record({
+    type: fc.constant("lost" as const),
+    identifier: apId,
+    message: fc.constant("gone"),
+    restingState: states,
+    next: fc.option(fc.record({ identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }), { nil: undefined }),
+  }),
+  fc.record({ type: fc.constant("observed" as const), restingState: states }),
+  fc.record({ type: fc.constant("removed" as const), message: fc.constant("removed") }),
+  fc.record({ type: fc.constant("preferred" as const), identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }),
+  fc.constant({ type: "migrate" as const }),
+  fc.record({ type: fc.constant("ignore" as const), restingState: states }),
+  fc.constant({ type: "accept" as const }),
+  fc.constant({ type: "reject" as const }),
+);
+
+function checkModel(m: SessionModel): void {
+  assert.ok(SESSION_STATES.includes(m.state), `undocumented state ${m.state}`);
+  if (m.phase === "open") {
+    assert.ok(m.state === "connected" || m.state === "roaming", `open session in state ${m.state}`);
+    assert.notEqual(m.accessPoint, undefined, "an open session holds an access point");
+  }
+  if (m.phase === "opening") assert.ok(m.state === "connecting" || m.state === "connected");
+  if (m.phase === "closing") assert.equal(m.state, "closing");
+  if (m.phase === "idle") {
+    assert.equal(m.roam, undefined);
+    assert.notEqual(m.state, "closing");
+    assert.notEqual(m.state, "roaming");
+  }
+  if (m.roam) assert.equal(m.phase, "open");
+}
+
+Deno.test("property: random input sequences keep the machine in documented states", () => {
+  fc.assert(
+    fc.property(states, fc.array(input, { maxLength: 60 }), (start, inputs) => {
+      let m = initialSessionModel(start);
+      // Track leases the effects take and give back: never negative, never double.
+      const leases = new Map<string, number>();
+      for (const i of inputs) {
+        const { model, effects } = transition(m, i);
+        for (const e of effects) {
+          if (e.type === "acquire") {
+            assert.ok(!leases.get(e.identifier), `acquired ${e.identifier} twice`);
+            leases.set(e.identifier, 1);
+          }
+          if (e.type === "release" || e.type === "stop") leases.set(e.identifier, 0);
+          if (e.type === "state") assert.notEqual(e.state, m.state, "state effect without a change");
+        }
+        // A state effect is emitted exactly when the state changed.
+        assert.equal(effects.some((e) => e.type === "state"), model.state !== m.state);
+        m = model;
+        checkModel(m);
+        // What the model says it holds, the effects acquired (activation failures release at once).
+        for (const id of heldAccessPoints(m)) {
+          if (i.type !== "activation-failed") assert.equal(leases.get(id), 1, `holds ${id} without a lease`);
+        }
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+type Action =
+  | { kind: "open" | "close" | "stop" | "dispose"; session: number }
+  | { kind: "complete" | "fail" | "externalUp" | "externalDown"; ap: string };
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({ kind: fc.constantFrom("open", "close", "stop", "dispose"), session: fc.nat(5) }),
+  fc.record({ kind: fc.constantFrom("complete", "fail", "externalUp", "externalDown"), ap: apId }),
+) as fc.Arbitrary<Action>;
+
+Deno.test("property: the session counter matches the holders and the link is up exactly when held", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(action, { maxLength: 40 }), async (actions) => {
+      const driver = new FakeDriver(aps.map((id) => ap(id)));
+      driver.auto = false;
+      const manager = await NetworkConfigurationManager.create(driver, { onListenerError: () => {} });
+      // sessions 0,1 on a; 2,3 on b; 4,5 on c
+      const sessions: NetworkSession[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = manager.createSession(manager.configurationFromIdentifier(aps[i >> 1]));
+        s.on("stateChanged", () => {});
+        sessions.push(s);
+      }
+      const promises: Promise<boolean>[] = [];
+      for (const a of actions) {
+        switch (a.kind) {
+          case "open":
+            promises.push(sessions[a.session].open());
+            break;
+          case "close":
+            sessions[a.session].close();
+            break;
+          case "stop":
+            sessions[a.session].stop();
+            break;
+          case "dispose":
+            sessions[a.session][Symbol.dispose]();
+            break;
+          case "complete":
+            if (driver.pending.has(a.ap)) driver.complete(a.ap);
+            break;
+          case "fail":
+            if (driver.pending.has(a.ap)) driver.fail(a.ap);
+            break;
+          case "externalUp":
+            driver.externalUp(a.ap);
+            break;
+          case "externalDown":
+            driver.externalDown(a.ap);
+            break;
+        }
+        await settle();
+        for (const id of aps) {
+          const holders = sessions.filter((s) => heldAccessPoints(s.model).includes(id)).length;
+          assert.equal(manager.leases.count(id), holders, `counter of ${id} differs from its holders`);
+          if (driver.pending.has(id)) continue;
+          const up = driver.configs.get(id)!.state === "active";
+          assert.equal(up, holders > 0 || driver.external.has(id), `${id} up=${up} holders=${holders}`);
+        }
+        for (const s of sessions) {
+          assert.ok(SESSION_STATES.includes(s.state));
+          if (s.isOpen) assert.ok(s.state === "connected" || s.state === "roaming");
+        }
+      }
+      for (const id of aps) if (driver.pending.has(id)) driver.complete(id);
+      await settle();
+      const results = await Promise.race([
+        Promise.all(promises),
+        new Promise<"unsettled">((r) => setTimeout(() => r("unsettled"), 0)),
+      ]);
+      assert.notEqual(results, "unsettled", "every open() promise settles");
+    }),
+    { numRuns: 300 },
+  );
+});
