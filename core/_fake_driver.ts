@@ -1,5 +1,5 @@
 // A hand-driven driver for the core's own unit tests (not exported).
-import { DriverError, type DriverConfiguration, type DriverEventSink, type NetworkDriver } from "./driver.ts";
+import { type DriverConfiguration, DriverError, type DriverEventSink, type NetworkDriver } from "./driver.ts";
 import type { Capability, UsagePolicy } from "./types.ts";
 
 export function ap(id: string, extra: Partial<DriverConfiguration> = {}): DriverConfiguration {
@@ -23,7 +23,12 @@ export class FakeDriver implements NetworkDriver {
   pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   /** Activations complete on their own (next microtask) unless false. */
   auto = true;
-  capabilities: Capability[] = ["can-start-and-stop-interfaces", "data-statistics", "application-level-roaming", "forced-roaming"];
+  capabilities: Capability[] = [
+    "can-start-and-stop-interfaces",
+    "data-statistics",
+    "application-level-roaming",
+    "forced-roaming",
+  ];
   policies: UsagePolicy[] = [];
   stats = new Map<string, { bytesReceived: number; bytesWritten: number }>();
   defaultId: string | undefined;
@@ -60,7 +65,10 @@ export class FakeDriver implements NetworkDriver {
     this.sink?.({ type: "configuration-removed", identifier: id });
   }
   up(id: string) {
-    this.set(id, { state: "active", interface: { name: `if-${id}`, index: 7, addresses: [`10.0.0.${id.length}/24`] } });
+    this.set(id, {
+      state: "active",
+      interface: { name: `if-${id}`, index: 7, addresses: [`10.0.0.${id.length}/24`] },
+    });
   }
   down(id: string) {
     this.set(id, { state: "discovered", interface: undefined });

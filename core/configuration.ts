@@ -168,13 +168,16 @@ export class NetworkConfiguration {
   /** Whether traffic is charged by volume (service networks: the active member's). */
   get metered(): boolean {
     const d = this.#data;
-    if (d?.type === "service-network") return this.children.find((c) => c.state === "active")?.metered ?? false;
+    if (d?.type === "service-network") {
+      return this.children.find((c) => c.state === "active")?.metered ?? false;
+    }
     return d?.metered ?? false;
   }
 
   /** Whether two views are of the same configuration. */
   equals(other: NetworkConfiguration): boolean {
-    return other === this || (this.isValid && other.identifier === this.identifier && other.owner === this.owner);
+    return other === this ||
+      (this.isValid && other.identifier === this.identifier && other.owner === this.owner);
   }
 
   /** A plain JSON form (for logs and the daemon). */

@@ -111,7 +111,10 @@ export class LeaseTable {
     const serviceNetwork = this.#serviceNetworkOf(holder);
     const activation = before.catch(() => {}).then(() => {
       if (abort.signal.aborted) {
-        throw new DriverError("session-aborted", `activation of '${identifier}' was cancelled: no holder is left`);
+        throw new DriverError(
+          "session-aborted",
+          `activation of '${identifier}' was cancelled: no holder is left`,
+        );
       }
       return this.#driver.activate(identifier, {
         signal: abort.signal,
@@ -143,7 +146,10 @@ export class LeaseTable {
   #join(identifier: string, e: Entry, holder: object): Promise<void> {
     return e.activation!.then(() => {
       if (!e.holders.has(holder)) {
-        throw new DriverError("session-aborted", `the lease on '${identifier}' was dropped while it was activating`);
+        throw new DriverError(
+          "session-aborted",
+          `the lease on '${identifier}' was dropped while it was activating`,
+        );
       }
     });
   }

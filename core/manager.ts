@@ -156,7 +156,10 @@ export class NetworkConfigurationManager {
    * await manager.close();
    * ```
    */
-  static async create(driver: NetworkDriver, options: ManagerOptions = {}): Promise<NetworkConfigurationManager> {
+  static async create(
+    driver: NetworkDriver,
+    options: ManagerOptions = {},
+  ): Promise<NetworkConfigurationManager> {
     const manager = new NetworkConfigurationManager(driver, options);
     const queued: DriverEvent[] = [];
     let ready = false;
@@ -204,7 +207,11 @@ export class NetworkConfigurationManager {
     const all = [...this.#views.values()];
     if (filter === undefined) return all;
     const rank = stateRank(filter);
-    if (rank < 0) throw new TypeError(`allConfigurations("${filter}"): unknown state; use one of defined, discovered, active`);
+    if (rank < 0) {
+      throw new TypeError(
+        `allConfigurations("${filter}"): unknown state; use one of defined, discovered, active`,
+      );
+    }
     if (filter === "undefined") return all.filter((c) => c.state === "undefined");
     return all.filter((c) => stateRank(c.state) >= rank);
   }

@@ -3,7 +3,11 @@ import { ap, FakeDriver, settle } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import type { DriverConfiguration } from "./driver.ts";
 
-const sn = (id: string, children: string[], extra: Partial<DriverConfiguration> = {}): DriverConfiguration => ({
+const sn = (
+  id: string,
+  children: string[],
+  extra: Partial<DriverConfiguration> = {},
+): DriverConfiguration => ({
   identifier: id,
   name: id,
   type: "service-network",
@@ -101,7 +105,11 @@ Deno.test("updateConfigurations rescans and emits updateCompleted", async () => 
 });
 
 Deno.test("service networks summarise their members' state and list children in priority order", async () => {
-  const d = new FakeDriver([ap("wlan"), ap("lte", { bearerType: "lte", state: "defined" }), sn("any", ["wlan", "lte"])]);
+  const d = new FakeDriver([
+    ap("wlan"),
+    ap("lte", { bearerType: "lte", state: "defined" }),
+    sn("any", ["wlan", "lte"]),
+  ]);
   const m = await NetworkConfigurationManager.create(d);
   const s = m.configurationFromIdentifier("any");
   assert.equal(s.type, "service-network");

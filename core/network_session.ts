@@ -20,13 +20,7 @@ import {
   type SessionModel,
   transition,
 } from "./session_machine.ts";
-import type {
-  NetworkInterface,
-  SessionError,
-  SessionState,
-  Subscription,
-  UsagePolicy,
-} from "./types.ts";
+import type { NetworkInterface, SessionError, SessionState, Subscription, UsagePolicy } from "./types.ts";
 
 /**
  * Listener signatures of {@linkcode NetworkSession} events.
@@ -129,7 +123,9 @@ export class NetworkSession {
   constructor(configuration: NetworkConfiguration) {
     const manager = configuration?.owner as NetworkConfigurationManager | undefined;
     if (!manager || typeof (manager as { lookup?: unknown }).lookup !== "function") {
-      throw new TypeError("new NetworkSession(configuration): pass a configuration obtained from a NetworkConfigurationManager");
+      throw new TypeError(
+        "new NetworkSession(configuration): pass a configuration obtained from a NetworkConfigurationManager",
+      );
     }
     this.#manager = manager;
     this.#configuration = configuration;
@@ -222,7 +218,9 @@ export class NetworkSession {
       return this.isOpen ? this.#model.accessPoint ?? "" : "";
     }
     if (key === "UserChoiceConfiguration") {
-      return this.isOpen && this.#configuration.type === "user-choice" ? this.#resolved?.identifier ?? "" : "";
+      return this.isOpen && this.#configuration.type === "user-choice"
+        ? this.#resolved?.identifier ?? ""
+        : "";
     }
     return this.#properties.get(key);
   }
@@ -236,7 +234,9 @@ export class NetworkSession {
    */
   setSessionProperty(key: SessionPropertyKey | (string & Record<never, never>), value: unknown): void {
     if (READ_ONLY.has(key)) {
-      throw new TypeError(`setSessionProperty("${key}"): ${key} is read-only; it is set by the session itself`);
+      throw new TypeError(
+        `setSessionProperty("${key}"): ${key} is read-only; it is set by the session itself`,
+      );
     }
     if (value === undefined) {
       if (key === "AutoCloseSessionTimeout") this.#properties.set(key, -1);
@@ -244,11 +244,15 @@ export class NetworkSession {
       return;
     }
     if (key === "ConnectInBackground" && typeof value !== "boolean") {
-      throw new TypeError(`setSessionProperty("ConnectInBackground", ${JSON.stringify(value)}): expected true or false`);
+      throw new TypeError(
+        `setSessionProperty("ConnectInBackground", ${JSON.stringify(value)}): expected true or false`,
+      );
     }
     if (key === "AutoCloseSessionTimeout" && (!Number.isInteger(value) || (value as number) < -1)) {
       throw new TypeError(
-        `setSessionProperty("AutoCloseSessionTimeout", ${JSON.stringify(value)}): expected an integer number of milliseconds, or -1 for never`,
+        `setSessionProperty("AutoCloseSessionTimeout", ${
+          JSON.stringify(value)
+        }): expected an integer number of milliseconds, or -1 for never`,
       );
     }
     this.#properties.set(key, value);
@@ -274,7 +278,10 @@ export class NetworkSession {
       this.#resolveUserChoice().then(
         (target) => this.#openOn(target),
         (error) =>
-          this.#openOn(undefined, `the user choice could not be resolved: ${error instanceof Error ? error.message : error}`),
+          this.#openOn(
+            undefined,
+            `the user choice could not be resolved: ${error instanceof Error ? error.message : error}`,
+          ),
       );
     } else {
       this.#openOn(this.#effective());
@@ -291,7 +298,9 @@ export class NetworkSession {
       const chosen = await resolver({ session: this, candidates });
       if (!chosen) throw new Error("the choice was cancelled");
       if (!chosen.isValid || chosen.type === "user-choice") {
-        throw new Error(`the resolver returned '${chosen.identifier}', which is not an access point or service network`);
+        throw new Error(
+          `the resolver returned '${chosen.identifier}', which is not an access point or service network`,
+        );
       }
       return chosen;
     }
@@ -329,7 +338,9 @@ export class NetworkSession {
     }
     if (c.type === "service-network") {
       const member = this.#preferredMember(c, undefined);
-      if (!member) return `no member of service network '${c.name}' is in range; wait for one to be discovered`;
+      if (!member) {
+        return `no member of service network '${c.name}' is in range; wait for one to be discovered`;
+      }
       return member;
     }
     if (stateRank(c.state) < 2) {
@@ -372,7 +383,9 @@ export class NetworkSession {
     const active = this.#effective();
     let target: string | undefined;
     if (active?.type === "internet-access-point" && active.state === "active") target = active.identifier;
-    else if (active?.type === "service-network") target = active.children.find((c) => c.state === "active")?.identifier;
+    else if (active?.type === "service-network") {
+      target = active.children.find((c) => c.state === "active")?.identifier;
+    }
     this.#dispatch({ type: "stop", target, restingState: this.#restingState() });
   }
 
@@ -423,7 +436,9 @@ export class NetworkSession {
     if (mayRoam && sn && sn.isRoamingAvailable && identifier === this.#model.accessPoint) {
       const mode = this.#manager.roamingMode(this.#emitter.count("preferredConfigurationChanged") > 0);
       const member = mode === "none" ? undefined : this.#preferredMember(sn, identifier);
-      if (member) next = { identifier: member.identifier, seamless: sn.data?.seamless ?? false, alr: mode === "alr" };
+      if (member) {
+        next = { identifier: member.identifier, seamless: sn.data?.seamless ?? false, alr: mode === "alr" };
+      }
     }
     this.#dispatch({ type: "lost", identifier, message, restingState: this.#restingState(), next });
   }
@@ -475,7 +490,9 @@ export class NetworkSession {
         );
         break;
       case "release":
-        this.#closingWork.push(manager.leases.release(e.identifier, this).catch((error) => this.#deactivationFailed(error)));
+        this.#closingWork.push(
+          manager.leases.release(e.identifier, this).catch((error) => this.#deactivationFailed(error)),
+        );
         break;
       case "stop":
         this.#closingWork.push(
@@ -497,7 +514,9 @@ export class NetworkSession {
         break;
       case "preferred": {
         const configuration = manager.lookup(e.identifier);
-        if (configuration) this.#emitter.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
+        if (configuration) {
+          this.#emitter.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
+        }
         break;
       }
       case "settle": {
@@ -518,7 +537,9 @@ export class NetworkSession {
   #awaitClosing(): void {
     const work = this.#closingWork;
     Promise.allSettled(work).then(() => {
-      if (this.#model.phase === "closing") this.#dispatch({ type: "released", restingState: this.#restingState() });
+      if (this.#model.phase === "closing") {
+        this.#dispatch({ type: "released", restingState: this.#restingState() });
+      }
     });
   }
 

@@ -31,7 +31,10 @@ async function setup(configs = [ap("a"), ap("b", { bearerType: "ethernet" })]) {
   const driver = new FakeDriver(configs);
   const clock = new ManualClock();
   const errors: unknown[] = [];
-  const manager = await NetworkConfigurationManager.create(driver, { clock, onListenerError: (e) => errors.push(e) });
+  const manager = await NetworkConfigurationManager.create(driver, {
+    clock,
+    onListenerError: (e) => errors.push(e),
+  });
   return { driver, clock, manager, errors };
 }
 

@@ -88,7 +88,12 @@ export interface SessionModel {
  * ```
  */
 export type SessionInput =
-  | { readonly type: "open"; readonly target?: string; readonly targetActive: boolean; readonly failure?: string }
+  | {
+    readonly type: "open";
+    readonly target?: string;
+    readonly targetActive: boolean;
+    readonly failure?: string;
+  }
   | { readonly type: "activated"; readonly identifier: string }
   | {
     readonly type: "activation-failed";
@@ -109,7 +114,12 @@ export type SessionInput =
   }
   | { readonly type: "observed"; readonly restingState: SessionState }
   | { readonly type: "removed"; readonly message: string }
-  | { readonly type: "preferred"; readonly identifier: string; readonly seamless: boolean; readonly alr: boolean }
+  | {
+    readonly type: "preferred";
+    readonly identifier: string;
+    readonly seamless: boolean;
+    readonly alr: boolean;
+  }
   | { readonly type: "migrate" }
   | { readonly type: "ignore"; readonly restingState: SessionState }
   | { readonly type: "accept" }
@@ -290,7 +300,11 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
       if (m.phase !== "open") return { model: m, effects: NONE };
       const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
       if (input.lastHolder) {
-        return step(m, { state: "closing", phase: "closing", accessPoint: m.accessPoint, closeEmits: true }, effects);
+        return step(
+          m,
+          { state: "closing", phase: "closing", accessPoint: m.accessPoint, closeEmits: true },
+          effects,
+        );
       }
       effects.push({ type: "emit", event: "closed" });
       return step(m, idle(m, input.restingState), effects);
@@ -305,7 +319,11 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
       }
       effects.push({ type: "stop", identifier: target });
       if (m.phase === "opening") {
-        effects.push({ type: "error", error: "session-aborted", message: "the session was stopped before it opened" });
+        effects.push({
+          type: "error",
+          error: "session-aborted",
+          message: "the session was stopped before it opened",
+        });
         effects.push({ type: "settle", opened: false });
       }
       return step(m, {
@@ -357,7 +375,11 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
       if (m.phase === "open" && r && r.step === "offered" && r.to === input.identifier) {
         // The candidate vanished before the application decided: withdraw the offer.
         if (r.fromLost) return aborted(m, input.restingState, input.message, true);
-        return step(m, { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored }, []);
+        return step(
+          m,
+          { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored },
+          [],
+        );
       }
       return { model: m, effects: NONE };
     }
@@ -381,7 +403,9 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
 
     case "preferred": {
       if (m.phase !== "open" || m.roam) return { model: m, effects: NONE };
-      if (input.identifier === m.accessPoint || input.identifier === m.ignored) return { model: m, effects: NONE };
+      if (input.identifier === m.accessPoint || input.identifier === m.ignored) {
+        return { model: m, effects: NONE };
+      }
       const roam: RoamModel = {
         from: m.accessPoint!,
         to: input.identifier,
@@ -426,7 +450,11 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
       if (r.fromLost) {
         return {
           model: m,
-          effects: [{ type: "error", error: "roaming", message: "cannot reject: the previous access point is gone" }],
+          effects: [{
+            type: "error",
+            error: "roaming",
+            message: "cannot reject: the previous access point is gone",
+          }],
         };
       }
       return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [

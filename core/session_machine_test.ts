@@ -14,11 +14,20 @@ import { SESSION_STATES } from "./types.ts";
 
 const aps = ["a", "b", "c"];
 // A resting state is derived from a configuration state, so it is never connecting/closing/roaming.
-const states = fc.constantFrom("invalid" as const, "not-available" as const, "connected" as const, "disconnected" as const);
+const states = fc.constantFrom(
+  "invalid" as const,
+  "not-available" as const,
+  "connected" as const,
+  "disconnected" as const,
+);
 const apId = fc.constantFrom(...aps);
 
 const input: fc.Arbitrary<SessionInput> = fc.oneof(
-  fc.record({ type: fc.constant("open" as const), target: fc.option(apId, { nil: undefined }), targetActive: fc.boolean() }),
+  fc.record({
+    type: fc.constant("open" as const),
+    target: fc.option(apId, { nil: undefined }),
+    targetActive: fc.boolean(),
+  }),
   fc.record({ type: fc.constant("activated" as const), identifier: apId }),
   fc.record({
     type: fc.constant("activation-failed" as const),
@@ -28,18 +37,29 @@ const input: fc.Arbitrary<SessionInput> = fc.oneof(
     restingState: states,
   }),
   fc.record({ type: fc.constant("close" as const), lastHolder: fc.boolean(), restingState: states }),
-  fc.record({ type: fc.constant("stop" as const), target: fc.option(apId, { nil: undefined }), restingState: states }),
+  fc.record({
+    type: fc.constant("stop" as const),
+    target: fc.option(apId, { nil: undefined }),
+    restingState: states,
+  }),
   fc.record({ type: fc.constant("released" as const), restingState: states }),
   fc.record({
     type: fc.constant("lost" as const),
     identifier: apId,
     message: fc.constant("gone"),
     restingState: states,
-    next: fc.option(fc.record({ identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }), { nil: undefined }),
+    next: fc.option(fc.record({ identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }), {
+      nil: undefined,
+    }),
   }),
   fc.record({ type: fc.constant("observed" as const), restingState: states }),
   fc.record({ type: fc.constant("removed" as const), message: fc.constant("removed") }),
-  fc.record({ type: fc.constant("preferred" as const), identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }),
+  fc.record({
+    type: fc.constant("preferred" as const),
+    identifier: apId,
+    seamless: fc.boolean(),
+    alr: fc.boolean(),
+  }),
   fc.constant({ type: "migrate" as const }),
   fc.record({ type: fc.constant("ignore" as const), restingState: states }),
   fc.constant({ type: "accept" as const }),
