@@ -1,0 +1,236 @@
+/**
+ * {@linkcode VirtualClock}: a {@linkcode Clock} whose time moves only when a
+ * test or scenario says so. Nothing in it waits on the wall clock.
+ *
+ * @module
+ */
+
+import type { Clock } from "@netsession/core";
+
+interface VirtualTimer {
+  readonly id: number;
+  readonly at: number;
+  readonly fn: () => void;
+}
+
+/** How many real zero-delay macrotasks {@linkcode VirtualClock.advance} yields after each timer. */
+const DRAIN_ROUNDS = 2;
+
+type Immediate = (fn: () => void) => unknown;
+const setImmediateIfAny = (globalThis as { setImmediate?: Immediate }).setImmediate;
+
+/**
+ * One real macrotask: every pending microtask (promise reaction) runs before it
+ * ends. `setImmediate` (Deno 2, Node, Bun) where present, because `setTimeout(0)`
+ * is clamped to about 4 ms once nested; `setTimeout(0)` elsewhere.
+ */
+function realTick(): Promise<void> {
+  return new Promise((resolve) => {
+    if (setImmediateIfAny !== undefined) setImmediateIfAny(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * A {@linkcode Clock} driven by hand. {@linkcode VirtualClock.advance} runs the
+ * timers that fall due in time order (ties in creation order), setting
+ * {@linkcode VirtualClock.now} to each timer's time before calling it, and lets
+ * pending promise work settle after each one, so that promise chains started by
+ * a timer (including ones that set new virtual timers) run before the next timer.
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock } from "@netsession/sim";
+ * const clock = new VirtualClock();
+ * const seen: number[] = [];
+ * clock.setTimeout(() => seen.push(clock.now()), 250);
+ * await clock.advance(1000);
+ * console.log(seen, clock.now()); // [250] 1000
+ * ```
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #timers = new Map<number, VirtualTimer>();
+  #nextId = 1;
+  #advancing = false;
+
+  /**
+   * Makes a clock standing at `start`.
+   *
+   * @param start the initial time in milliseconds (default 0)
+   */
+  constructor(start = 0) {
+    if (!Number.isFinite(start)) {
+      throw new RangeError(`VirtualClock start time must be a finite number of milliseconds, got ${start}`);
+    }
+    this.#now = start;
+  }
+
+  /**
+   * The current virtual time in milliseconds.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * console.log(new VirtualClock(5).now()); // 5
+   * ```
+   */
+  now(): number {
+    return this.#now;
+  }
+
+  /**
+   * Calls `fn` once when the virtual time reaches `now() + ms`. Negative or
+   * non-numeric delays count as 0, as with the platform timer.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => console.log("fired at", clock.now()), 10);
+   * await clock.advance(10); // fired at 10
+   * ```
+   */
+  setTimeout(fn: () => void, ms: number): number {
+    if (typeof fn !== "function") {
+      throw new TypeError("VirtualClock.setTimeout needs a function as its first argument");
+    }
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const id = this.#nextId++;
+    this.#timers.set(id, { id, at: this.#now + delay, fn });
+    return id;
+  }
+
+  /**
+   * Cancels a timer; unknown or already-run handles are ignored.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * const h = clock.setTimeout(() => console.log("never"), 10);
+   * clock.clearTimeout(h);
+   * await clock.advance(20);
+   * ```
+   */
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === "number") this.#timers.delete(handle);
+  }
+
+  /**
+   * How many timers are waiting.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => {}, 10);
+   * console.log(clock.pendingTimers); // 1
+   * ```
+   */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /**
+   * The virtual time of the next timer, or undefined when none is waiting.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => {}, 40);
+   * console.log(clock.nextTimerAt()); // 40
+   * ```
+   */
+  nextTimerAt(): number | undefined {
+    return this.#next(Infinity)?.at;
+  }
+
+  /**
+   * Moves the virtual time forward by `ms`, running every timer that falls due
+   * on the way (also timers created meanwhile), then lets pending promise work
+   * settle. `advance(0)` only lets pending work settle. If timers throw, the
+   * remaining timers still run and the first error (or an `AggregateError`)
+   * is thrown at the end.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => clock.setTimeout(() => console.log("nested at", clock.now()), 5), 5);
+   * await clock.advance(10); // nested at 10
+   * ```
+   */
+  async advance(ms: number): Promise<void> {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`advance() needs a finite, non-negative number of milliseconds, got ${ms}`);
+    }
+    await this.#run(this.#now + ms, Infinity);
+  }
+
+  /**
+   * Runs timers until none is left, advancing the time to each. Throws if more
+   * than `limit` timers run (a timer that keeps re-arming itself).
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@netsession/sim";
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => {}, 3000);
+   * await clock.runAll();
+   * console.log(clock.now()); // 3000
+   * ```
+   */
+  async runAll(limit = 10_000): Promise<void> {
+    await this.#run(Infinity, limit);
+  }
+
+  #next(until: number): VirtualTimer | undefined {
+    let best: VirtualTimer | undefined;
+    for (const t of this.#timers.values()) {
+      if (t.at > until) continue;
+      if (best === undefined || t.at < best.at || (t.at === best.at && t.id < best.id)) best = t;
+    }
+    return best;
+  }
+
+  async #run(target: number, limit: number): Promise<void> {
+    if (this.#advancing) {
+      throw new Error("the virtual clock is already advancing: await the running advance()/runAll() first");
+    }
+    this.#advancing = true;
+    const errors: unknown[] = [];
+    let ran = 0;
+    try {
+      await this.#drain();
+      for (;;) {
+        const timer = this.#next(target);
+        if (timer === undefined) break;
+        if (++ran > limit) {
+          throw new Error(
+            `runAll() stopped after ${limit} timers: some timer keeps re-arming itself; use advance(ms) instead`,
+          );
+        }
+        this.#timers.delete(timer.id);
+        if (timer.at > this.#now) this.#now = timer.at;
+        try {
+          timer.fn();
+        } catch (error) {
+          errors.push(error);
+        }
+        await this.#drain();
+      }
+      if (Number.isFinite(target) && target > this.#now) this.#now = target;
+      await this.#drain();
+    } finally {
+      this.#advancing = false;
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
+  }
+
+  async #drain(): Promise<void> {
+    for (let i = 0; i < DRAIN_ROUNDS; i++) await realTick();
+  }
+}
