@@ -1,0 +1,71 @@
+/**
+ * `@netsession/sim`: a scriptable access-point simulator for netsession. A
+ * {@linkcode SimWorld} holds access points, service networks and links on a
+ * {@linkcode VirtualClock}; a {@linkcode SimDriver} reports the world to the
+ * core. Nothing waits on the wall clock: time moves with `world.advance(ms)`.
+ *
+ * @example
+ * ```ts
+ * import { SimDriver, SimWorld } from "@netsession/sim";
+ *
+ * const world = new SimWorld({ seed: 42 });
+ * world.addAccessPoint({ id: "wlan", bearer: "wlan", signal: 80, activationMs: 200 });
+ * world.addAccessPoint({ id: "lte", bearer: "lte", metered: true });
+ * world.addServiceNetwork({ id: "internet", members: ["wlan", "lte"] });
+ * world.setDefault("internet");
+ *
+ * const driver = new SimDriver(world);
+ * await driver.start((event) => console.log(event.type));
+ * const up = driver.activate("wlan");
+ * await world.advance(200);
+ * await up;
+ * world.setSignal("wlan", 0); // the link is lost: "configuration-changed"
+ * ```
+ *
+ * @module
+ */
+export * from "./virtual_clock.ts";
+export * from "./random.ts";
+export {
+  DEFAULT_SIM_CAPABILITIES,
+  type SimAccessPoint,
+  type SimAccessPointOptions,
+  type SimHolders,
+  type SimLinkPhase,
+  type SimServiceNetworkOptions,
+  type SimTraffic,
+  type SimUserChoiceOptions,
+  SimWorld,
+  type SimWorldOptions,
+} from "./world.ts";
+export * from "./driver.ts";
+// The core values and types this package's API mentions, re-exported so that its
+// documentation is complete (`deno doc --lint`) and users need one import.
+export {
+  BEARER_TYPES,
+  CAPABILITIES,
+  CONFIGURATION_STATES,
+  CONFIGURATION_TYPES,
+  PURPOSES,
+  SESSION_ERRORS,
+  USAGE_POLICIES,
+} from "@netsession/core";
+export type {
+  ActivateOptions,
+  BearerType,
+  Capability,
+  Clock,
+  ConfigurationState,
+  ConfigurationType,
+  DeactivateOptions,
+  DriverConfiguration,
+  DriverEvent,
+  DriverEventSink,
+  DriverSnapshot,
+  DriverStatistics,
+  NetworkDriver,
+  NetworkInterface,
+  Purpose,
+  SessionError,
+  UsagePolicy,
+} from "@netsession/core";
