@@ -39,6 +39,7 @@ export {
   type SimWorldOptions,
 } from "./world.ts";
 export * from "./driver.ts";
+export { SCENARIO_ACTIONS, type SimScenario, type SimScenarioStep } from "./scenario.ts";
 // The core values and types this package's API mentions, re-exported so that its
 // documentation is complete (`deno doc --lint`) and users need one import.
 export {

@@ -25,6 +25,7 @@ import {
   type UsagePolicy,
 } from "@netsession/core";
 import { SimRandom } from "./random.ts";
+import { playScenario, type SimScenario } from "./scenario.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
 /**
@@ -1125,6 +1126,29 @@ export class SimWorld {
    */
   advance(ms: number): Promise<void> {
     return this.clock.advance(ms);
+  }
+
+  /**
+   * Plays a scenario (an object or its JSON text): each step calls the method
+   * named by its `action` at `at` milliseconds of virtual time after the
+   * start; then the clock runs to `duration`. The scenario's shape is checked
+   * before anything runs; a failing step stops the play with an error naming it.
+   *
+   * @example
+   * ```ts
+   * import { SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * await world.play({
+   *   steps: [
+   *     { at: 0, action: "addAccessPoint", id: "wlan" },
+   *     { at: 1000, action: "setSignal", id: "wlan", signal: 0 },
+   *   ],
+   * });
+   * console.log(world.clock.now(), world.accessPoint("wlan").state); // 1000 "defined"
+   * ```
+   */
+  play(scenario: SimScenario | string): Promise<void> {
+    return playScenario(this, scenario);
   }
 
   // -------------------------------------------------------------------------
