@@ -1,0 +1,171 @@
+/**
+ * The `netsession` command line.
+ *
+ *   netsession list [--json] [--state defined|discovered|active]
+ *   netsession monitor [--json] [--duration MS] [--fast] [--no-session]
+ *   netsession sim run FILE [--json] [--stop-on-failure]
+ *   netsession serve [...]          (the daemon; see server/README.md)
+ *
+ * Without a driver option the commands use the demo simulated world
+ * (scripts/demo_world.ts).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { CONFIGURATION_STATES, type ConfigurationState, NetworkConfigurationManager } from "../core/mod.ts";
+import { SimDriver } from "../drivers/sim/mod.ts";
+import { animateDemoWorld, createDemoWorld } from "./demo_world.ts";
+
+const USAGE = `usage: netsession <command> [options]
+
+commands:
+  list [--json] [--state S]     list configurations (S: defined, discovered, active)
+  monitor [--json] [--duration MS] [--fast] [--no-session]
+                                print live state changes of the demo world; a session on the service
+                                network keeps a link up (--no-session: only watch). --duration stops
+                                after MS virtual milliseconds; --fast runs virtual time without waiting
+  sim run FILE [--json] [--stop-on-failure]
+                                play a scenario file and check its expectations
+  serve [options]               start the daemon (see server/README.md)
+  help                          this text
+`;
+
+function fail(message: string): number {
+  console.error(`netsession: ${message}`);
+  return 2;
+}
+
+async function demoManager(seed = 1) {
+  const world = createDemoWorld(seed);
+  const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+  return { world, manager };
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: "boolean" }, state: { type: "string" } } });
+  if (values.state !== undefined && !(CONFIGURATION_STATES as readonly string[]).includes(values.state)) {
+    return fail(`--state ${values.state}: expected one of ${CONFIGURATION_STATES.join(", ")}`);
+  }
+  const { manager } = await demoManager();
+  const configs = manager.allConfigurations(values.state as ConfigurationState | undefined);
+  if (values.json) {
+    console.log(JSON.stringify(configs.map((c) => c.toJSON()), null, 2));
+  } else {
+    for (const c of configs) {
+      console.log(
+        `${c.identifier.padEnd(14)} ${c.type.padEnd(22)} ${c.state.padEnd(11)} ${(c.bearerTypeName || "-").padEnd(9)} ${
+          c.metered ? "metered " : ""
+        }${c.name}`,
+      );
+    }
+  }
+  await manager.close();
+  return 0;
+}
+
+async function monitor(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean" },
+      duration: { type: "string" },
+      fast: { type: "boolean" },
+      "no-session": { type: "boolean" },
+    },
+  });
+  const duration = values.duration === undefined ? Infinity : Number(values.duration);
+  if (!(duration > 0)) return fail(`--duration ${values.duration}: expected a positive number of milliseconds`);
+  if (values.fast && duration === Infinity) return fail("--fast needs --duration (it would never end)");
+  const { world, manager } = await demoManager();
+  const t0 = world.clock.now();
+  const print = (kind: string, fields: Record<string, unknown>) => {
+    const at = world.clock.now() - t0;
+    if (values.json) console.log(JSON.stringify({ at, event: kind, ...fields }));
+    else {
+      const rest = Object.entries(fields).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") || "none" : v}`);
+      console.log(`${(at / 1000).toFixed(3).padStart(9)}s  ${kind.padEnd(22)} ${rest.join(" ")}`);
+    }
+  };
+  manager.on("configurationChanged", (c) => print("configuration", { id: c.identifier, state: c.state }));
+  manager.on("onlineStateChanged", (online) => print("online", { online }));
+  const stopAnimation = animateDemoWorld(world);
+  if (!values["no-session"]) {
+    const session = manager.createSession(manager.configurationFromIdentifier("auto"));
+    session.on("stateChanged", (state) =>
+      print("session", { state, accessPoint: session.sessionProperty("ActiveConfiguration") || "-" }));
+    session.on("usagePoliciesChanged", (policies) => print("policies", { policies }));
+    session.on("error", (error) => print("session-error", { error, message: session.errorString }));
+    session.open();
+  }
+  let stopping = false;
+  const stop = () => (stopping = true);
+  if (!values.fast) {
+    try {
+      Deno.addSignalListener("SIGINT", stop);
+      Deno.addSignalListener("SIGTERM", stop);
+    } catch { /* signals unsupported here */ }
+  }
+  // Drive the virtual clock: in real time, or as fast as possible with --fast.
+  const step = 100;
+  let last = performance.now();
+  while (!stopping && world.clock.now() - t0 < duration) {
+    if (values.fast) {
+      await world.advance(Math.min(step, duration - (world.clock.now() - t0)));
+    } else {
+      await new Promise((r) => setTimeout(r, step));
+      const now = performance.now();
+      await world.advance(Math.min(now - last, duration - (world.clock.now() - t0)));
+      last = now;
+    }
+  }
+  stopAnimation();
+  if (!values.fast) {
+    try {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+    } catch { /* ignore */ }
+  }
+  await manager.close();
+  return 0;
+}
+
+async function sim(args: string[]): Promise<number> {
+  if (args[0] !== "run") return fail(`sim ${args[0] ?? ""}: expected 'sim run FILE'`);
+  const { simRun } = await import("./sim_run.ts");
+  return await simRun(args.slice(1));
+}
+
+async function serve(args: string[]): Promise<number> {
+  const mod = await import("../server/cli.ts").catch(() => undefined);
+  if (!mod) return fail("serve: the daemon is not available in this build");
+  return await mod.serveCli(args);
+}
+
+/** Runs the CLI with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "list":
+        return await list(rest);
+      case "monitor":
+        return await monitor(rest);
+      case "sim":
+        return await sim(rest);
+      case "serve":
+        return await serve(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        return fail(`unknown command '${command}'\n${USAGE}`);
+    }
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { main } from "../scripts/netsession.ts";
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../scripts/netsession.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("netsession list --json prints the demo world's configurations", async () => {
+  const r = await run(["list", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const configs = JSON.parse(r.stdout) as { identifier: string; state: string; type: string }[];
+  assert.deepEqual(configs.map((c) => c.identifier), ["eth", "office-wlan", "home-wlan", "lte", "auto"]);
+  assert.equal(configs.find((c) => c.identifier === "auto")?.type, "service-network");
+});
+
+Deno.test("netsession list --state filters cumulatively and rejects unknown states", async () => {
+  const r = await run(["list", "--json", "--state", "discovered"]);
+  assert.deepEqual(JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier), ["home-wlan", "lte", "auto"]);
+  const bad = await run(["list", "--state", "sideways"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--state sideways: expected one of/);
+});
+
+Deno.test("netsession monitor --fast --json streams the session roaming through the demo day", async () => {
+  const r = await run(["monitor", "--fast", "--json", "--duration", "60000"]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const session = events.filter((e) => e.event === "session").map((e) => `${e.state}@${e.accessPoint}`);
+  assert.deepEqual(session.slice(0, 2), ["connecting@-", "connected@home-wlan"]);
+  assert.ok(session.includes("connected@lte"), "roams to LTE when home WLAN fades");
+  assert.ok(session.includes("connected@eth"), "roams to Ethernet when plugged in");
+  const policies = events.filter((e) => e.event === "policies").map((e) => e.policies.join(","));
+  assert.deepEqual(policies.slice(0, 2), ["no-background-traffic", ""]);
+  assert.ok(events.every((e, i) => i === 0 || e.at >= events[i - 1].at), "in time order");
+});
+
+Deno.test("netsession reports unknown commands and bad options with exit code 2", async () => {
+  assert.equal(await main(["frobnicate"]), 2);
+  assert.equal(await main(["monitor", "--fast"]), 2);
+  assert.equal(await main(["monitor", "--duration", "-5"]), 2);
+});
