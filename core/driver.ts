@@ -227,6 +227,8 @@ export class DriverError extends Error {
   /** The session error this failure maps to. */
   readonly code: SessionError;
   /**
+   * Creates a driver error.
+   *
    * @param code the session error this failure maps to
    * @param message what happened, to what, and what to do next
    * @param options standard error options (`cause`)

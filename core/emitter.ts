@@ -27,12 +27,21 @@ export type ListenerErrorHandler = (error: unknown, event: string) => void;
  * defaultListenerErrorHandler(new Error("boom"), "opened");
  * ```
  */
-export const defaultListenerErrorHandler: ListenerErrorHandler = (error, event) => {
+export const defaultListenerErrorHandler: ListenerErrorHandler = (error: unknown, event: string): void => {
   console.error(`netsession: a "${event}" listener threw; the others still ran:`, error);
 };
 
+/**
+ * Any listener function.
+ *
+ * @example
+ * ```ts
+ * import type { Listener } from "@netsession/core";
+ * const l: Listener = (...args) => console.log(args);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
-type Listener = (...args: any[]) => void;
+export type Listener = (...args: any[]) => void;
 
 /**
  * A typed emitter. `Events` maps event names to listener signatures.
@@ -51,6 +60,8 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
   #onChange?: (event: keyof Events, count: number) => void;
 
   /**
+   * Creates an emitter.
+   *
    * @param onError receives errors thrown by listeners
    * @param onChange called after a listener of an event is added or removed, with the new count
    */

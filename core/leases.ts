@@ -44,6 +44,8 @@ export class LeaseTable {
   #serviceNetworkOf: (holder: object) => string | undefined;
 
   /**
+   * Creates an empty table.
+   *
    * @param driver the driver that starts and stops access points
    * @param timeoutOf the activation time-out of an access point (its `connectTimeout`)
    * @param serviceNetworkOf the service network a holder acts for, passed on to the driver

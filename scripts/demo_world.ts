@@ -15,10 +15,33 @@ export const DEMO_CYCLE_MS = 60_000;
 export function createDemoWorld(seed = 1): SimWorld {
   const world = new SimWorld({ seed });
   world.addAccessPoint({ id: "eth", name: "Ethernet", bearer: "ethernet", signal: 0, interface: "eth0" });
-  world.addAccessPoint({ id: "office-wlan", name: "Office WLAN", bearer: "wlan", signal: 0, interface: "wlan0" });
-  world.addAccessPoint({ id: "home-wlan", name: "Home WLAN", bearer: "wlan", signal: 80, interface: "wlan1" });
-  world.addAccessPoint({ id: "lte", name: "LTE", bearer: "lte", signal: 70, metered: true, interface: "wwan0" });
-  world.addServiceNetwork({ id: "auto", name: "Automatic", members: ["eth", "office-wlan", "home-wlan", "lte"] });
+  world.addAccessPoint({
+    id: "office-wlan",
+    name: "Office WLAN",
+    bearer: "wlan",
+    signal: 0,
+    interface: "wlan0",
+  });
+  world.addAccessPoint({
+    id: "home-wlan",
+    name: "Home WLAN",
+    bearer: "wlan",
+    signal: 80,
+    interface: "wlan1",
+  });
+  world.addAccessPoint({
+    id: "lte",
+    name: "LTE",
+    bearer: "lte",
+    signal: 70,
+    metered: true,
+    interface: "wwan0",
+  });
+  world.addServiceNetwork({
+    id: "auto",
+    name: "Automatic",
+    members: ["eth", "office-wlan", "home-wlan", "lte"],
+  });
   return world;
 }
 
@@ -47,7 +70,12 @@ export function animateDemoWorld(world: SimWorld): () => void {
         if (!stopped) world.setSignal(id, signal);
       }, cycleStart + at - world.clock.now()));
     }
-    handles.push(world.clock.setTimeout(() => schedule(cycleStart + DEMO_CYCLE_MS), cycleStart + DEMO_CYCLE_MS - world.clock.now()));
+    handles.push(
+      world.clock.setTimeout(
+        () => schedule(cycleStart + DEMO_CYCLE_MS),
+        cycleStart + DEMO_CYCLE_MS - world.clock.now(),
+      ),
+    );
   };
   schedule(world.clock.now());
   return () => {

@@ -53,9 +53,9 @@ async function list(args: string[]): Promise<number> {
   } else {
     for (const c of configs) {
       console.log(
-        `${c.identifier.padEnd(14)} ${c.type.padEnd(22)} ${c.state.padEnd(11)} ${(c.bearerTypeName || "-").padEnd(9)} ${
-          c.metered ? "metered " : ""
-        }${c.name}`,
+        `${c.identifier.padEnd(14)} ${c.type.padEnd(22)} ${c.state.padEnd(11)} ${
+          (c.bearerTypeName || "-").padEnd(9)
+        } ${c.metered ? "metered " : ""}${c.name}`,
       );
     }
   }
@@ -74,7 +74,9 @@ async function monitor(args: string[]): Promise<number> {
     },
   });
   const duration = values.duration === undefined ? Infinity : Number(values.duration);
-  if (!(duration > 0)) return fail(`--duration ${values.duration}: expected a positive number of milliseconds`);
+  if (!(duration > 0)) {
+    return fail(`--duration ${values.duration}: expected a positive number of milliseconds`);
+  }
   if (values.fast && duration === Infinity) return fail("--fast needs --duration (it would never end)");
   const { world, manager } = await demoManager();
   const t0 = world.clock.now();
@@ -82,7 +84,9 @@ async function monitor(args: string[]): Promise<number> {
     const at = world.clock.now() - t0;
     if (values.json) console.log(JSON.stringify({ at, event: kind, ...fields }));
     else {
-      const rest = Object.entries(fields).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") || "none" : v}`);
+      const rest = Object.entries(fields).map(([k, v]) =>
+        `${k}=${Array.isArray(v) ? v.join(",") || "none" : v}`
+      );
       console.log(`${(at / 1000).toFixed(3).padStart(9)}s  ${kind.padEnd(22)} ${rest.join(" ")}`);
     }
   };
@@ -91,8 +95,11 @@ async function monitor(args: string[]): Promise<number> {
   const stopAnimation = animateDemoWorld(world);
   if (!values["no-session"]) {
     const session = manager.createSession(manager.configurationFromIdentifier("auto"));
-    session.on("stateChanged", (state) =>
-      print("session", { state, accessPoint: session.sessionProperty("ActiveConfiguration") || "-" }));
+    session.on(
+      "stateChanged",
+      (state) =>
+        print("session", { state, accessPoint: session.sessionProperty("ActiveConfiguration") || "-" }),
+    );
     session.on("usagePoliciesChanged", (policies) => print("policies", { policies }));
     session.on("error", (error) => print("session-error", { error, message: session.errorString }));
     session.open();

@@ -21,7 +21,11 @@ Deno.test("netsession list --json prints the demo world's configurations", async
 
 Deno.test("netsession list --state filters cumulatively and rejects unknown states", async () => {
   const r = await run(["list", "--json", "--state", "discovered"]);
-  assert.deepEqual(JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier), ["home-wlan", "lte", "auto"]);
+  assert.deepEqual(JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier), [
+    "home-wlan",
+    "lte",
+    "auto",
+  ]);
   const bad = await run(["list", "--state", "sideways"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--state sideways: expected one of/);

@@ -7,9 +7,16 @@ const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 async function runExample(code: string): Promise<string> {
   // Written inside the workspace so that its import map applies, then removed.
   const file = new URL(`tests/.readme_example_${crypto.randomUUID()}.ts`, root);
-  await Deno.writeTextFile(file, code.replaceAll('"./core/', '"../core/').replaceAll('"./drivers/', '"../drivers/'));
+  await Deno.writeTextFile(
+    file,
+    code.replaceAll('"./core/', '"../core/').replaceAll('"./drivers/', '"../drivers/'),
+  );
   try {
-    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file.pathname], stdout: "piped", stderr: "piped" })
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", file.pathname],
+      stdout: "piped",
+      stderr: "piped",
+    })
       .output();
     const text = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
