@@ -188,7 +188,9 @@ function idle(m: SessionModel, state: SessionState): SessionModel {
 /** Everything this session holds a lease on. */
 function held(m: SessionModel): string[] {
   const out: string[] = [];
-  if (m.accessPoint !== undefined) out.push(m.accessPoint);
+  // After roaming on loss the old access point is gone: its lease was dropped with it.
+  const lostFrom = m.roam?.fromLost && m.roam.from === m.accessPoint;
+  if (m.accessPoint !== undefined && !lostFrom) out.push(m.accessPoint);
   if (m.roam && m.roam.step !== "offered" && m.roam.to !== m.accessPoint) out.push(m.roam.to);
   return out;
 }

@@ -51,7 +51,7 @@ const input: fc.Arbitrary<SessionInput> = fc.oneof(
     next: fc.option(fc.record({ identifier: apId, seamless: fc.boolean(), alr: fc.boolean() }), {
       nil: undefined,
     }),
-  }),
+  }).filter((l) => l.next?.identifier !== l.identifier), // the manager never offers the lost link itself
   fc.record({ type: fc.constant("observed" as const), restingState: states }),
   fc.record({ type: fc.constant("removed" as const), message: fc.constant("removed") }),
   fc.record({
@@ -89,6 +89,8 @@ Deno.test("property: random input sequences keep the machine in documented state
       // Track leases the effects take and give back: never negative, never double.
       const leases = new Map<string, number>();
       for (const i of inputs) {
+        // The manager's lease table drops the lease of a lost link before telling the session.
+        if (i.type === "lost" && m.phase === "open") leases.set(i.identifier, 0);
         const { model, effects } = transition(m, i);
         for (const e of effects) {
           if (e.type === "acquire") {
@@ -108,7 +110,7 @@ Deno.test("property: random input sequences keep the machine in documented state
         }
       }
     }),
-    { numRuns: 2000 },
+    { numRuns: 5000 },
   );
 });
 
@@ -185,4 +187,127 @@ Deno.test("property: the session counter matches the holders and the link is up 
     }),
     { numRuns: 300 },
   );
+});
+
+type RoamAction =
+  | { kind: "open" | "close" | "stop" | "migrate" | "ignore" | "accept" | "reject"; session: number }
+  | { kind: "complete" | "fail" | "inRange" | "outOfRange" | "externalDown"; ap: string }
+  | { kind: "manual" | "auto" };
+
+// Weighted so that whole roams (open, better member in range, migrate, accept/reject) happen often.
+const roamAction: fc.Arbitrary<RoamAction> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant("open" as const), session: fc.nat(3) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom("migrate" as const, "accept" as const),
+      session: fc.nat(2),
+    }),
+    weight: 6,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom("close" as const, "stop" as const, "ignore" as const, "reject" as const),
+      session: fc.nat(3),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constantFrom("inRange" as const, "outOfRange" as const), ap: apId }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom("complete" as const, "fail" as const, "externalDown" as const),
+      ap: apId,
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ kind: fc.constantFrom("manual" as const, "auto" as const) }), weight: 1 },
+) as fc.Arbitrary<RoamAction>;
+
+Deno.test("property: across ALR and forced roaming no access point is up without a holder or down under one", async () => {
+  let totalRoams = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(roamAction, { minLength: 20, maxLength: 60 }), async (actions) => {
+      const driver = new FakeDriver([
+        ...aps.map((id) => ap(id, { state: id === "a" ? "defined" : "discovered" })),
+        {
+          identifier: "any",
+          name: "any",
+          type: "service-network",
+          state: "defined",
+          purpose: "unknown",
+          bearerType: "unknown",
+          metered: false,
+          children: aps,
+        },
+      ]);
+      const manager = await NetworkConfigurationManager.create(driver, { onListenerError: () => {} });
+      let roams = 0;
+      const any = manager.configurationFromIdentifier("any");
+      // 0: ALR on the service network, 1: forced on the service network, 2: ALR too, 3: plain on "c"
+      const sessions = [
+        manager.createSession(any),
+        manager.createSession(any),
+        manager.createSession(any),
+        manager.createSession(manager.configurationFromIdentifier("c")),
+      ];
+      for (const s of sessions) s.on("newConfigurationActivated", () => roams++);
+      sessions[0].on("preferredConfigurationChanged", () => {});
+      sessions[1].on("stateChanged", () => {});
+      sessions[2].on("preferredConfigurationChanged", () => {});
+      sessions[3].on("stateChanged", () => {});
+      const promises: Promise<boolean>[] = [];
+      for (const a of actions) {
+        if (a.kind === "manual" || a.kind === "auto") {
+          driver.auto = a.kind === "auto";
+        } else if ("session" in a) {
+          const s = sessions[a.session];
+          if (a.kind === "open") promises.push(s.open());
+          else s[a.kind]();
+        } else if (a.kind === "complete") {
+          if (driver.pending.has(a.ap)) driver.complete(a.ap);
+        } else if (a.kind === "fail") {
+          if (driver.pending.has(a.ap)) driver.fail(a.ap);
+        } else if (a.kind === "inRange") {
+          if (driver.configs.get(a.ap)!.state === "defined") driver.set(a.ap, { state: "discovered" });
+        } else if (a.kind === "outOfRange") {
+          if (driver.pending.has(a.ap)) driver.fail(a.ap, "out of range");
+          driver.external.delete(a.ap);
+          driver.set(a.ap, { state: "defined", interface: undefined });
+        } else if (a.kind === "externalDown") {
+          driver.externalDown(a.ap);
+        }
+        await settle();
+        for (const id of aps) {
+          const holders = sessions.filter((s) => heldAccessPoints(s.model).includes(id)).length;
+          assert.equal(manager.leases.count(id), holders, `counter of ${id} differs from its holders`);
+          if (driver.pending.has(id)) continue;
+          const up = driver.configs.get(id)!.state === "active";
+          assert.equal(up, holders > 0, `${id} up=${up} holders=${holders}`);
+        }
+        for (const s of sessions) {
+          if (s.isOpen) assert.ok(s.state === "connected" || s.state === "roaming", s.state);
+          if (s.isOpen && s.state === "connected") {
+            assert.equal(
+              manager.configurationFromIdentifier(String(s.sessionProperty("ActiveConfiguration"))).state,
+              "active",
+            );
+          }
+        }
+      }
+      for (let round = 0; round < 5; round++) {
+        for (const id of aps) if (driver.pending.has(id)) driver.complete(id);
+        await settle();
+      }
+      const results = await Promise.race([
+        Promise.all(promises),
+        new Promise<"unsettled">((r) => setTimeout(() => r("unsettled"), 0)),
+      ]);
+      assert.notEqual(results, "unsettled", "every open() promise settles");
+      totalRoams += roams;
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(totalRoams > 100, `the generator must exercise roaming (${totalRoams} roams)`);
 });
