@@ -20,6 +20,18 @@
  *   (`NetworkSession.stop()`) the link goes down whoever holds it.
  * - Changes made by anyone else (a link lost, another program) are reported
  *   as events: the core turns them into session `closed`/`session-aborted`.
+ * - Removing an active access point may be reported by `configuration-removed`
+ *   alone: the core treats it as the link lost.
+ * - `deactivate()` while an activation of the same access point is pending
+ *   cancels it (the pending `activate()` rejects with `session-aborted`); the
+ *   core normally cancels through the `AbortSignal` instead.
+ * - An activation and its time-out due at the same moment: the activation wins.
+ * - `statistics()` is asked for access points only (the core sums service
+ *   networks itself); unknown identifiers give `undefined`.
+ * - `close()` drops the driver's holds but leaves links up (another process
+ *   may hold them), and fails pending activations with `session-aborted`.
+ * - `ActivateOptions.serviceNetwork` is informational (a driver may use it to
+ *   keep a virtual address across members).
  *
  * @module
  */
