@@ -1,0 +1,129 @@
+// Request validation helpers: every failure is a 400 DaemonError naming the field and what is expected.
+import { DaemonError } from "./errors.ts";
+
+/** Client ids, configuration ids, session ids: printable, no spaces, at most 128 characters. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@~+-]{0,127}$/;
+
+export type Json = Record<string, unknown>;
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function bad(field: string, expected: string, value: unknown): DaemonError {
+  return new DaemonError(400, "bad-request", `${field} must be ${expected}, got ${describe(value)}`, field);
+}
+
+export function id(value: unknown, field: string): string {
+  if (typeof value !== "string" || !ID_PATTERN.test(value)) {
+    throw bad(field, "an identifier (1-128 letters, digits or ._:@~+- , starting with a letter or digit)", value);
+  }
+  return value;
+}
+
+export function optionalId(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : id(value, field);
+}
+
+export function text(value: unknown, field: string, max = 128): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+    throw bad(field, `a non-empty string of at most ${max} characters`, value);
+  }
+  return value;
+}
+
+export function number(value: unknown, field: string, min: number, max: number, integer = false): number {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < min || value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw bad(field, `${integer ? "an integer" : "a number"} from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+export function boolean(value: unknown, field: string): boolean {
+  if (typeof value !== "boolean") throw bad(field, "true or false", value);
+  return value;
+}
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw bad(field, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, value);
+  }
+  return value as T;
+}
+
+export function onlyKeys(body: Json, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      throw new DaemonError(
+        400,
+        "bad-request",
+        `unknown field '${key.slice(0, 64)}'; expected only ${allowed.join(", ")}`,
+        key.slice(0, 64),
+      );
+    }
+  }
+}
+
+/** Parses a sequence number (`Last-Event-ID`, `since`). */
+export function sequence(value: string, field: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw bad(field, "a non-negative integer event sequence number", value);
+  return Number(value);
+}
+
+/** Reads a JSON object body of at most `limit` bytes (413 beyond, 400 if not a JSON object). */
+export async function readJson(request: Request, limit: number): Promise<Json> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  const body = request.body;
+  if (!body) return {};
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  let source: string;
+  try {
+    source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new DaemonError(400, "bad-request", "the body is not valid UTF-8; send a JSON object", "body");
+  }
+  if (source.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(source);
+  } catch (error) {
+    throw new DaemonError(
+      400,
+      "bad-request",
+      `the body is not valid JSON (${(error as Error).message}); send a JSON object`,
+      "body",
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw bad("body", "a JSON object", parsed);
+  }
+  return parsed as Json;
+}
+
+export function tooLarge(limit: number): DaemonError {
+  return new DaemonError(413, "payload-too-large", `the body is larger than ${limit} bytes`, "body");
+}

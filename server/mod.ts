@@ -1,0 +1,35 @@
+/**
+ * `@netsession/server`: the netsession daemon. It owns one driver (the
+ * simulator or NetworkManager) and one `NetworkConfigurationManager`, holds
+ * the system-wide session counter for many processes (one daemon-side session
+ * per client lease), and serves HTTP/JSON under `/v1/`, events as
+ * Server-Sent Events and WebSocket, a dashboard at `/` and Prometheus text at
+ * `/metrics`. {@linkcode RemoteDriver} is the client side: another process's
+ * `NetworkConfigurationManager` on it shares the daemon's counter.
+ *
+ * @example Run a daemon on the simulator and use it from a client
+ * ```ts ignore
+ * import { RemoteDriver, serve } from "@netsession/server";
+ * import { NetworkConfigurationManager } from "@netsession/core";
+ *
+ * const server = await serve({ driver: "sim", port: 0, tokenFile: "/tmp/netsession-token" });
+ * const manager = await NetworkConfigurationManager.create(
+ *   new RemoteDriver({ url: server.url, token: server.token }),
+ * );
+ * const session = manager.createSession(manager.defaultConfiguration());
+ * console.log(await session.open(), session.state); // true "connected"
+ * session.close();
+ * await manager.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./event_bus.ts";
+export * from "./daemon.ts";
+export * from "./app.ts";
+export * from "./dashboard.ts";
+export * from "./default_world.ts";
+export * from "./remote_driver.ts";
+export * from "./serve.ts";

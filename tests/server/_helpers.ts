@@ -1,0 +1,82 @@
+// Shared setup of the daemon tests: a small simulated world, a daemon on it with a virtual lease clock,
+// and its app called in-process.
+import { SimDriver, SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
+import { createApp, Daemon, type DaemonOptions } from "../../server/mod.ts";
+
+export const TOKEN = "test-token-0123456789";
+
+export interface Harness {
+  world: SimWorld;
+  daemon: Daemon;
+  app: ReturnType<typeof createApp>;
+  leaseClock: VirtualClock;
+  req(method: string, path: string, options?: RequestOptions): Promise<Response>;
+  /** Runs the virtual clock until `promise` settles (bounded), then returns it. */
+  settle<T>(promise: Promise<T>, stepMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  client?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export function makeWorld(): SimWorld {
+  const world = new SimWorld({ seed: 3 });
+  world.addAccessPoint({ id: "wlan", name: "WLAN", bearer: "wlan", signal: 80, activationMs: 100 });
+  world.addAccessPoint({ id: "lte", name: "LTE", bearer: "lte", signal: 60, metered: true, activationMs: 200 });
+  world.addAccessPoint({ id: "far", name: "Far", bearer: "wlan", signal: 0 });
+  world.addServiceNetwork({ id: "internet", members: ["wlan", "lte"], seamless: true });
+  return world;
+}
+
+export async function setup(options: Partial<DaemonOptions> = {}): Promise<Harness> {
+  const world = makeWorld();
+  const leaseClock = new VirtualClock();
+  const daemon = await Daemon.create({
+    driver: new SimDriver(world),
+    world,
+    managerClock: world.clock,
+    leaseClock,
+    statisticsIntervalMs: 0,
+    ...options,
+  });
+  const app = createApp(daemon, { token: TOKEN });
+  const req = (method: string, path: string, o: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const token = o.token === undefined ? TOKEN : o.token;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    if (o.client !== undefined) headers["X-Netsession-Client"] = o.client;
+    let body: BodyInit | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === "string" ? o.body : JSON.stringify(o.body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    return Promise.resolve(app.request(path, { method, headers, body }));
+  };
+  const settle = async <T>(promise: Promise<T>, stepMs = 50): Promise<T> => {
+    let done = false;
+    promise.then(() => done = true, () => done = true);
+    for (let i = 0; i < 400 && !done; i++) await daemon.advance(stepMs);
+    if (!done) throw new Error("the request did not settle within 20 s of virtual time");
+    return promise;
+  };
+  return {
+    world,
+    daemon,
+    app,
+    leaseClock,
+    req,
+    settle,
+    close: () => daemon.close(),
+  };
+}
+
+/** Reads an error body and returns its `error` object. */
+export async function errorOf(res: Response): Promise<{ code: string; message: string; field?: string }> {
+  const json = await res.json();
+  if (!json.error) throw new Error(`expected an error body, got ${JSON.stringify(json)}`);
+  return json.error;
+}
