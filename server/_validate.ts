@@ -18,7 +18,11 @@ export function bad(field: string, expected: string, value: unknown): DaemonErro
 
 export function id(value: unknown, field: string): string {
   if (typeof value !== "string" || !ID_PATTERN.test(value)) {
-    throw bad(field, "an identifier (1-128 letters, digits or ._:@~+- , starting with a letter or digit)", value);
+    throw bad(
+      field,
+      "an identifier (1-128 letters, digits or ._:@~+- , starting with a letter or digit)",
+      value,
+    );
   }
   return value;
 }

@@ -12,7 +12,13 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { BEARER_TYPES, CONFIGURATION_STATES, PURPOSES, USAGE_POLICIES, type UsagePolicy } from "@netsession/core";
+import {
+  BEARER_TYPES,
+  CONFIGURATION_STATES,
+  PURPOSES,
+  USAGE_POLICIES,
+  type UsagePolicy,
+} from "@netsession/core";
 import type { Daemon, SessionAction } from "./daemon.ts";
 import { DaemonError } from "./errors.ts";
 import type { BusItem, Subscriber } from "./event_bus.ts";
@@ -287,7 +293,9 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     v.onlyKeys(b, ["configuration", "client", "roaming"]);
     const configuration = v.id(b.configuration, "configuration");
     const client = v.optionalId(b.client ?? c.req.header(CLIENT_HEADER), "client");
-    const roaming = b.roaming === undefined ? undefined : v.oneOf(b.roaming, ["forced", "application"], "roaming");
+    const roaming = b.roaming === undefined
+      ? undefined
+      : v.oneOf(b.roaming, ["forced", "application"], "roaming");
     const result = await daemon.openSession({ configuration, client, roaming, signal: c.req.raw.signal });
     return c.json(result, 201);
   });
@@ -309,7 +317,10 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     app.post(`/v1/sessions/:id/${action}`, async (c) => {
       const caller = callerOf(c);
       await body(c);
-      return c.json({ session: daemon.sessionAction(caller, c.req.param("id"), action), seq: daemon.bus.seq });
+      return c.json({
+        session: daemon.sessionAction(caller, c.req.param("id"), action),
+        seq: daemon.bus.seq,
+      });
     });
   }
 
@@ -360,9 +371,7 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
 
   app.get("/v1/events", (c) => {
     const sub = daemon.subscribe(streamOptions(c));
-    const signal = c.req.raw.signal;
-    signal.addEventListener("abort", () => sub.close(), { once: true });
-    let first = true;
+    let first = true; // a client that goes away cancels the stream, which ends the subscription
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (first) {
@@ -538,7 +547,9 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     const w = world();
     const b = await body(c);
     v.onlyKeys(b, ["policies"]);
-    if (!Array.isArray(b.policies)) throw v.bad("policies", 'an array such as ["no-background-traffic"] or []', b.policies);
+    if (!Array.isArray(b.policies)) {
+      throw v.bad("policies", 'an array such as ["no-background-traffic"] or []', b.policies);
+    }
     const policies = b.policies.map((p, i) => v.oneOf(p, USAGE_POLICIES, `policies[${i}]`)) as UsagePolicy[];
     await simCall("policies", () => w.setUsagePolicies(policies));
     return c.json({ usagePolicies: w.usagePolicies, seq: daemon.bus.seq });
@@ -572,7 +583,12 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     daemon.exclusive(() => play(b)).then(
       () => daemon.bus.publish({ type: "scenario", id, status: "finished" }),
       (error) =>
-        daemon.bus.publish({ type: "scenario", id, status: "failed", message: (error as Error).message ?? "" }),
+        daemon.bus.publish({
+          type: "scenario",
+          id,
+          status: "failed",
+          message: (error as Error).message ?? "",
+        }),
     );
     return c.json({ scenario: id, status: "started", seq: daemon.bus.seq }, 202);
   });
@@ -582,7 +598,11 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
 
 function ifName(value: unknown): string {
   if (typeof value !== "string" || !/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(value)) {
-    throw v.bad("interface", "an interface name of 1-15 letters, digits or _.- (starting with a letter)", value);
+    throw v.bad(
+      "interface",
+      "an interface name of 1-15 letters, digits or _.- (starting with a letter)",
+      value,
+    );
   }
   return value;
 }

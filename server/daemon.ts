@@ -163,7 +163,37 @@ export interface OpenSessionRequest {
   readonly signal?: AbortSignal;
 }
 
-/** Actions of `POST /v1/sessions/:id/<action>` other than stop. */
+/**
+ * Counters behind `/metrics`.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonCounters } from "@netsession/server";
+ * const failures = (c: DaemonCounters) => c.sessionsFailed;
+ * ```
+ */
+export interface DaemonCounters {
+  /** Daemon sessions opened. */
+  sessionsOpened: number;
+  /** Daemon sessions that failed to open. */
+  sessionsFailed: number;
+  /** Sessions moved to another access point. */
+  roams: number;
+  /** Clients whose leases expired with sessions. */
+  clientsExpired: number;
+  /** Session errors by code. */
+  readonly errors: Map<string, number>;
+}
+
+/**
+ * Actions of `POST /v1/sessions/:id/<action>` other than stop.
+ *
+ * @example
+ * ```ts
+ * import type { SessionAction } from "@netsession/server";
+ * const a: SessionAction = "accept";
+ * ```
+ */
 export type SessionAction = "migrate" | "ignore" | "accept" | "reject";
 
 interface ClientRecord {
@@ -255,7 +285,7 @@ export class Daemon {
   #closing: Promise<void> | undefined;
   #subscriptions: Subscription[] = [];
   /** Counters for `/metrics`. */
-  readonly counters = {
+  readonly counters: DaemonCounters = {
     sessionsOpened: 0,
     sessionsFailed: 0,
     roams: 0,
@@ -285,11 +315,11 @@ export class Daemon {
   /** Starts the driver and the manager; returns a running daemon. */
   static async create(options: DaemonOptions): Promise<Daemon> {
     const bus = new EventBus({ bufferSize: options.bufferSize, queueLimit: options.queueLimit });
-    let daemon: Daemon | undefined;
+    const ref: { daemon?: Daemon } = {};
     const early: DriverEvent[] = [];
     // The daemon publishes what the driver reports, in order, before the manager reacts to it.
     const tap = (event: DriverEvent) => {
-      if (daemon) daemon.#onDriverEvent(event);
+      if (ref.daemon) ref.daemon.#onDriverEvent(event);
       else early.push(event);
     };
     const inner = options.driver;
@@ -314,7 +344,7 @@ export class Daemon {
       return snap;
     };
     const manager = await NetworkConfigurationManager.create(tapped, { clock: options.managerClock });
-    daemon = new Daemon(options, inner, manager, bus, initialDefault);
+    const daemon = ref.daemon = new Daemon(options, inner, manager, bus, initialDefault);
     for (const e of early) daemon.#onDriverEvent(e);
     daemon.#subscriptions.push(
       manager.on("onlineStateChanged", (online) => bus.publish({ type: "online-changed", online })),
@@ -390,7 +420,9 @@ export class Daemon {
   /** Every daemon session as JSON (optionally of one client). */
   sessions(client?: string): SessionInfo[] {
     const out: SessionInfo[] = [];
-    for (const h of this.#sessions.values()) if (client === undefined || h.client.id === client) out.push(info(h));
+    for (const h of this.#sessions.values()) {
+      if (client === undefined || h.client.id === client) out.push(info(h));
+    }
     return out;
   }
 
@@ -558,7 +590,12 @@ export class Daemon {
   #held(id: string): Held {
     const h = this.#sessions.get(id);
     if (!h) {
-      throw new DaemonError(404, "not-found", `no session '${id}'; GET /v1/sessions lists the open ones`, "id");
+      throw new DaemonError(
+        404,
+        "not-found",
+        `no session '${id}'; GET /v1/sessions lists the open ones`,
+        "id",
+      );
     }
     return h;
   }
@@ -853,7 +890,10 @@ export class Daemon {
    */
   publishStatistics(intervalMs = 1000): void {
     if (this.#closed) return;
-    const next = new Map<string, { bytesReceived: number; bytesWritten: number; rxRate: number; txRate: number }>();
+    const next = new Map<
+      string,
+      { bytesReceived: number; bytesWritten: number; rxRate: number; txRate: number }
+    >();
     let changed = false;
     for (const [id, s] of this.#currentStatistics()) {
       const prev = this.#stats.get(id);
@@ -908,7 +948,9 @@ export class Daemon {
       const elapsed = Math.max(0, Math.round(now - last));
       last = now;
       busy = true;
-      this.advance(elapsed).catch((error) => console.error("netsession daemon: the simulated world failed:", error))
+      this.advance(elapsed).catch((error) =>
+        console.error("netsession daemon: the simulated world failed:", error)
+      )
         .finally(() => busy = false);
     }, intervalMs);
   }

@@ -166,7 +166,9 @@ export class Subscriber {
       return Promise.resolve(gapItem(from, to));
     }
     if (this.#closed) return Promise.resolve(null);
-    if (this.#waiter) return Promise.reject(new Error("Subscriber.next(): another next() is already waiting"));
+    if (this.#waiter) {
+      return Promise.reject(new Error("Subscriber.next(): another next() is already waiting"));
+    }
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       this.#waiter = (item) => {

@@ -26,7 +26,14 @@ export interface RequestOptions {
 export function makeWorld(): SimWorld {
   const world = new SimWorld({ seed: 3 });
   world.addAccessPoint({ id: "wlan", name: "WLAN", bearer: "wlan", signal: 80, activationMs: 100 });
-  world.addAccessPoint({ id: "lte", name: "LTE", bearer: "lte", signal: 60, metered: true, activationMs: 200 });
+  world.addAccessPoint({
+    id: "lte",
+    name: "LTE",
+    bearer: "lte",
+    signal: 60,
+    metered: true,
+    activationMs: 200,
+  });
   world.addAccessPoint({ id: "far", name: "Far", bearer: "wlan", signal: 0 });
   world.addServiceNetwork({ id: "internet", members: ["wlan", "lte"], seamless: true });
   return world;

@@ -205,12 +205,14 @@ Deno.test("a client cannot act on another client's session (403), nor without sa
   const h = await setup();
   try {
     const a = await open(h, "a", "wlan");
-    for (const [method, path] of [
-      ["DELETE", `/v1/sessions/${a.id}`],
-      ["POST", `/v1/sessions/${a.id}/stop`],
-      ["POST", `/v1/sessions/${a.id}/migrate`],
-      ["PUT", `/v1/sessions/${a.id}/properties`],
-    ]) {
+    for (
+      const [method, path] of [
+        ["DELETE", `/v1/sessions/${a.id}`],
+        ["POST", `/v1/sessions/${a.id}/stop`],
+        ["POST", `/v1/sessions/${a.id}/migrate`],
+        ["PUT", `/v1/sessions/${a.id}/properties`],
+      ]
+    ) {
       const res = await h.req(method, path, { client: "mallory", body: {} });
       assert.equal(res.status, 403, `${method} ${path}`);
       assert.match((await errorOf(res)).message, /another client/);
@@ -244,7 +246,9 @@ Deno.test("a client that stops heartbeating loses its sessions after the TTL; he
     assert.equal(h.world.isUp("wlan"), false);
     assert.equal((await h.req("GET", `/v1/sessions/${s.id}`)).status, 404);
     const types: string[] = [];
-    for (let item = await events.next(0); item; item = await events.next(0)) types.push(JSON.parse(item.data).type);
+    for (let item = await events.next(0); item; item = await events.next(0)) {
+      types.push(JSON.parse(item.data).type);
+    }
     assert.ok(types.includes("client-expired"), types.join(","));
     events.close();
   } finally {
@@ -300,13 +304,17 @@ Deno.test("a failed activation answers 409 with the session error code and messa
   const h = await setup();
   try {
     h.world.failNextActivation("wlan", "the radio is broken");
-    const res = await h.settle(h.req("POST", "/v1/sessions", { body: { configuration: "wlan", client: "a" } }));
+    const res = await h.settle(
+      h.req("POST", "/v1/sessions", { body: { configuration: "wlan", client: "a" } }),
+    );
     assert.equal(res.status, 409);
     const e = await errorOf(res);
     assert.equal(e.code, "unknown");
     assert.match(e.message, /radio is broken/);
     assert.deepEqual((await (await h.req("GET", "/v1/sessions")).json()).sessions, []);
-    const out = await h.settle(h.req("POST", "/v1/sessions", { body: { configuration: "far", client: "a" } }));
+    const out = await h.settle(
+      h.req("POST", "/v1/sessions", { body: { configuration: "far", client: "a" } }),
+    );
     assert.equal(out.status, 409, "out of range");
   } finally {
     await h.close();
@@ -340,9 +348,15 @@ Deno.test("session properties: read, set, validate, remove", async () => {
     });
     assert.equal(ro.status, 400);
     assert.match((await errorOf(ro)).message, /read-only/);
-    const nested = await h.req("PUT", `/v1/sessions/${s.id}/properties`, { client: "p", body: { a: { b: 1 } } });
+    const nested = await h.req("PUT", `/v1/sessions/${s.id}/properties`, {
+      client: "p",
+      body: { a: { b: 1 } },
+    });
     assert.equal((await errorOf(nested)).field, "a");
-    const removed = await h.req("PUT", `/v1/sessions/${s.id}/properties`, { client: "p", body: { "x-app": null } });
+    const removed = await h.req("PUT", `/v1/sessions/${s.id}/properties`, {
+      client: "p",
+      body: { "x-app": null },
+    });
     assert.equal((await removed.json()).properties["x-app"], undefined);
   } finally {
     await h.close();
@@ -374,7 +388,9 @@ Deno.test("world routes change the simulator and validate their input", async ()
     assert.equal(gone.status, 200);
     assert.equal((await h.req("GET", "/v1/configurations/cafe")).status, 404);
 
-    const policies = await h.req("POST", "/v1/world/policies", { body: { policies: ["no-background-traffic"] } });
+    const policies = await h.req("POST", "/v1/world/policies", {
+      body: { policies: ["no-background-traffic"] },
+    });
     assert.equal(policies.status, 200);
     const snap = await (await h.req("GET", "/v1/driver/snapshot")).json();
     assert.deepEqual(snap.usagePolicies, ["no-background-traffic"]);
@@ -411,7 +427,13 @@ Deno.test("/metrics is Prometheus text with sessions, holds, roams, errors and s
     const text = await res.text();
     assert.match(text, /^netsession_sessions_open 1$/m);
     assert.match(text, /^netsession_holds\{configuration="wlan"\} 1$/m);
-    for (const name of ["netsession_roams_total", "netsession_session_errors_total", "netsession_event_subscribers"]) {
+    for (
+      const name of [
+        "netsession_roams_total",
+        "netsession_session_errors_total",
+        "netsession_event_subscribers",
+      ]
+    ) {
       assert.match(text, new RegExp(`# TYPE ${name} `));
     }
   } finally {
@@ -422,11 +444,15 @@ Deno.test("/metrics is Prometheus text with sessions, holds, roams, errors and s
 Deno.test("the dashboard embeds the token for loopback peers only", async () => {
   const h = await setup();
   try {
-    const local = await h.app.request("/", {}, { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } });
+    const local = await h.app.request("/", {}, {
+      remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    });
     const html = await local.text();
     assert.match(html, new RegExp(`content="${TOKEN}"`));
     assert.match(local.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
-    const remote = await h.app.request("/", {}, { remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 1 } });
+    const remote = await h.app.request("/", {}, {
+      remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 1 },
+    });
     assert.doesNotMatch(await remote.text(), new RegExp(TOKEN));
   } finally {
     await h.close();
