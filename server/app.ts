@@ -296,8 +296,16 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     const roaming = b.roaming === undefined
       ? undefined
       : v.oneOf(b.roaming, ["forced", "application"], "roaming");
-    const result = await daemon.openSession({ configuration, client, roaming, signal: c.req.raw.signal });
+    // No request.signal here: Deno aborts it after every response (legacy behaviour, with a warning);
+    // a client that gives up sends DELETE /v1/sessions?configuration= instead.
+    const result = await daemon.openSession({ configuration, client, roaming });
     return c.json(result, 201);
+  });
+
+  app.delete("/v1/sessions", async (c) => {
+    const caller = callerOf(c);
+    const configuration = v.id(c.req.query("configuration"), "configuration");
+    return c.json(await daemon.closeClientSessions(caller, configuration));
   });
 
   app.get("/v1/sessions/:id", (c) => c.json(daemon.session(c.req.param("id"))));
@@ -650,6 +658,7 @@ const ROUTES = [
   "POST   /v1/sessions                        {configuration, client?, roaming?}",
   "GET    /v1/sessions/:id",
   "DELETE /v1/sessions/:id                    close (X-Netsession-Client)",
+  "DELETE /v1/sessions?configuration=ID       close the caller's sessions on ID (opening ones too)",
   "POST   /v1/sessions/:id/stop|migrate|ignore|accept|reject",
   "GET    /v1/sessions/:id/properties",
   "PUT    /v1/sessions/:id/properties         {key: value|null}",

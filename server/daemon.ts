@@ -555,7 +555,6 @@ export class Daemon {
         );
       }
     }
-    const sub = this.bus.subscribe({ since: options.since });
     const hello = JSON.stringify({
       type: "hello",
       instance: this.instance,
@@ -564,7 +563,7 @@ export class Daemon {
       leaseTtlMs: this.#ttl,
       ...(c ? { client: c.id } : {}),
     });
-    sub.pushFirst({ id: undefined, data: hello });
+    const sub = this.bus.subscribe({ since: options.since, greeting: hello });
     if (c) {
       const client = c;
       client.streams++;
@@ -790,6 +789,24 @@ export class Daemon {
     this.#closeHeld(h);
     await h.done;
     return { session: info(h), seq: this.bus.seq };
+  }
+
+  /**
+   * Closes every session of `client` on `configuration`, opening ones
+   * included (a client whose activation was cancelled gives its lease back
+   * this way). Resolves when they are closed.
+   */
+  async closeClientSessions(
+    client: string,
+    configuration: string,
+  ): Promise<{ sessions: string[]; seq: number }> {
+    const c = this.#clients.get(client);
+    if (!c) return { sessions: [], seq: this.bus.seq };
+    this.#touch(c);
+    const held = [...c.sessions.values()].filter((h) => h.configuration === configuration);
+    for (const h of held) this.#closeHeld(h);
+    await Promise.all(held.map((h) => h.done));
+    return { sessions: held.map((h) => h.id), seq: this.bus.seq };
   }
 
   /** `stop()`s a client's session: the link goes down whoever holds it. Resolves when closed. */

@@ -85,6 +85,8 @@ export interface SubscribeOptions {
   readonly since?: number;
   /** Overrides the bus's per-subscriber queue limit. */
   readonly queueLimit?: number;
+  /** A marker (JSON text) delivered before anything else, such as a `hello`. */
+  readonly greeting?: string;
 }
 
 /**
@@ -303,6 +305,7 @@ export class EventBus {
       sub.close();
       return sub;
     }
+    if (options.greeting !== undefined) sub.pushFirst({ id: undefined, data: options.greeting });
     const since = options.since;
     if (since !== undefined) {
       if (since > this.#seq) {

@@ -298,12 +298,14 @@ export class RemoteDriver implements NetworkDriver {
       }, abort.signal);
     } catch (error) {
       if (timedOut) {
+        this.#giveBack(identifier);
         throw new DriverError(
           "unknown",
           `activation of '${identifier}' timed out after ${options.timeout} ms`,
         );
       }
       if (abort.signal.aborted) {
+        this.#giveBack(identifier);
         throw new DriverError("session-aborted", `activation of '${identifier}' was cancelled`);
       }
       throw new DriverError(
@@ -336,6 +338,12 @@ export class RemoteDriver implements NetworkDriver {
         `'${identifier}' went down again right after it was activated`,
       );
     }
+  }
+
+  /** After a cancelled activation: the daemon may still be opening a session for us; close it. */
+  #giveBack(identifier: string): void {
+    if (this.#held.has(identifier)) return;
+    this.#request("DELETE", `/v1/sessions?configuration=${encodeURIComponent(identifier)}`).catch(() => {});
   }
 
   async #closeRemote(session: string, force: boolean): Promise<number | undefined> {
