@@ -42,7 +42,9 @@ Deno.test({
       assert.ok(token.length >= 32);
 
       const configurations = await (await fetch(`${url}/v1/configurations`)).json();
-      assert.ok(configurations.configurations.some((c: { identifier: string }) => c.identifier === "internet"));
+      assert.ok(
+        configurations.configurations.some((c: { identifier: string }) => c.identifier === "internet"),
+      );
 
       // A client with a stream and an open session (the real-time clock brings the link up).
       const events = await fetch(`${url}/v1/events?client=cli-test`);
@@ -56,7 +58,9 @@ Deno.test({
 
       child.kill("SIGTERM"); // the child's own pid
       const text = await new Response(events.body).text(); // ends when the daemon closes the stream
-      const types = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)).type);
+      const types = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) =>
+        JSON.parse(l.slice(6)).type
+      );
       assert.ok(types.includes("shutdown"), types.join(","));
       assert.ok(types.includes("session-closed"), "the session was closed before exit");
       const status = await child.status;

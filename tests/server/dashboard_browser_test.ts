@@ -1,0 +1,78 @@
+// The dashboard in a real browser (Debian's chromium driven by playwright-core): the page loads, shows the
+// configurations, and follows the event stream when the world changes. Without chromium the test is skipped
+// with the reason printed, except under CI=true, where that is a failure.
+import assert from "node:assert/strict";
+import { serve } from "../../server/mod.ts";
+import { makeWorld } from "./_helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ci = Deno.env.get("CI") === "true";
+let missing: string | undefined;
+try {
+  await Deno.stat(CHROMIUM);
+} catch {
+  missing = `${CHROMIUM} is not installed (apt-get install -y --no-install-recommends chromium)`;
+}
+if (missing && !ci) console.log(`dashboard browser test: skipped: ${missing}`);
+
+Deno.test({
+  name: "the dashboard shows the configurations and updates when the world changes",
+  ignore: missing !== undefined && !ci,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (missing) throw new Error(`CI=true and ${missing}`);
+    const { chromium } = await import("npm:playwright-core@1.65.1");
+    const dir = await Deno.makeTempDir({ prefix: "netsession-browser-" });
+    const server = await serve({
+      world: makeWorld(),
+      port: 0,
+      tokenFile: `${dir}/token`,
+      realtime: true,
+      lively: false,
+      log: () => {},
+    });
+    // A fresh user-data-dir per run (playwright takes it as the persistent context's directory).
+    const browser = await chromium.launchPersistentContext(`${dir}/profile`, {
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (e: Error) => problems.push(e.message));
+      await page.goto(`${server.url}/`);
+      const row = (id: string) => page.locator(`#configurations tr[data-id="${id}"]`);
+      await row("wlan").waitFor({ timeout: 10_000 });
+      for (const id of ["wlan", "lte", "far", "internet"]) assert.equal(await row(id).count(), 1, id);
+      assert.equal(await row("wlan").locator(".state").textContent(), "discovered");
+      await page.locator("#stream.on").waitFor({ timeout: 10_000 });
+
+      // The world changes behind the page's back: the page follows the event stream.
+      await server.daemon.exclusive(() => server.daemon.world!.setSignal("wlan", 0));
+      await row("wlan").locator(".state", { hasText: /^defined$/ }).waitFor({ timeout: 10_000 });
+      await page.locator('#timeline li[data-type="configuration-changed"]').first().waitFor({
+        timeout: 10_000,
+      });
+
+      // The page's own controls use the embedded token: bring LTE up with its "up" button.
+      await row("lte").locator('button[data-action="link-up"]').click();
+      await row("lte").locator(".state", { hasText: /^active$/ }).waitFor({ timeout: 10_000 });
+      assert.equal(server.daemon.world!.isUp("lte"), true);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
