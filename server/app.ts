@@ -197,9 +197,9 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
       const declared = c.req.header("content-length");
       if (declared !== undefined && Number(declared) > bodyLimit) return fail(c, v.tooLarge(bodyLimit));
     }
-    await next();
     c.header("X-Content-Type-Options", "nosniff");
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+    c.header("Cache-Control", "no-store");
+    await next();
   });
 
   const body = (c: Context) => v.readJson(c.req.raw, bodyLimit);
@@ -249,16 +249,32 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
 
   app.get("/v1/capabilities", (c) => c.json({ capabilities: daemon.capabilities() }));
 
+  // Everything in this answer changes only with an event, so its text is cached per (event seq, filter).
+  const listCache = new Map<string, string>();
+  let listCacheSeq = -1;
   app.get("/v1/configurations", (c) => {
     const state = c.req.query("state");
     const filter = state === undefined ? undefined : v.oneOf(state, CONFIGURATION_STATES, "state");
-    const list = daemon.manager.allConfigurations(filter).map((x) => daemon.configurationInfo(x.identifier)!);
-    return c.json({
-      configurations: list,
-      defaultConfiguration: daemon.manager.defaultConfiguration().identifier || null,
-      online: daemon.manager.isOnline(),
-      seq: daemon.bus.seq,
-    });
+    const seq = daemon.bus.seq;
+    if (seq !== listCacheSeq) {
+      listCache.clear();
+      listCacheSeq = seq;
+    }
+    const key = filter ?? "";
+    let text = listCache.get(key);
+    if (text === undefined) {
+      const list = daemon.manager.allConfigurations(filter).map((x) =>
+        daemon.configurationInfo(x.identifier)!
+      );
+      text = JSON.stringify({
+        configurations: list,
+        defaultConfiguration: daemon.manager.defaultConfiguration().identifier || null,
+        online: daemon.manager.isOnline(),
+        seq,
+      });
+      listCache.set(key, text);
+    }
+    return c.body(text, 200, { "Content-Type": "application/json" });
   });
 
   app.get("/v1/configurations/:id", (c) => {
