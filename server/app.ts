@@ -19,6 +19,7 @@ import {
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
+import { SCENARIO_ACTIONS } from "@netsession/sim";
 import type { Daemon, SessionAction } from "./daemon.ts";
 import { DaemonError } from "./errors.ts";
 import type { BusItem, Subscriber } from "./event_bus.ts";
@@ -69,6 +70,27 @@ export interface AppEnv {
     /** The peer's address; absent in-process (`app.request`), where the peer counts as local. */
     remoteAddr?: { transport: string; hostname: string; port: number };
   };
+}
+
+/**
+ * The daemon's HTTP app (a Hono app): `fetch` for a server, `request` for
+ * in-process calls in tests.
+ *
+ * @example
+ * ```ts ignore
+ * import type { DaemonApp } from "@netsession/server";
+ * const status = async (app: DaemonApp) => (await app.request("/v1/status")).status;
+ * ```
+ */
+export interface DaemonApp {
+  /** Answers a request (`Deno.serve` handler); `env.remoteAddr` is the peer's address. */
+  fetch(request: Request, env?: AppEnv["Bindings"]): Response | Promise<Response>;
+  /** Answers a request made in-process: a path or URL, request options, and optionally the peer. */
+  request(
+    input: string | URL | Request,
+    init?: RequestInit,
+    env?: AppEnv["Bindings"],
+  ): Response | Promise<Response>;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -123,7 +145,7 @@ function callerOf(c: Context): string {
  * await daemon.close();
  * ```
  */
-export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
+export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
   const token = options.token;
   if (typeof token !== "string" || token.length < 8) {
     throw new TypeError("createApp(): options.token must be a string of at least 8 characters");
@@ -601,10 +623,19 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
         "the simulator in this build has no scenario player (SimWorld.play); change the world with the other /v1/world routes",
       );
     }
-    const play = w.play.bind(w);
+    if (!Array.isArray(b.steps)) throw v.bad("steps", "an array of steps such as {at, action, ...}", b.steps);
+    if (b.steps.length > 1000) throw v.bad("steps", "at most 1000 steps", `${b.steps.length} steps`);
+    let last = 0;
+    for (const [i, step] of b.steps.entries()) {
+      if (typeof step !== "object" || step === null || Array.isArray(step)) {
+        throw v.bad(`steps[${i}]`, "an object {at, action, ...}", step);
+      }
+      last = v.number((step as v.Json).at, `steps[${i}].at`, last, 86_400_000);
+      v.oneOf((step as v.Json).action, SCENARIO_ACTIONS, `steps[${i}].action`);
+    }
     const id = crypto.randomUUID();
     daemon.bus.publish({ type: "scenario", id, status: "started" });
-    daemon.exclusive(() => play(b)).then(
+    daemon.playScenario(b as { steps: v.Json[] }).then(
       () => daemon.bus.publish({ type: "scenario", id, status: "finished" }),
       (error) =>
         daemon.bus.publish({
@@ -617,7 +648,10 @@ export function createApp(daemon: Daemon, options: AppOptions): Hono<AppEnv> {
     return c.json({ scenario: id, status: "started", seq: daemon.bus.seq }, 202);
   });
 
-  return app;
+  return {
+    fetch: (request, env) => app.fetch(request, env),
+    request: (input, init, env) => app.request(input, init, env),
+  };
 }
 
 function ifName(value: unknown): string {

@@ -23,7 +23,7 @@ import {
   systemClock,
   type UsagePolicy,
 } from "@netsession/core";
-import type { SimWorld } from "@netsession/sim";
+import type { SimScenario, SimWorld } from "@netsession/sim";
 import { DaemonError } from "./errors.ts";
 import { EventBus, type Subscriber } from "./event_bus.ts";
 
@@ -196,6 +196,14 @@ export interface DaemonCounters {
  */
 export type SessionAction = "migrate" | "ignore" | "accept" | "reject";
 
+interface ScenarioRun {
+  left: number;
+  failed: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  promise: Promise<void>;
+}
+
 interface ClientRecord {
   readonly id: string;
   readonly sessions: Map<string, Held>;
@@ -281,6 +289,7 @@ export class Daemon {
   #statsTimer: unknown;
   #advancing: Promise<void> = Promise.resolve();
   #realtime: ReturnType<typeof setInterval> | undefined;
+  #steps: { due: number; step: Record<string, unknown>; run: ScenarioRun }[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
   #subscriptions: Subscription[] = [];
@@ -965,11 +974,47 @@ export class Daemon {
       const elapsed = Math.max(0, Math.round(now - last));
       last = now;
       busy = true;
-      this.advance(elapsed).catch((error) =>
-        console.error("netsession daemon: the simulated world failed:", error)
-      )
+      this.advance(elapsed)
+        .then(() => this.exclusive(() => this.#runDueSteps()))
+        .catch((error) => console.error("netsession daemon: the simulated world failed:", error))
         .finally(() => busy = false);
     }, intervalMs);
+  }
+
+  /**
+   * Plays a scenario on the simulated world (`SimWorld.play` format). With the
+   * real-time ticker running, each step runs when its time has come in real
+   * time (within a tick); without it, the whole scenario runs at once on the
+   * virtual clock. Resolves when the last step ran; rejects naming the step
+   * that failed.
+   */
+  playScenario(
+    scenario: { readonly name?: string; readonly steps: readonly Record<string, unknown>[] },
+  ): Promise<void> {
+    const world = this.world;
+    if (!world) return Promise.reject(new Error("there is no simulated world to play a scenario on"));
+    if (this.#realtime === undefined) return this.exclusive(() => world.play(scenario as SimScenario));
+    const run: ScenarioRun = { left: scenario.steps.length, failed: false, ...Promise.withResolvers<void>() };
+    if (run.left === 0) run.resolve();
+    const start = world.clock.now();
+    for (const step of scenario.steps) this.#steps.push({ due: start + (step.at as number), step, run });
+    this.#steps.sort((a, b) => a.due - b.due);
+    return run.promise;
+  }
+
+  async #runDueSteps(): Promise<void> {
+    const world = this.world!;
+    while (this.#steps.length > 0 && this.#steps[0].due <= world.clock.now()) {
+      const { step, run } = this.#steps.shift()!;
+      if (run.failed) continue;
+      try {
+        await world.play({ steps: [{ ...step, at: 0 }] } as unknown as SimScenario);
+        if (--run.left === 0) run.resolve();
+      } catch (error) {
+        run.failed = true;
+        run.reject(error);
+      }
+    }
   }
 
   /** Stops the real-time ticker. */

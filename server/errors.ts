@@ -29,6 +29,8 @@ export class DaemonError extends Error {
   readonly field: string | undefined;
 
   /**
+   * Makes an error.
+   *
    * @param status HTTP status
    * @param code machine-readable code
    * @param message what happened and what to do

@@ -247,7 +247,11 @@ export class EventBus {
   /** Events dropped for slow subscribers, in total. */
   dropped = 0;
 
-  /** @param options buffer size, queue limit, time source */
+  /**
+   * Makes an empty bus.
+   *
+   * @param options buffer size, queue limit, time source
+   */
   constructor(options: EventBusOptions = {}) {
     const size = options.bufferSize ?? 1024;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`bufferSize must be a positive integer`);

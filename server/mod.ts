@@ -33,3 +33,21 @@ export * from "./dashboard.ts";
 export * from "./default_world.ts";
 export * from "./remote_driver.ts";
 export * from "./serve.ts";
+// The core (a client needs it beside RemoteDriver anyway), the simulator types and the Hono type this
+// package's API mentions, re-exported so that its documentation is complete (`deno doc --lint`) and a client
+// needs one import.
+export * from "@netsession/core";
+export type {
+  SimAccessPoint,
+  SimAccessPointOptions,
+  SimHolders,
+  SimLinkPhase,
+  SimScenario,
+  SimScenarioStep,
+  SimServiceNetworkOptions,
+  SimTraffic,
+  SimUserChoiceOptions,
+  SimWorld,
+  SimWorldOptions,
+} from "@netsession/sim";
+export type { SimRandom, VirtualClock } from "@netsession/sim";

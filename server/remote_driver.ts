@@ -138,7 +138,11 @@ export class RemoteDriver implements NetworkDriver {
   #started = false;
   #closed = false;
 
-  /** @param options the daemon's URL and token, and this client's id */
+  /**
+   * Makes a driver for the daemon at `options.url`; nothing is contacted until `start()`.
+   *
+   * @param options the daemon's URL and token, and this client's id
+   */
   constructor(options: RemoteDriverOptions) {
     if (!options || typeof options.token !== "string" || options.token === "") {
       throw new TypeError(

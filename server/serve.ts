@@ -8,10 +8,9 @@
 
 import type { Clock, NetworkDriver } from "@netsession/core";
 import { SimDriver, type SimWorld } from "@netsession/sim";
-import { type AppEnv, createApp } from "./app.ts";
+import { createApp, type DaemonApp } from "./app.ts";
 import { Daemon } from "./daemon.ts";
 import { createDefaultWorld, makeLively } from "./default_world.ts";
-import type { Hono } from "hono";
 
 /** The port `serve()` listens on unless told otherwise. */
 export const DEFAULT_PORT = 7421;
@@ -94,7 +93,7 @@ export interface DaemonServer {
   /** The daemon. */
   readonly daemon: Daemon;
   /** The HTTP app. */
-  readonly app: Hono<AppEnv>;
+  readonly app: DaemonApp;
   /** Shuts down gracefully: `shutdown` event, sessions closed, streams ended, socket closed. */
   shutdown(reason?: string): Promise<void>;
   /** Settles when the daemon has shut down. */
@@ -293,7 +292,7 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     if (options.realtime ?? true) daemon.startRealtime(100);
   }
 
-  const ref: { app?: Hono<AppEnv> } = {};
+  const ref: { app?: DaemonApp } = {};
   const listening = Promise.withResolvers<Deno.NetAddr>();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -355,8 +354,7 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     if (typeof world.play !== "function") {
       log(`netsession: note: this simulator has no scenario player yet; ${options.scenario} is not played`);
     } else {
-      const play = world.play.bind(world);
-      daemon.exclusive(() => play(scenario)).then(
+      daemon.playScenario(scenario).then(
         () => log(`netsession: scenario ${options.scenario} finished`),
         (error) => log(`netsession: scenario ${options.scenario} failed: ${(error as Error).message}`),
       );
