@@ -1,13 +1,13 @@
 /**
  * The `netsession` command line.
  *
- *   netsession list [--json] [--state defined|discovered|active]
- *   netsession monitor [--json] [--duration MS] [--fast] [--no-session]
+ *   netsession serve [--driver sim|linux] [--port N] [...]   (the daemon; see server/README.md)
+ *   netsession list [--json] [--state defined|discovered|active] [--url URL [--token-file F]]
+ *   netsession monitor [--json] [--duration MS] [--fast] [--no-session] [--url URL [--token-file F]]
  *   netsession sim run FILE [--json] [--stop-on-failure]
- *   netsession serve [...]          (the daemon; see server/README.md)
  *
- * Without a driver option the commands use the demo simulated world
- * (scripts/demo_world.ts).
+ * `list` and `monitor` use the demo simulated world (scripts/demo_world.ts),
+ * or with `--url` a running daemon (through `RemoteDriver`).
  *
  * @module
  */
@@ -19,6 +19,7 @@ import { animateDemoWorld, createDemoWorld } from "./demo_world.ts";
 const USAGE = `usage: netsession <command> [options]
 
 commands:
+  serve [options]               start the daemon (sim world by default; see server/README.md, --help)
   list [--json] [--state S]     list configurations (S: defined, discovered, active)
   monitor [--json] [--duration MS] [--fast] [--no-session]
                                 print live state changes of the demo world; a session on the service
@@ -26,8 +27,10 @@ commands:
                                 after MS virtual milliseconds; --fast runs virtual time without waiting
   sim run FILE [--json] [--stop-on-failure]
                                 play a scenario file and check its expectations
-  serve [options]               start the daemon (see server/README.md)
   help                          this text
+
+list and monitor take --url URL [--token-file F] to use a running daemon instead of the demo world
+(monitor then watches only, in real time).
 `;
 
 function fail(message: string): number {
@@ -41,12 +44,34 @@ async function demoManager(seed = 1) {
   return { world, manager };
 }
 
+/** A manager on a running daemon (`--url`), sharing its session counter. */
+async function remoteManager(url: string, tokenFile: string | undefined) {
+  const { RemoteDriver, defaultTokenFile } = await import("../server/mod.ts");
+  const path = tokenFile ?? defaultTokenFile();
+  let token: string;
+  try {
+    token = (await Deno.readTextFile(path)).trim();
+  } catch (error) {
+    throw new Error(
+      `cannot read the daemon's token file ${path} (${(error as Error).message}); pass --token-file`,
+    );
+  }
+  return await NetworkConfigurationManager.create(new RemoteDriver({ url, token }));
+}
+
+const REMOTE_OPTIONS = { url: { type: "string" }, "token-file": { type: "string" } } as const;
+
 async function list(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean" }, state: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, state: { type: "string" }, ...REMOTE_OPTIONS },
+  });
   if (values.state !== undefined && !(CONFIGURATION_STATES as readonly string[]).includes(values.state)) {
     return fail(`--state ${values.state}: expected one of ${CONFIGURATION_STATES.join(", ")}`);
   }
-  const { manager } = await demoManager();
+  const manager = values.url !== undefined
+    ? await remoteManager(values.url, values["token-file"])
+    : (await demoManager()).manager;
   const configs = manager.allConfigurations(values.state as ConfigurationState | undefined);
   if (values.json) {
     console.log(JSON.stringify(configs.map((c) => c.toJSON()), null, 2));
@@ -71,6 +96,7 @@ async function monitor(args: string[]): Promise<number> {
       duration: { type: "string" },
       fast: { type: "boolean" },
       "no-session": { type: "boolean" },
+      ...REMOTE_OPTIONS,
     },
   });
   const duration = values.duration === undefined ? Infinity : Number(values.duration);
@@ -78,6 +104,9 @@ async function monitor(args: string[]): Promise<number> {
     return fail(`--duration ${values.duration}: expected a positive number of milliseconds`);
   }
   if (values.fast && duration === Infinity) return fail("--fast needs --duration (it would never end)");
+  if (values.url !== undefined) {
+    return await monitorRemote(values.url, values["token-file"], duration, !!values.json);
+  }
   const { world, manager } = await demoManager();
   const t0 = world.clock.now();
   const print = (kind: string, fields: Record<string, unknown>) => {
@@ -136,6 +165,36 @@ async function monitor(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `monitor --url`: watch a daemon's configurations in real time (no session is opened). */
+async function monitorRemote(url: string, tokenFile: string | undefined, duration: number, json: boolean) {
+  const manager = await remoteManager(url, tokenFile);
+  const t0 = performance.now();
+  const print = (kind: string, fields: Record<string, unknown>) => {
+    const at = Math.round(performance.now() - t0);
+    if (json) console.log(JSON.stringify({ at, event: kind, ...fields }));
+    else {
+      const rest = Object.entries(fields).map(([k, v]) => `${k}=${v}`);
+      console.log(`${(at / 1000).toFixed(3).padStart(9)}s  ${kind.padEnd(22)} ${rest.join(" ")}`);
+    }
+  };
+  for (const c of manager.allConfigurations()) print("configuration", { id: c.identifier, state: c.state });
+  manager.on("configurationChanged", (c) => print("configuration", { id: c.identifier, state: c.state }));
+  manager.on("configurationAdded", (c) => print("added", { id: c.identifier, state: c.state }));
+  manager.on("configurationRemoved", (c) => print("removed", { id: c.identifier }));
+  manager.on("onlineStateChanged", (online) => print("online", { online }));
+  const done = Promise.withResolvers<void>();
+  const stop = () => done.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  const timer = duration === Infinity ? undefined : setTimeout(stop, duration);
+  await done.promise;
+  clearTimeout(timer);
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  await manager.close();
+  return 0;
+}
+
 async function sim(args: string[]): Promise<number> {
   if (args[0] !== "run") return fail(`sim ${args[0] ?? ""}: expected 'sim run FILE'`);
   const { simRun } = await import("./sim_run.ts");
@@ -143,9 +202,17 @@ async function sim(args: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const mod = await import("../server/cli.ts").catch(() => undefined);
-  if (!mod) return fail("serve: the daemon is not available in this build");
-  return await mod.serveCli(args);
+  const { serve, parseServeArgs } = await import("../server/mod.ts");
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(
+      "usage: netsession serve [--driver sim|linux] [--host H] [--port N] [--token-file F] [--allow-remote]\n" +
+        "                        [--scenario FILE] [--seed N] [--no-lively] [--lease-ttl MS]\n(see server/README.md)",
+    );
+    return 0;
+  }
+  const server = await serve({ ...parseServeArgs(args), handleSignals: true });
+  await server.finished;
+  return 0;
 }
 
 /** Runs the CLI with `args`; returns the exit code. */

@@ -49,3 +49,52 @@ Deno.test("netsession reports unknown commands and bad options with exit code 2"
   assert.equal(await main(["monitor", "--fast"]), 2);
   assert.equal(await main(["monitor", "--duration", "-5"]), 2);
 });
+
+Deno.test({
+  name:
+    "netsession serve starts the daemon; list --url reads it through RemoteDriver; SIGTERM stops it with 0",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "netsession-cli-serve-" });
+    const tokenFile = `${dir}/token`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../scripts/netsession.ts", import.meta.url).pathname,
+        "serve",
+        "--port",
+        "0",
+        "--token-file",
+        tokenFile,
+        "--no-lively",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let printed = "";
+    try {
+      while (!/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(printed)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`serve exited early:\n${printed}`);
+        printed += value;
+      }
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
+      const r = await run(["list", "--json", "--url", url, "--token-file", tokenFile]);
+      assert.equal(r.code, 0, r.stderr);
+      const ids = JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier);
+      assert.ok(ids.includes("internet") && ids.includes("home-wlan"), ids.join(","));
+      const bad = await run(["list", "--url", url, "--token-file", `${dir}/missing`]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /cannot read the daemon's token file .*missing.*pass --token-file/);
+    } finally {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await reader.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+      assert.equal(status.code, 0, "exits 0 on SIGTERM");
+    }
+  },
+});
