@@ -15,6 +15,24 @@ export function ap(id: string, extra: Partial<DriverConfiguration> = {}): Driver
   };
 }
 
+export function sn(
+  id: string,
+  children: string[],
+  extra: Partial<DriverConfiguration> = {},
+): DriverConfiguration {
+  return {
+    identifier: id,
+    name: id,
+    type: "service-network",
+    state: "defined",
+    purpose: "unknown",
+    bearerType: "unknown",
+    metered: false,
+    children,
+    ...extra,
+  };
+}
+
 export class FakeDriver implements NetworkDriver {
   readonly name = "fake";
   configs = new Map<string, DriverConfiguration>();

@@ -1,23 +1,6 @@
 import assert from "node:assert/strict";
-import { ap, FakeDriver, settle } from "./_fake_driver.ts";
+import { ap, FakeDriver, settle, sn } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
-import type { DriverConfiguration } from "./driver.ts";
-
-const sn = (
-  id: string,
-  children: string[],
-  extra: Partial<DriverConfiguration> = {},
-): DriverConfiguration => ({
-  identifier: id,
-  name: id,
-  type: "service-network",
-  state: "defined",
-  purpose: "unknown",
-  bearerType: "unknown",
-  metered: false,
-  children,
-  ...extra,
-});
 
 Deno.test("allConfigurations(filter) is cumulative: discovered includes active ones", async () => {
   const d = new FakeDriver([ap("a"), ap("b", { state: "defined" }), ap("c", { state: "active" })]);

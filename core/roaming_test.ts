@@ -1,24 +1,7 @@
 import assert from "node:assert/strict";
-import { ap, FakeDriver, settle } from "./_fake_driver.ts";
-import type { DriverConfiguration } from "./driver.ts";
+import { ap, FakeDriver, settle, sn } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import type { NetworkSession } from "./network_session.ts";
-
-const sn = (
-  id: string,
-  children: string[],
-  extra: Partial<DriverConfiguration> = {},
-): DriverConfiguration => ({
-  identifier: id,
-  name: id,
-  type: "service-network",
-  state: "defined",
-  purpose: "unknown",
-  bearerType: "unknown",
-  metered: false,
-  children,
-  ...extra,
-});
 
 async function world(options: { seamless?: boolean; forcedRoaming?: "on-loss" | "on-loss-or-better" } = {}) {
   const driver = new FakeDriver([

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ap, FakeDriver, settle } from "./_fake_driver.ts";
+import { ap, FakeDriver, settle, sn } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import type { NetworkSession } from "./network_session.ts";
 import {
@@ -231,16 +231,7 @@ Deno.test("property: across ALR and forced roaming no access point is up without
     fc.asyncProperty(fc.array(roamAction, { minLength: 20, maxLength: 60 }), async (actions) => {
       const driver = new FakeDriver([
         ...aps.map((id) => ap(id, { state: id === "a" ? "defined" : "discovered" })),
-        {
-          identifier: "any",
-          name: "any",
-          type: "service-network",
-          state: "defined",
-          purpose: "unknown",
-          bearerType: "unknown",
-          metered: false,
-          children: aps,
-        },
+        sn("any", aps),
       ]);
       const manager = await NetworkConfigurationManager.create(driver, { onListenerError: () => {} });
       let roams = 0;
