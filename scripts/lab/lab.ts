@@ -32,6 +32,8 @@ export class LabUnavailableError extends Error {
   /** What is missing, one entry per problem. */
   readonly missing: readonly string[];
   /**
+   * Builds the error; the message names every problem and how to install what is missing.
+   *
    * @param missing what is missing, one entry per problem
    */
   constructor(missing: readonly string[]) {
@@ -114,6 +116,18 @@ interface LabRecord {
 const LAB_DIR_MARK = "netsession-lab";
 const CONNECTIVITY_ADDRESS = "10.77.0.1";
 const HERE = new URL(".", import.meta.url);
+
+const TRACE = (() => {
+  try {
+    return Deno.env.get("LAB_TRACE") === "1";
+  } catch {
+    return false;
+  }
+})();
+const T0 = performance.now();
+function trace(what: string) {
+  if (TRACE) console.error(`lab +${Math.round(performance.now() - T0)} ms: ${what}`);
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -337,13 +351,18 @@ function keyfile(ap: LabAccessPoint, priority: number): string {
   ].join("\n");
 }
 
-async function readLine(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number, what: string) {
+async function readLines(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  n: number,
+  ms: number,
+  what: string,
+) {
   let buf = "";
   const deadline = Date.now() + ms;
-  while (!buf.includes("\n")) {
+  while (buf.split("\n").length <= n) {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`lab: ${what} did not start within ${ms} ms`);
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const r = await Promise.race([
       reader.read(),
       new Promise<"timeout">((res) => timer = setTimeout(() => res("timeout"), left)),
@@ -533,7 +552,10 @@ export class Lab implements AsyncDisposable {
         "org.freedesktop.DBus.NameHasOwner",
         "string:org.freedesktop.NetworkManager",
       ]);
-      if (r.stdout.includes("boolean true")) break;
+      if (r.stdout.includes("boolean true")) {
+        trace("NetworkManager owns its name");
+        break;
+      }
       if (!processAlive(child.pid)) {
         throw new Error(`lab: NetworkManager exited during start-up:\n${await this.log()}`);
       }
@@ -670,7 +692,10 @@ function accessPointOptions(o: LabOptions["accessPoints"]): LabAccessPointOption
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const problems = await labProblems();
   if (problems.length) throw new LabUnavailableError(problems);
-  const python = (await which("python3"))!;
+  trace("prerequisites checked");
+  // The system python first: a version-manager shim (pyenv) costs most of a second per start.
+  const python = (await Deno.stat("/usr/bin/python3").then(() => "/usr/bin/python3", () => undefined)) ??
+    (await which("python3"))!;
   const stateRoot = options.stateRoot ?? defaultStateRoot();
   await Deno.mkdir(stateRoot, { recursive: true });
   await reapStaleLabs(stateRoot).catch(() => {});
@@ -769,13 +794,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       }).spawn();
       lab._adopt(`http-${ap.peerInterface}`, child);
       const reader = child.stdout.getReader();
-      await readLine(reader, timeout, `the HTTP server of ${ap.name}`);
+      await readLines(reader, 1, timeout, `the HTTP server of ${ap.name}`);
       reader.releaseLock();
       await child.stdout.cancel();
     }));
+    trace("access points up");
     // The private bus.
     const template = await Deno.readTextFile("/usr/share/dbus-1/system.conf");
-    await Deno.writeTextFile(`${dir}/bus.conf`, bусConfigCheck(busConfig(template, dir)));
+    await Deno.writeTextFile(`${dir}/bus.conf`, assertBusConfig(busConfig(template, dir)));
     const bus = new Deno.Command("sh", {
       args: [
         "-c",
@@ -790,11 +816,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     }).spawn();
     lab._adopt("bus", bus);
     const reader = bus.stdout.getReader();
-    const lines = (await readLine(reader, timeout, "dbus-daemon")).trim().split("\n");
+    // Both lines (address, pid) must be read before the pipe is closed, or dbus-daemon dies writing the pid.
+    const lines = (await readLines(reader, 2, timeout, "dbus-daemon")).trim().split("\n");
     reader.releaseLock();
     await bus.stdout.cancel();
     record.busAddress = lines[0];
     (lab as { busAddress: string }).busAddress = lines[0];
+    trace("bus up");
     // Saved connections, as keyfiles (NetworkManager reads them at start).
     for (const [i, ap] of accessPoints.entries()) {
       const path = `${dir}/connections/${ap.name}.nmconnection`;
@@ -804,6 +832,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Deno.writeTextFile(`${dir}/nm.conf`, nmConfig(dir, options.connectivityInterval ?? 10));
     await lab._save();
     await lab.startNetworkManager(timeout);
+    trace("NetworkManager ready");
     return lab;
   } catch (e) {
     await lab.stop().catch(() => {});
@@ -811,7 +840,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
 }
 
-function bусConfigCheck(conf: string): string {
+function assertBusConfig(conf: string): string {
   if (!conf.includes("<listen>unix:path=") || conf.includes("<includedir>system.d</includedir>")) {
     throw new Error(
       "lab: unexpected /usr/share/dbus-1/system.conf layout (cannot make a private bus config)",
