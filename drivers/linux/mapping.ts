@@ -1,0 +1,255 @@
+/**
+ * Pure mappings from NetworkManager values to netsession values (no D-Bus here).
+ *
+ * @module
+ */
+import type { BearerType } from "@netsession/core";
+
+/**
+ * ModemManager access-technology bits (`MMModemAccessTechnology`), highest first with the bearer each maps to.
+ * The bits are the ones of ModemManager's `AccessTechnologies` property.
+ */
+const ACCESS_TECHNOLOGIES: readonly (readonly [number, BearerType])[] = [
+  [1 << 15, "5g"], // 5GNR
+  [1 << 14, "lte"], // LTE
+  [(1 << 6) | (1 << 7) | (1 << 8) | (1 << 9), "hspa"], // HSDPA, HSUPA, HSPA, HSPA+
+  [1 << 5, "wcdma"], // UMTS
+  [(1 << 11) | (1 << 12) | (1 << 13), "evdo"], // EVDO 0/A/B
+  [1 << 10, "cdma2000"], // 1xRTT
+  [(1 << 1) | (1 << 2) | (1 << 3) | (1 << 4), "2g"], // GSM, GSM compact, GPRS, EDGE
+];
+
+/**
+ * The bearer of a NetworkManager connection, from its `connection.type` and, for cellular connections, the
+ * modem's current access technologies (ModemManager `AccessTechnologies` bits) when known.
+ *
+ * @param connectionType the `connection.type` setting (`802-3-ethernet`, `802-11-wireless`, `gsm`, ...)
+ * @param accessTechnologies ModemManager access-technology bits of the modem, if known
+ * @returns the bearer; `unknown` for virtual and VPN types
+ *
+ * @example
+ * ```ts
+ * import { bearerTypeFromConnectionType } from "@netsession/linux";
+ * console.log(bearerTypeFromConnectionType("802-11-wireless")); // "wlan"
+ * console.log(bearerTypeFromConnectionType("gsm")); // "2g"
+ * console.log(bearerTypeFromConnectionType("gsm", 1 << 14)); // "lte"
+ * ```
+ */
+export function bearerTypeFromConnectionType(
+  connectionType: string,
+  accessTechnologies?: number,
+): BearerType {
+  switch (connectionType) {
+    case "802-3-ethernet":
+    case "ethernet":
+    case "veth":
+    case "pppoe":
+      return "ethernet";
+    case "802-11-wireless":
+    case "wifi":
+    case "wifi-p2p":
+    case "olpc-mesh":
+      return "wlan";
+    case "gsm":
+    case "cdma": {
+      if (accessTechnologies) {
+        for (const [bits, bearer] of ACCESS_TECHNOLOGIES) {
+          if (accessTechnologies & bits) return bearer;
+        }
+      }
+      return connectionType === "gsm" ? "2g" : "cdma2000";
+    }
+    case "bluetooth":
+      return "bluetooth";
+    case "wimax":
+      return "wimax";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * A human-readable bearer name (Qt's `bearerTypeName`).
+ *
+ * @example
+ * ```ts
+ * import { bearerTypeName } from "@netsession/linux";
+ * console.log(bearerTypeName("wlan")); // "WLAN"
+ * ```
+ */
+export function bearerTypeName(bearer: BearerType): string {
+  const names: Record<BearerType, string> = {
+    unknown: "",
+    ethernet: "Ethernet",
+    wlan: "WLAN",
+    "2g": "2G",
+    cdma2000: "CDMA2000",
+    wcdma: "WCDMA",
+    hspa: "HSPA",
+    bluetooth: "Bluetooth",
+    wimax: "WiMAX",
+    evdo: "EVDO",
+    lte: "LTE",
+    "3g": "3G",
+    "4g": "4G",
+    "5g": "5G",
+  };
+  return names[bearer];
+}
+
+/**
+ * Connectivity as NetworkManager reports it (`NMConnectivityState`).
+ *
+ * @example
+ * ```ts
+ * import type { Connectivity } from "@netsession/linux";
+ * const c: Connectivity = "portal";
+ * ```
+ */
+export type Connectivity = "unknown" | "none" | "portal" | "limited" | "full";
+
+/**
+ * Maps NetworkManager's `Connectivity` number (`NMConnectivityState`) to a {@linkcode Connectivity}.
+ *
+ * @example
+ * ```ts
+ * import { connectivityFromNetworkManager } from "@netsession/linux";
+ * console.log(connectivityFromNetworkManager(4)); // "full"
+ * ```
+ */
+export function connectivityFromNetworkManager(value: unknown): Connectivity {
+  switch (Number(value)) {
+    case 1:
+      return "none";
+    case 2:
+      return "portal";
+    case 3:
+      return "limited";
+    case 4:
+      return "full";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * Whether traffic is charged, from a connection's `connection.metered` setting and the device's `Metered`
+ * property (both `NMMetered`: 0 unknown, 1 yes, 2 no, 3 guess-yes, 4 guess-no). The connection's explicit
+ * setting wins; when it is unknown the device's guess decides.
+ *
+ * @example
+ * ```ts
+ * import { isMetered } from "@netsession/linux";
+ * console.log(isMetered(1, 0), isMetered(0, 3), isMetered(2, 1)); // true true false
+ * ```
+ */
+export function isMetered(
+  connectionMetered: unknown,
+  deviceMetered?: unknown,
+): boolean {
+  const c = Number(connectionMetered ?? 0);
+  if (c === 1 || c === 3) return true;
+  if (c === 2 || c === 4) return false;
+  const d = Number(deviceMetered ?? 0);
+  return d === 1 || d === 3;
+}
+
+/**
+ * A user-defined service network: an ordered list of connection UUIDs (highest priority first).
+ *
+ * @example
+ * ```ts
+ * import type { ServiceNetworkDefinition } from "@netsession/linux";
+ * const sn: ServiceNetworkDefinition = { id: "office", name: "Office", members: ["uuid-1", "uuid-2"] };
+ * ```
+ */
+export interface ServiceNetworkDefinition {
+  /** Identifier of the service network (must not be a connection UUID). */
+  readonly id: string;
+  /** Human-readable name; defaults to the id. */
+  readonly name: string;
+  /** Connection UUIDs, highest priority first. */
+  readonly members: readonly string[];
+}
+
+/**
+ * Parses and validates the JSON of a service-networks file:
+ * `{ "serviceNetworks": [{ "id", "name"?, "members": [uuid, ...] }] }`. Throws a `TypeError` naming the
+ * offending entry (and `source`, when given) on any mistake.
+ *
+ * @param text the file's text
+ * @param source where the text came from, for messages
+ *
+ * @example
+ * ```ts
+ * import { parseServiceNetworks } from "@netsession/linux";
+ * const nets = parseServiceNetworks('{"serviceNetworks":[{"id":"office","members":["a","b"]}]}');
+ * console.log(nets[0].name, nets[0].members); // "office" ["a", "b"]
+ * ```
+ */
+export function parseServiceNetworks(
+  text: string,
+  source = "service networks",
+): ServiceNetworkDefinition[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new TypeError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
+  const list = (data as { serviceNetworks?: unknown } | null)?.serviceNetworks;
+  if (
+    typeof data !== "object" || data === null || Array.isArray(data) ||
+    !Array.isArray(list)
+  ) {
+    throw new TypeError(
+      `${source}: expected an object {"serviceNetworks": [...]}`,
+    );
+  }
+  const seen = new Set<string>();
+  return list.map((entry, i) => {
+    const where = `${source}: serviceNetworks[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new TypeError(
+        `${where}: expected an object {"id", "name", "members"}`,
+      );
+    }
+    const { id, name, members } = entry as Record<string, unknown>;
+    if (typeof id !== "string" || id.trim() === "") {
+      throw new TypeError(`${where}: "id" must be a non-empty string`);
+    }
+    if (seen.has(id)) throw new TypeError(`${where}: duplicate id "${id}"`);
+    seen.add(id);
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`${where} ("${id}"): "name" must be a string`);
+    }
+    if (!Array.isArray(members) || members.length === 0) {
+      throw new TypeError(
+        `${where} ("${id}"): "members" must be a non-empty array of connection UUIDs`,
+      );
+    }
+    for (const [j, m] of members.entries()) {
+      if (typeof m !== "string" || m === "") {
+        throw new TypeError(
+          `${where} ("${id}"): members[${j}] must be a connection UUID string`,
+        );
+      }
+    }
+    if (new Set(members).size !== members.length) {
+      throw new TypeError(
+        `${where} ("${id}"): "members" lists a connection twice`,
+      );
+    }
+    const extra = Object.keys(entry).filter((k) =>
+      !["id", "name", "members"].includes(k)
+    );
+    if (extra.length) {
+      throw new TypeError(
+        `${where} ("${id}"): unknown field(s) ${
+          extra.map((k) => `"${k}"`).join(", ")
+        }`,
+      );
+    }
+    return { id, name: name ?? id, members: members as string[] };
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * `@netsession/linux`: netsession's NetworkManager driver over D-Bus. Configurations are NetworkManager's saved
+ * connections (identifier = connection UUID); service networks are its autoconnect connections and those of
+ * an optional JSON file; every change made by anyone arrives as an event from D-Bus signals.
+ *
+ * @example
+ * ```ts ignore
+ * import { NetworkConfigurationManager } from "@netsession/core";
+ * import { NetworkManagerDriver } from "@netsession/linux";
+ *
+ * const manager = await NetworkConfigurationManager.create(new NetworkManagerDriver());
+ * const session = manager.createSession(manager.configurationFromIdentifier("<connection uuid>"));
+ * console.log(await session.open(), session.interface);
+ * session.close();
+ * await manager.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  NetworkManagerDriver,
+  type NetworkManagerDriverOptions,
+} from "./network_manager_driver.ts";
+export {
+  bearerTypeFromConnectionType,
+  bearerTypeName,
+  type Connectivity,
+  connectivityFromNetworkManager,
+  isMetered,
+  parseServiceNetworks,
+  type ServiceNetworkDefinition,
+} from "./mapping.ts";
