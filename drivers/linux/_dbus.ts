@@ -135,6 +135,8 @@ export class BusConnection {
   #closed = false;
   #syncReplies = new Map<number, (msg: BusMessage) => void>();
   #onClose: (why: string) => void;
+  #connected = false;
+  #pending = new Set<(why: string) => void>();
   readonly address: string;
 
   private constructor(
@@ -209,31 +211,23 @@ export class BusConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        conn.#connected = true;
         resolve(conn);
       });
     });
   }
 
   #lost(why: string) {
-    if (this.#closed) return;
+    if (this.#closed || !this.#connected) return;
     this.#closed = true;
     for (const [serial] of this.#syncReplies) {
       delete this.#bus._methodReturnHandlers?.[serial];
     }
     this.#syncReplies.clear();
-    // Fail every call still waiting for a reply.
-    const handlers = this.#bus._methodReturnHandlers ?? {};
-    for (const serial of Object.keys(handlers)) {
-      const h = handlers[serial];
-      delete handlers[serial];
-      try {
-        h({
-          type: ERROR,
-          errorName: "org.freedesktop.DBus.Error.Disconnected",
-          body: [why],
-        });
-      } catch { /* ignore */ }
-    }
+    // Fail every call of ours still waiting for a reply (dbus-next's own handlers are left alone: failing its
+    // pending Hello would make it throw an unhandled rejection).
+    for (const fail of [...this.#pending]) fail(why);
+    this.#pending.clear();
     this.#onClose(why);
   }
 
@@ -271,7 +265,16 @@ export class BusConnection {
     const serial = msg.serial as number;
     if (options.applySync) this.#syncReplies.set(serial, options.applySync);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let lost: ((why: string) => void) | undefined;
     const timed = new Promise<never>((_, reject) => {
+      lost = (why) =>
+        reject(
+          new BusCallError(
+            "org.freedesktop.DBus.Error.Disconnected",
+            `${c.interface}.${c.member}: ${why}`,
+          ),
+        );
+      this.#pending.add(lost);
       timer = setTimeout(() => {
         delete this.#bus._methodReturnHandlers?.[serial];
         this.#syncReplies.delete(serial);
@@ -291,7 +294,10 @@ export class BusConnection {
         );
       }),
       timed,
-    ]).finally(() => clearTimeout(timer));
+    ]).finally(() => {
+      clearTimeout(timer);
+      this.#pending.delete(lost!);
+    });
   }
 
   /** Convenience: `org.freedesktop.DBus` method on the bus itself. */
@@ -315,6 +321,8 @@ export class BusConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#syncReplies.clear();
+    for (const fail of [...this.#pending]) fail("the connection was closed");
+    this.#pending.clear();
     try {
       this.#bus._signals?.removeAllListeners?.();
       this.#bus._connection?.stream?.destroy?.();

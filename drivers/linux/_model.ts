@@ -1,10 +1,6 @@
 // Internal: a mirror of NetworkManager's D-Bus objects and the pure computation of netsession configurations
 // from it. Everything here is synchronous and free of I/O, so it is unit-tested without a bus.
-import type {
-  DriverConfiguration,
-  NetworkInterface,
-  UsagePolicy,
-} from "@netsession/core";
+import type { DriverConfiguration, NetworkInterface, UsagePolicy } from "@netsession/core";
 import {
   bearerTypeFromConnectionType,
   bearerTypeName,
@@ -77,9 +73,7 @@ export class Mirror {
   }
 
   get(path: unknown, iface: string): Props | undefined {
-    return typeof path === "string"
-      ? this.objects.get(path)?.get(iface)
-      : undefined;
+    return typeof path === "string" ? this.objects.get(path)?.get(iface) : undefined;
   }
 
   /** Every object path having `iface`. */
@@ -160,9 +154,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     name: string;
   }[] = [];
 
-  const settingsList = [...m.settings.entries()].sort((a, b) =>
-    pathNumber(a[0]) - pathNumber(b[0])
-  );
+  const settingsList = [...m.settings.entries()].sort((a, b) => pathNumber(a[0]) - pathNumber(b[0]));
   for (const [path, s] of settingsList) {
     const c = s.connection ?? {};
     const uuid = str(c.uuid);
@@ -188,11 +180,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
       Array.isArray(d.AvailableConnections) &&
       (d.AvailableConnections as string[]).includes(path)
     );
-    const state: DriverConfiguration["state"] = acState === 2
-      ? "active"
-      : carrier
-      ? "discovered"
-      : "defined";
+    const state: DriverConfiguration["state"] = acState === 2 ? "active" : carrier ? "discovered" : "defined";
     const meterDevice = device ?? carrier?.[1];
     const bearerType = bearerTypeFromConnectionType(type);
     let iface: NetworkInterface | undefined;
@@ -220,9 +208,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
       state,
       purpose: type === "vpn" || type === "wireguard" ? "private" : "unknown",
       bearerType,
-      ...(bearerTypeName(bearerType)
-        ? { bearerTypeName: bearerTypeName(bearerType) }
-        : {}),
+      ...(bearerTypeName(bearerType) ? { bearerTypeName: bearerTypeName(bearerType) } : {}),
       metered: isMetered(c.metered, meterDevice?.Metered),
       ...(iface ? { interface: iface } : {}),
       ...(signal !== undefined ? { signal } : {}),
@@ -287,9 +273,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     : autoconnect.length > 0
     ? AUTO_SERVICE_NETWORK
     : undefined;
-  const usagePolicies: UsagePolicy[] = primary && isMetered(nm.Metered)
-    ? ["no-background-traffic"]
-    : [];
+  const usagePolicies: UsagePolicy[] = primary && isMetered(nm.Metered) ? ["no-background-traffic"] : [];
   return {
     configurations,
     defaultConfiguration,

@@ -240,14 +240,10 @@ export function parseServiceNetworks(
         `${where} ("${id}"): "members" lists a connection twice`,
       );
     }
-    const extra = Object.keys(entry).filter((k) =>
-      !["id", "name", "members"].includes(k)
-    );
+    const extra = Object.keys(entry).filter((k) => !["id", "name", "members"].includes(k));
     if (extra.length) {
       throw new TypeError(
-        `${where} ("${id}"): unknown field(s) ${
-          extra.map((k) => `"${k}"`).join(", ")
-        }`,
+        `${where} ("${id}"): unknown field(s) ${extra.map((k) => `"${k}"`).join(", ")}`,
       );
     }
     return { id, name: name ?? id, members: members as string[] };

@@ -18,21 +18,9 @@ import {
   type Subscription,
   type UsagePolicy,
 } from "@netsession/core";
-import {
-  BusCallError,
-  BusConnection,
-  type BusMessage,
-  NM,
-  toDriverError,
-  unwrap,
-  variant,
-} from "./_dbus.ts";
+import { BusCallError, BusConnection, type BusMessage, NM, toDriverError, unwrap, variant } from "./_dbus.ts";
 import { computeView, IFACE, Mirror, NM_PATH, type View } from "./_model.ts";
-import {
-  type Connectivity,
-  parseServiceNetworks,
-  type ServiceNetworkDefinition,
-} from "./mapping.ts";
+import { type Connectivity, parseServiceNetworks, type ServiceNetworkDefinition } from "./mapping.ts";
 
 /**
  * Options of {@linkcode NetworkManagerDriver}.
@@ -152,6 +140,8 @@ export class NetworkManagerDriver implements NetworkDriver {
   #ifindexCache: Map<string, number> | undefined;
 
   /**
+   * Creates the driver; nothing happens until {@linkcode NetworkManagerDriver.start}.
+   *
    * @param options bus address, service-networks file, tuning
    */
   constructor(options: NetworkManagerDriverOptions = {}) {
@@ -265,9 +255,7 @@ export class NetworkManagerDriver implements NetworkDriver {
       configurations: view.configurations,
       capabilities: CAPABILITIES,
       usagePolicies: view.usagePolicies,
-      ...(view.defaultConfiguration !== undefined
-        ? { defaultConfiguration: view.defaultConfiguration }
-        : {}),
+      ...(view.defaultConfiguration !== undefined ? { defaultConfiguration: view.defaultConfiguration } : {}),
     };
   }
 
@@ -503,9 +491,7 @@ export class NetworkManagerDriver implements NetworkDriver {
   #configuration(identifier: string): DriverConfiguration {
     const c = this.#current(identifier);
     if (!c) {
-      const known = this.#view?.configurations.map((x) =>
-        `'${x.name}' ${x.identifier}`
-      ).join(", ") || "none";
+      const known = this.#view?.configurations.map((x) => `'${x.name}' ${x.identifier}`).join(", ") || "none";
       throw new DriverError(
         "invalid-configuration",
         `no NetworkManager connection with UUID "${identifier}" (known: ${known})`,
@@ -516,9 +502,7 @@ export class NetworkManagerDriver implements NetworkDriver {
 
   #activationFailure(conf: DriverConfiguration, acPath: string): DriverError {
     const reason = this.#acReasons.get(acPath);
-    const text = reason !== undefined && AC_REASONS[reason]
-      ? AC_REASONS[reason]
-      : "NetworkManager gave up";
+    const text = reason !== undefined && AC_REASONS[reason] ? AC_REASONS[reason] : "NetworkManager gave up";
     return new DriverError(
       "unknown",
       `activation of '${conf.name}' (${conf.identifier}) failed: ${text}`,
@@ -539,9 +523,7 @@ export class NetworkManagerDriver implements NetworkDriver {
     });
     // Nobody may await it (cancelled early): never an unhandled rejection.
     promise.catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () =>
-      finish(new DriverError("session-aborted", `${what} was aborted`));
+    const onAbort = () => finish(new DriverError("session-aborted", `${what} was aborted`));
     const finish = (e?: DriverError) => {
       if (!this.#waiters.delete(waiter)) return;
       clearTimeout(timer);
@@ -563,7 +545,7 @@ export class NetworkManagerDriver implements NetworkDriver {
       fail: (e) => finish(e),
     };
     this.#waiters.add(waiter);
-    timer = setTimeout(
+    const timer = setTimeout(
       () =>
         finish(
           new DriverError("unknown", `${what} timed out after ${timeout} ms`),
@@ -583,10 +565,11 @@ export class NetworkManagerDriver implements NetworkDriver {
   }
 
   async #connect(): Promise<void> {
-    const conn = await BusConnection.connect(
+    let conn: BusConnection | undefined = undefined;
+    conn = await BusConnection.connect(
       this.#address,
-      (msg) => this.#onSignal(conn, msg),
-      (why) => this.#onBusLost(conn, why),
+      (msg) => conn && this.#onSignal(conn, msg),
+      (why) => conn && this.#onBusLost(conn, why),
       this.#options.callTimeout ?? 5000,
     );
     this.#conn = conn;
@@ -875,12 +858,8 @@ export class NetworkManagerDriver implements NetworkDriver {
       };
       const next = new Map(view.configurations.map((c) => [c.identifier, c]));
       const ordered = [
-        ...view.configurations.filter((c) =>
-          c.type === "internet-access-point"
-        ),
-        ...view.configurations.filter((c) =>
-          c.type !== "internet-access-point"
-        ),
+        ...view.configurations.filter((c) => c.type === "internet-access-point"),
+        ...view.configurations.filter((c) => c.type !== "internet-access-point"),
       ];
       for (const c of ordered) {
         const key = stable(c);
@@ -888,9 +867,7 @@ export class NetworkManagerDriver implements NetworkDriver {
         if (prev === key) continue;
         this.#emitted.set(c.identifier, key);
         emit({
-          type: prev === undefined
-            ? "configuration-added"
-            : "configuration-changed",
+          type: prev === undefined ? "configuration-added" : "configuration-changed",
           configuration: c,
         });
       }

@@ -126,7 +126,9 @@ const TRACE = (() => {
 })();
 const T0 = performance.now();
 function trace(what: string) {
-  if (TRACE) console.error(`lab +${Math.round(performance.now() - T0)} ms: ${what}`);
+  if (TRACE) {
+    console.error(`lab +${Math.round(performance.now() - T0)} ms: ${what}`);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -134,7 +136,12 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function which(cmd: string): Promise<string | undefined> {
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat([
+    "/usr/sbin",
+    "/sbin",
+    "/usr/bin",
+    "/bin",
+  ]);
   for (const d of dirs) {
     if (!d) continue;
     try {
@@ -152,13 +159,31 @@ interface RunResult {
   stderr: string;
 }
 
-async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<RunResult> {
-  const out = await new Deno.Command(cmd, { args, env, stdin: "null", stdout: "piped", stderr: "piped" })
+async function run(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<RunResult> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
-  return { code: out.code, stdout: textDecoder.decode(out.stdout), stderr: textDecoder.decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: textDecoder.decode(out.stdout),
+    stderr: textDecoder.decode(out.stderr),
+  };
 }
 
-async function runOk(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+async function runOk(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<string> {
   const r = await run(cmd, args, env);
   if (r.code !== 0) {
     throw new Error(
@@ -177,7 +202,10 @@ function randomId(): string {
 function processAlive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    const state = stat.slice(
+      stat.lastIndexOf(")") + 2,
+      stat.lastIndexOf(")") + 3,
+    );
     return state !== "Z" && state !== "X";
   } catch {
     return false;
@@ -223,7 +251,9 @@ async function terminate(pid: number, mark: string, ms = 3000): Promise<void> {
  */
 export async function labProblems(): Promise<string[]> {
   const problems: string[] = [];
-  if (Deno.build.os !== "linux") return [`Linux is required (this is ${Deno.build.os})`];
+  if (Deno.build.os !== "linux") {
+    return [`Linux is required (this is ${Deno.build.os})`];
+  }
   if (Deno.uid() !== 0) problems.push("root is required (uid is not 0)");
   const programs: [string, string][] = [
     ["NetworkManager", "apt-get install network-manager"],
@@ -237,7 +267,9 @@ export async function labProblems(): Promise<string[]> {
   for (const [p, how] of programs) {
     if (!(await which(p))) problems.push(`\`${p}\` not found (${how})`);
   }
-  for (const f of ["/usr/share/dbus-1/system.conf", "/var/lib/NetworkManager"]) {
+  for (
+    const f of ["/usr/share/dbus-1/system.conf", "/var/lib/NetworkManager"]
+  ) {
     try {
       await Deno.stat(f);
     } catch {
@@ -247,8 +279,9 @@ export async function labProblems(): Promise<string[]> {
   if (problems.length === 0) {
     const probe = `nsl-probe-${randomId()}`;
     const r = await run("ip", ["netns", "add", probe]);
-    if (r.code !== 0) problems.push(`cannot create a network namespace: ${r.stderr.trim()}`);
-    else await run("ip", ["netns", "del", probe]);
+    if (r.code !== 0) {
+      problems.push(`cannot create a network namespace: ${r.stderr.trim()}`);
+    } else await run("ip", ["netns", "del", probe]);
   }
   return problems;
 }
@@ -294,7 +327,10 @@ function busConfig(template: string, dir: string): string {
     // No service activation: nothing (nm-dispatcher, polkit, ...) is ever started on the host's behalf.
     .replace(/<standard_system_servicedirs\s*\/>/, "")
     .replace(/<servicehelper>[^<]*<\/servicehelper>/, "")
-    .replace("<includedir>system.d</includedir>", "<includedir>/usr/share/dbus-1/system.d</includedir>");
+    .replace(
+      "<includedir>system.d</includedir>",
+      "<includedir>/usr/share/dbus-1/system.d</includedir>",
+    );
 }
 
 function nmConfig(dir: string, interval: number): string {
@@ -361,7 +397,9 @@ async function readLines(
   const deadline = Date.now() + ms;
   while (buf.split("\n").length <= n) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`lab: ${what} did not start within ${ms} ms`);
+    if (left <= 0) {
+      throw new Error(`lab: ${what} did not start within ${ms} ms`);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const r = await Promise.race([
       reader.read(),
@@ -416,11 +454,17 @@ export class Lab implements AsyncDisposable {
     this.busAddress = record.busAddress;
     this.namespace = record.namespaces[0];
     this.accessPoints = record.accessPoints;
-    this.uuids = Object.fromEntries(record.accessPoints.map((a) => [a.name, a.uuid]));
-    this.interfaces = Object.fromEntries(record.accessPoints.map((a) => [a.name, a.interface]));
+    this.uuids = Object.fromEntries(
+      record.accessPoints.map((a) => [a.name, a.uuid]),
+    );
+    this.interfaces = Object.fromEntries(
+      record.accessPoints.map((a) => [a.name, a.interface]),
+    );
     this.#record = record;
     this.#python = python;
-    if (!record.persistent) globalThis.addEventListener("unload", this.#onUnload);
+    if (!record.persistent) {
+      globalThis.addEventListener("unload", this.#onUnload);
+    }
   }
 
   /** Environment for clients of the lab's bus (`DBUS_SYSTEM_BUS_ADDRESS`). */
@@ -442,7 +486,11 @@ export class Lab implements AsyncDisposable {
   /** The access point with this connection name (or interface name). Throws when unknown. */
   accessPoint(name: string): LabAccessPoint {
     const ap = this.accessPoints.find((a) => a.name === name || a.interface === name || a.uuid === name);
-    if (!ap) throw new Error(`lab: no access point "${name}" (have ${this.accessPoints.map((a) => a.name)})`);
+    if (!ap) {
+      throw new Error(
+        `lab: no access point "${name}" (have ${this.accessPoints.map((a) => a.name)})`,
+      );
+    }
     return ap;
   }
 
@@ -459,19 +507,36 @@ export class Lab implements AsyncDisposable {
   /** Takes the access point's end of the link down (NetworkManager sees the carrier go). */
   async peerDown(name: string): Promise<void> {
     const ap = this.accessPoint(name);
-    await runOk("ip", ["-n", ap.peerNamespace, "link", "set", ap.peerInterface, "down"]);
+    await runOk("ip", [
+      "-n",
+      ap.peerNamespace,
+      "link",
+      "set",
+      ap.peerInterface,
+      "down",
+    ]);
   }
 
   /** Brings the access point's end of the link back up. */
   async peerUp(name: string): Promise<void> {
     const ap = this.accessPoint(name);
-    await runOk("ip", ["-n", ap.peerNamespace, "link", "set", ap.peerInterface, "up"]);
+    await runOk("ip", [
+      "-n",
+      ap.peerNamespace,
+      "link",
+      "set",
+      ap.peerInterface,
+      "up",
+    ]);
   }
 
   /** Sets what the access point answers to NetworkManager's connectivity check. */
   async setConnectivity(name: string, mode: LabConnectivity): Promise<void> {
     const ap = this.accessPoint(name);
-    await Deno.writeTextFile(`${this.dir}/${ap.peerInterface}.mode`, mode + "\n");
+    await Deno.writeTextFile(
+      `${this.dir}/${ap.peerInterface}.mode`,
+      mode + "\n",
+    );
   }
 
   /**
@@ -497,7 +562,9 @@ export class Lab implements AsyncDisposable {
   }
 
   /** Stops NetworkManager (SIGTERM by default) and waits until it is gone. */
-  async killNetworkManager(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+  async killNetworkManager(
+    signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+  ): Promise<void> {
     const pid = this.#record.pids.nm;
     if (!pid) return;
     const child = this.#children.get("nm");
@@ -531,7 +598,16 @@ export class Lab implements AsyncDisposable {
       ` >>${shQuote(`${dir}/nm.log`)} 2>&1`,
     ].join("\n");
     const child = new Deno.Command("ip", {
-      args: ["netns", "exec", this.namespace, "unshare", "-m", "sh", "-c", script],
+      args: [
+        "netns",
+        "exec",
+        this.namespace,
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        script,
+      ],
       env: this.env,
       stdin: "null",
       stdout: "null",
@@ -557,19 +633,29 @@ export class Lab implements AsyncDisposable {
         break;
       }
       if (!processAlive(child.pid)) {
-        throw new Error(`lab: NetworkManager exited during start-up:\n${await this.log()}`);
+        throw new Error(
+          `lab: NetworkManager exited during start-up:\n${await this.log()}`,
+        );
       }
-      if (Date.now() > deadline) throw new Error(`lab: NetworkManager did not start:\n${await this.log()}`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `lab: NetworkManager did not start:\n${await this.log()}`,
+        );
+      }
       await sleep(20);
     }
     // 2. Its devices left "unmanaged"/"unavailable" (carrier seen) and the connections are loaded.
     const ifaces = new Set(this.accessPoints.map((a) => a.interface));
     for (;;) {
-      const out = (await run("nmcli", ["-t", "-f", "DEVICE,STATE", "device"], this.env)).stdout;
-      const states = new Map(out.trim().split("\n").map((l) => l.split(":") as [string, string]));
+      const out = (await run("nmcli", ["-t", "-f", "DEVICE,STATE", "device"], this.env))
+        .stdout;
+      const states = new Map(
+        out.trim().split("\n").map((l) => l.split(":") as [string, string]),
+      );
       const ready = [...ifaces].every((i) => {
         const s = states.get(i) ?? "";
-        return s === "disconnected" || s.startsWith("connect") || s === "unavailable" && this.#peerIsDown(i);
+        return s === "disconnected" || s.startsWith("connect") ||
+          s === "unavailable" && this.#peerIsDown(i);
       });
       if (ready) break;
       if (Date.now() > deadline) {
@@ -591,7 +677,14 @@ export class Lab implements AsyncDisposable {
     // Remember which peers are down: their devices stay "unavailable" after the restart.
     this.#peerDownCache.clear();
     for (const ap of this.accessPoints) {
-      const out = await run("ip", ["-n", ap.peerNamespace, "-o", "link", "show", ap.peerInterface]);
+      const out = await run("ip", [
+        "-n",
+        ap.peerNamespace,
+        "-o",
+        "link",
+        "show",
+        ap.peerInterface,
+      ]);
       if (!/[<,]UP[,>]/.test(out.stdout)) this.#peerDownCache.add(ap.interface);
     }
     await this.killNetworkManager();
@@ -639,7 +732,11 @@ export class Lab implements AsyncDisposable {
       }
     }
     for (const ns of this.#record.namespaces) {
-      new Deno.Command("ip", { args: ["netns", "del", ns], stdout: "null", stderr: "null" }).outputSync();
+      new Deno.Command("ip", {
+        args: ["netns", "del", ns],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync();
     }
     try {
       Deno.removeSync(this.dir, { recursive: true });
@@ -647,7 +744,10 @@ export class Lab implements AsyncDisposable {
   }
 
   #save(): Promise<void> {
-    return Deno.writeTextFile(`${this.dir}/lab.json`, JSON.stringify(this.#record, null, 2));
+    return Deno.writeTextFile(
+      `${this.dir}/lab.json`,
+      JSON.stringify(this.#record, null, 2),
+    );
   }
 
   /** @internal */
@@ -664,12 +764,16 @@ export class Lab implements AsyncDisposable {
 }
 
 async function teardownRecord(record: LabRecord): Promise<void> {
-  for (const pid of Object.values(record.pids)) await terminate(pid, record.dir);
+  for (const pid of Object.values(record.pids)) {
+    await terminate(pid, record.dir);
+  }
   for (const ns of record.namespaces) await run("ip", ["netns", "del", ns]);
   await Deno.remove(record.dir, { recursive: true }).catch(() => {});
 }
 
-function accessPointOptions(o: LabOptions["accessPoints"]): LabAccessPointOptions[] {
+function accessPointOptions(
+  o: LabOptions["accessPoints"],
+): LabAccessPointOptions[] {
   if (Array.isArray(o)) return [...o];
   const n = typeof o === "number" ? o : 2;
   if (!Number.isInteger(n) || n < 1 || n > 26) {
@@ -694,7 +798,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   if (problems.length) throw new LabUnavailableError(problems);
   trace("prerequisites checked");
   // The system python first: a version-manager shim (pyenv) costs most of a second per start.
-  const python = (await Deno.stat("/usr/bin/python3").then(() => "/usr/bin/python3", () => undefined)) ??
+  const python = (await Deno.stat("/usr/bin/python3").then(
+    () => "/usr/bin/python3",
+    () => undefined,
+  )) ??
     (await which("python3"))!;
   const stateRoot = options.stateRoot ?? defaultStateRoot();
   await Deno.mkdir(stateRoot, { recursive: true });
@@ -707,7 +814,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const accessPoints: LabAccessPoint[] = apOptions.map((o, i) => {
     const letter = String.fromCharCode(97 + i);
     const name = o.name ?? `lab-${letter}`;
-    if (names.has(name)) throw new Error(`lab: duplicate access point name ${name}`);
+    if (names.has(name)) {
+      throw new Error(`lab: duplicate access point name ${name}`);
+    }
     names.add(name);
     return {
       name,
@@ -747,7 +856,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     let serverScript = pyScript;
     if (HERE.protocol !== "file:") {
       serverScript = `${dir}/ap_http.py`;
-      await Deno.writeTextFile(serverScript, await (await fetch(new URL("ap_http.py", HERE))).text());
+      await Deno.writeTextFile(
+        serverScript,
+        await (await fetch(new URL("ap_http.py", HERE))).text(),
+      );
     }
     await Promise.all(accessPoints.map(async (ap, i) => {
       const ns = ap.peerNamespace;
@@ -770,8 +882,24 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         String(201 + i),
       ]);
       await runOk("ip", ["-n", ns, "link", "set", "lo", "up"]);
-      await runOk("ip", ["-n", ns, "addr", "add", `${ap.peerAddress}/${ap.prefix}`, "dev", ap.peerInterface]);
-      await runOk("ip", ["-n", ns, "addr", "add", `${CONNECTIVITY_ADDRESS}/32`, "dev", "lo"]);
+      await runOk("ip", [
+        "-n",
+        ns,
+        "addr",
+        "add",
+        `${ap.peerAddress}/${ap.prefix}`,
+        "dev",
+        ap.peerInterface,
+      ]);
+      await runOk("ip", [
+        "-n",
+        ns,
+        "addr",
+        "add",
+        `${CONNECTIVITY_ADDRESS}/32`,
+        "dev",
+        "lo",
+      ]);
       await runOk("ip", ["-n", ns, "link", "set", ap.peerInterface, "up"]);
       await Deno.writeTextFile(`${dir}/${ap.peerInterface}.mode`, "full\n");
       const child = new Deno.Command("ip", {
@@ -801,7 +929,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     trace("access points up");
     // The private bus.
     const template = await Deno.readTextFile("/usr/share/dbus-1/system.conf");
-    await Deno.writeTextFile(`${dir}/bus.conf`, assertBusConfig(busConfig(template, dir)));
+    await Deno.writeTextFile(
+      `${dir}/bus.conf`,
+      assertBusConfig(busConfig(template, dir)),
+    );
     const bus = new Deno.Command("sh", {
       args: [
         "-c",
@@ -817,7 +948,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     lab._adopt("bus", bus);
     const reader = bus.stdout.getReader();
     // Both lines (address, pid) must be read before the pipe is closed, or dbus-daemon dies writing the pid.
-    const lines = (await readLines(reader, 2, timeout, "dbus-daemon")).trim().split("\n");
+    const lines = (await readLines(reader, 2, timeout, "dbus-daemon")).trim()
+      .split("\n");
     reader.releaseLock();
     await bus.stdout.cancel();
     record.busAddress = lines[0];
@@ -826,10 +958,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     // Saved connections, as keyfiles (NetworkManager reads them at start).
     for (const [i, ap] of accessPoints.entries()) {
       const path = `${dir}/connections/${ap.name}.nmconnection`;
-      await Deno.writeTextFile(path, keyfile(ap, apOptions[i].autoconnectPriority ?? 0), { mode: 0o600 });
+      await Deno.writeTextFile(
+        path,
+        keyfile(ap, apOptions[i].autoconnectPriority ?? 0),
+        { mode: 0o600 },
+      );
       await Deno.chmod(path, 0o600);
     }
-    await Deno.writeTextFile(`${dir}/nm.conf`, nmConfig(dir, options.connectivityInterval ?? 10));
+    await Deno.writeTextFile(
+      `${dir}/nm.conf`,
+      nmConfig(dir, options.connectivityInterval ?? 10),
+    );
     await lab._save();
     await lab.startNetworkManager(timeout);
     trace("NetworkManager ready");
@@ -841,7 +980,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 }
 
 function assertBusConfig(conf: string): string {
-  if (!conf.includes("<listen>unix:path=") || conf.includes("<includedir>system.d</includedir>")) {
+  if (
+    !conf.includes("<listen>unix:path=") ||
+    conf.includes("<includedir>system.d</includedir>")
+  ) {
     throw new Error(
       "lab: unexpected /usr/share/dbus-1/system.conf layout (cannot make a private bus config)",
     );
@@ -855,7 +997,11 @@ async function readRecords(stateRoot: string): Promise<LabRecord[]> {
     for await (const e of Deno.readDir(stateRoot)) {
       if (!e.isDirectory) continue;
       try {
-        out.push(JSON.parse(await Deno.readTextFile(`${stateRoot}/${e.name}/lab.json`)));
+        out.push(
+          JSON.parse(
+            await Deno.readTextFile(`${stateRoot}/${e.name}/lab.json`),
+          ),
+        );
       } catch { /* not a lab */ }
     }
   } catch { /* no root */ }
@@ -871,7 +1017,9 @@ async function readRecords(stateRoot: string): Promise<LabRecord[]> {
  * console.log(await reapStaleLabs());
  * ```
  */
-export async function reapStaleLabs(stateRoot: string = defaultStateRoot()): Promise<string[]> {
+export async function reapStaleLabs(
+  stateRoot: string = defaultStateRoot(),
+): Promise<string[]> {
   const removed: string[] = [];
   for (const r of await readRecords(stateRoot)) {
     if (r.persistent || processAlive(r.ownerPid)) continue;
@@ -902,7 +1050,9 @@ async function main(args: string[]): Promise<number> {
         null,
         2,
       ));
-      console.error(`\nexport DBUS_SYSTEM_BUS_ADDRESS='${lab.busAddress}'  # then: nmcli con up lab-a`);
+      console.error(
+        `\nexport DBUS_SYSTEM_BUS_ADDRESS='${lab.busAddress}'  # then: nmcli con up lab-a`,
+      );
       console.error(`stop with: deno run -A scripts/lab/lab.ts down ${lab.id}`);
       return 0;
     }
@@ -939,7 +1089,9 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: deno run -A scripts/lab/lab.ts up [N] | down [id|--all|--stale] | status");
+      console.error(
+        "usage: deno run -A scripts/lab/lab.ts up [N] | down [id|--all|--stale] | status",
+      );
       return 2;
   }
 }
