@@ -259,6 +259,7 @@ export async function labProblems(): Promise<string[]> {
     ["NetworkManager", "apt-get install network-manager"],
     ["nmcli", "apt-get install network-manager"],
     ["dbus-daemon", "apt-get install dbus"],
+    ["dbus-send", "apt-get install dbus"],
     ["ip", "apt-get install iproute2"],
     ["unshare", "apt-get install util-linux"],
     ["mount", "apt-get install mount"],
