@@ -28,6 +28,19 @@ const BEARER_NAMES: Record<BearerType, string> = {
   "5g": "5G",
 };
 
+/**
+ * A human-readable bearer name (Qt's `bearerTypeName`): `"WLAN"`, `"LTE"`, `""` for unknown.
+ *
+ * @example
+ * ```ts
+ * import { bearerTypeName } from "@netsession/core";
+ * console.log(bearerTypeName("wlan")); // "WLAN"
+ * ```
+ */
+export function bearerTypeName(bearer: BearerType): string {
+  return BEARER_NAMES[bearer] ?? "";
+}
+
 /** Internal link between configurations and their manager. */
 export interface ConfigurationRegistry {
   /** The live view of an identifier, if known. */
@@ -135,7 +148,7 @@ export class NetworkConfiguration {
   get bearerTypeName(): string {
     const d = this.#data;
     if (d?.bearerTypeName && d.type !== "service-network") return d.bearerTypeName;
-    return BEARER_NAMES[this.bearerType];
+    return bearerTypeName(this.bearerType);
   }
 
   /** False for the invalid configuration and for removed ones. */
