@@ -621,7 +621,8 @@ export class NetworkSession {
 
   #computePolicies(): readonly UsagePolicy[] {
     const policies = new Set<UsagePolicy>(this.#manager.usagePolicies());
-    const ap = this.#currentAccessPoint();
+    // While opening, the link is not the session's yet: its policies apply from `connected` on.
+    const ap = this.#model.phase === "opening" ? undefined : this.#currentAccessPoint();
     if (ap?.metered && ap.state === "active") policies.add("no-background-traffic");
     return [...policies].sort();
   }

@@ -23,7 +23,7 @@ import {
   systemClock,
   type UsagePolicy,
 } from "@netsession/core";
-import type { SimScenario, SimWorld } from "@netsession/sim";
+import type { SimPlayResult, SimScenario, SimWorld } from "@netsession/sim";
 import { DaemonError } from "./errors.ts";
 import { EventBus, type Subscriber } from "./event_bus.ts";
 
@@ -993,7 +993,19 @@ export class Daemon {
   ): Promise<void> {
     const world = this.world;
     if (!world) return Promise.reject(new Error("there is no simulated world to play a scenario on"));
-    if (this.#realtime === undefined) return this.exclusive(() => world.play(scenario as SimScenario));
+    const other = scenario.steps.findIndex((s) => typeof s.action !== "string");
+    if (other >= 0 || "sessions" in scenario || "world" in scenario) {
+      return Promise.reject(
+        new Error(
+          `the daemon plays world changes only (steps with "action")${
+            other >= 0 ? `; steps[${other}] is not one` : ""
+          }: play scenarios with sessions, expectations or a world of their own with 'netsession sim run FILE'`,
+        ),
+      );
+    }
+    if (this.#realtime === undefined) {
+      return this.exclusive(() => world.play(scenario as SimScenario).then(passed));
+    }
     const run: ScenarioRun = { left: scenario.steps.length, failed: false, ...Promise.withResolvers<void>() };
     if (run.left === 0) run.resolve();
     const start = world.clock.now();
@@ -1008,7 +1020,7 @@ export class Daemon {
       const { step, run } = this.#steps.shift()!;
       if (run.failed) continue;
       try {
-        await world.play({ steps: [{ ...step, at: 0 }] } as unknown as SimScenario);
+        passed(await world.play({ steps: [{ ...step, at: 0 }] } as unknown as SimScenario));
         if (--run.left === 0) run.resolve();
       } catch (error) {
         run.failed = true;
@@ -1142,4 +1154,11 @@ function info(h: Held): SessionInfo {
     ActiveConfiguration: String(s.sessionProperty("ActiveConfiguration") ?? ""),
     roaming: h.roaming,
   };
+}
+
+/** Turns a scenario play with failures into a rejection that names them. */
+function passed(result: SimPlayResult): void {
+  if (!result.passed) {
+    throw new Error(result.failures.map((f) => `steps[${f.step}] (at ${f.at}): ${f.message}`).join("; "));
+  }
 }

@@ -98,3 +98,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test("netsession sim run plays a scenario: timeline, summary, exit 0; --json for machines", async () => {
+  const file = new URL("./scenarios/wlan_upgrade_accepted.json", import.meta.url).pathname;
+  const r = await run(["sim", "run", file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1\.000s app\s+preferredConfigurationChanged wlan/);
+  assert.match(r.stdout, /^passed: 10 steps, 12 session events/m);
+  const j = await run(["sim", "run", file, "--json"]);
+  const result = JSON.parse(j.stdout);
+  assert.equal(result.passed, true);
+  assert.ok(result.timeline.some((e: { event: string }) => e.event === "newConfigurationActivated"));
+});
+
+Deno.test("netsession sim run exits 1 on a failed expectation and 2 on a malformed scenario", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const scenario = JSON.parse(
+      await Deno.readTextFile(new URL("./scenarios/wlan_upgrade_accepted.json", import.meta.url)),
+    );
+    scenario.steps[3].expect.state = "roaming";
+    await Deno.writeTextFile(`${dir}/failing.json`, JSON.stringify(scenario));
+    const failing = await run(["sim", "run", `${dir}/failing.json`]);
+    assert.equal(failing.code, 1);
+    assert.match(
+      failing.stdout,
+      /failed: steps\[3\] at 1000 ms: app: state: expected "roaming", got "connected"/,
+    );
+    scenario.steps[2].signal = 500;
+    await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify(scenario));
+    const bad = await run(["sim", "run", `${dir}/bad.json`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /steps\[2\] \(at 1000\) \.signal: expected a number 0\.\.100, got 500/);
+    assert.equal(bad.stdout, "", "nothing ran");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -39,7 +39,25 @@ export {
   type SimWorldOptions,
 } from "./world.ts";
 export * from "./driver.ts";
-export { SCENARIO_ACTIONS, type SimScenario, type SimScenarioStep } from "./scenario.ts";
+export {
+  type ParsedScenario,
+  parseScenario,
+  SCENARIO_ACTIONS,
+  ScenarioError,
+  SESSION_ACTIONS,
+  type SimExpectation,
+  type SimExpectStep,
+  type SimFailure,
+  type SimPlayOptions,
+  type SimPlayResult,
+  type SimRepeatStep,
+  type SimScenario,
+  type SimScenarioSession,
+  type SimScenarioStep,
+  type SimSessionStep,
+  type SimStep,
+  type SimTimelineEntry,
+} from "./scenario.ts";
 // The core values and types this package's API mentions, re-exported so that its
 // documentation is complete (`deno doc --lint`) and users need one import.
 export {
@@ -49,6 +67,7 @@ export {
   CONFIGURATION_TYPES,
   PURPOSES,
   SESSION_ERRORS,
+  SESSION_STATES,
   USAGE_POLICIES,
 } from "@netsession/core";
 export type {
@@ -68,5 +87,6 @@ export type {
   NetworkInterface,
   Purpose,
   SessionError,
+  SessionState,
   UsagePolicy,
 } from "@netsession/core";

@@ -32,22 +32,22 @@ Deno.test("play runs each step at its virtual time, then runs to the duration", 
   ]);
 });
 
-Deno.test("play checks the scenario's shape before running anything and names a failing step", async () => {
+Deno.test("play checks the scenario's shape before running anything and names the step and field", async () => {
   const { world } = await setup();
   await assert.rejects(
     world.play({ steps: [{ at: 0, action: "explode" }] } as never),
-    /unknown action "explode"/,
+    /steps\[0\] \(at 0\) \.action: expected one of addAccessPoint, .*got "explode"/,
   );
   await assert.rejects(
     world.play({
       steps: [{ at: 10, action: "addUserChoice", id: "a" }, { at: 5, action: "addUserChoice", id: "b" }],
     }),
-    /step 2: 'at' 5 is before the previous step's 10/,
+    /steps\[1\] \(at 5\) \.at: 5 is before the previous step's 10/,
   );
-  await assert.rejects(world.play("{}"), /'steps' array/);
+  await assert.rejects(world.play("{}"), /steps: expected an array of steps/);
   assert.equal(world.has("a"), false, "nothing ran");
   await assert.rejects(
     world.play({ name: "bad", steps: [{ at: 20, action: "setSignal", id: "ghost", signal: 3 }] }),
-    /scenario 'bad' step 1 \(setSignal at 20 ms\): unknown access point 'ghost'/,
+    /steps\[0\] \(at 20\) \.id: unknown access point 'ghost'/,
   );
 });

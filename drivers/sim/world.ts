@@ -25,7 +25,7 @@ import {
   type UsagePolicy,
 } from "@netsession/core";
 import { SimRandom } from "./random.ts";
-import { playScenario, type SimScenario } from "./scenario.ts";
+import { playScenario, type SimPlayOptions, type SimPlayResult, type SimScenario } from "./scenario.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
 /**
@@ -1129,26 +1129,29 @@ export class SimWorld {
   }
 
   /**
-   * Plays a scenario (an object or its JSON text): each step calls the method
-   * named by its `action` at `at` milliseconds of virtual time after the
-   * start; then the clock runs to `duration`. The scenario's shape is checked
-   * before anything runs; a failing step stops the play with an error naming it.
+   * Plays a scenario (an object or its JSON text, format version 1): builds
+   * its world, creates its processes' managers and sessions, then runs each
+   * step at its virtual time (world changes, session actions, expectations),
+   * and the clock on to `duration`. The whole scenario is checked before
+   * anything runs: a malformed one rejects with a `ScenarioError` naming the
+   * step and field. Failed expectations and failed steps do not reject: they
+   * are in the result (`passed: false`).
    *
    * @example
    * ```ts
    * import { SimWorld } from "@netsession/sim";
    * const world = new SimWorld();
-   * await world.play({
+   * const result = await world.play({
    *   steps: [
    *     { at: 0, action: "addAccessPoint", id: "wlan" },
    *     { at: 1000, action: "setSignal", id: "wlan", signal: 0 },
    *   ],
    * });
-   * console.log(world.clock.now(), world.accessPoint("wlan").state); // 1000 "defined"
+   * console.log(result.passed, world.clock.now(), world.accessPoint("wlan").state); // true 1000 "defined"
    * ```
    */
-  play(scenario: SimScenario | string): Promise<void> {
-    return playScenario(this, scenario);
+  play(scenario: SimScenario | string, options?: SimPlayOptions): Promise<SimPlayResult> {
+    return playScenario(this, scenario, options);
   }
 
   // -------------------------------------------------------------------------

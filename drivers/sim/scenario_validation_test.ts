@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { parseScenario, ScenarioError, type SimScenario } from "./scenario.ts";
+import { SimWorld } from "./world.ts";
+
+const base: SimScenario = {
+  version: 1,
+  name: "base",
+  world: {
+    accessPoints: [{ id: "lte", bearer: "lte", metered: true }, { id: "wlan", signal: 0 }],
+    serviceNetworks: [{ id: "any", members: ["wlan", "lte"] }],
+  },
+  sessions: [{ id: "app", configuration: "any", alr: true }],
+  steps: [
+    { at: 0, session: "app", do: "open" },
+    { at: 1000, action: "setSignal", id: "wlan", signal: 90 },
+    { at: 2000, expect: { session: "app", state: "connected" } },
+  ],
+};
+
+function rejects(mutate: (s: Record<string, unknown>) => void, pattern: RegExp, path?: string) {
+  const copy = structuredClone(base) as unknown as Record<string, unknown>;
+  mutate(copy);
+  let error: unknown;
+  try {
+    parseScenario(copy);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ScenarioError, `expected a ScenarioError for ${pattern}`);
+  assert.match(error.message, pattern);
+  if (path) assert.equal(error.path, path);
+}
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+Deno.test("the base scenario is valid and expands into a time-ordered flat list", () => {
+  const parsed = parseScenario(base);
+  assert.deepEqual(parsed.flat.map((f) => f.at), [0, 1000, 2000]);
+  assert.equal(parsed.end, 2000);
+});
+
+Deno.test("malformed scenarios are rejected with the step, the field and what is expected", () => {
+  rejects((s) => s.version = 2, /^version: expected 1/, "version");
+  rejects(
+    (s) => (s.steps as Any)[1].signal = 120,
+    /^steps\[1\] \(at 1000\) \.signal: expected a number 0\.\.100, got 120$/,
+  );
+  rejects((s) => (s.steps as Any)[1].id = "nope", /\.id: unknown access point 'nope'; known: lte, wlan/);
+  rejects((s) => (s.steps as Any)[1].action = "setSignl", /\.action: expected one of .*got "setSignl"/);
+  rejects(
+    (s) => (s.steps as Any)[2].at = 500,
+    /steps\[2\] \(at 500\) \.at: 500 is before the previous step's 1000/,
+  );
+  rejects((s) => (s.steps as Any)[2].expect.session = "ghost", /\.expect\.session: unknown session 'ghost'/);
+  rejects(
+    (s) => (s.steps as Any)[2].expect.state = "flying",
+    /\.expect\.state: expected one of invalid, .*got "flying"/,
+  );
+  rejects((s) => (s.steps as Any)[0].do = "dance", /steps\[0\] \(at 0\) \.do: expected one of open, close/);
+  rejects((s) => (s.steps as Any)[0].session = "nobody", /\.session: unknown session 'nobody'/);
+  rejects(
+    (s) => (s.world as Any).accessPoints[0].bearer = "carrier-pigeon",
+    /world\.accessPoints\[0\]\.bearer: expected one of/,
+  );
+  rejects(
+    (s) => (s.world as Any).serviceNetworks[0].members = ["wlan", "x"],
+    /world\.serviceNetworks\[0\]\.members\[1\]: unknown access point 'x'/,
+  );
+  rejects(
+    (s) => (s.world as Any).accessPoints.push({ id: "lte" }),
+    /world\.accessPoints\[2\]\.id: 'lte' already exists/,
+  );
+  rejects(
+    (s) => (s.sessions as Any)[0].auto = { preferred: "dance" },
+    /sessions\[0\]\.auto\.preferred: expected one of migrate, ignore/,
+  );
+  rejects((s) => (s.sessions as Any)[0].colour = "red", /sessions\[0\]\.colour: unknown field/);
+  rejects((s) => (s.steps as Any)[1] = { at: 1000 }, /steps\[1\] \(at 1000\) : a step needs one of "action"/);
+  rejects(
+    (s) => (s.steps as Any)[1] = { at: -1, action: "setSignal", id: "wlan", signal: 3 },
+    /\.at: expected a number 0\.\./,
+  );
+  rejects((s) => s.duration = 10, /^duration: expected a number 2000\.\./);
+  rejects(
+    (s) => (s.steps as Any).push({ at: 3000, repeat: { every: 0, times: 2, steps: [] } }),
+    /\.repeat\.every: expected a number 1\.\./,
+  );
+  rejects(
+    (s) =>
+      (s.steps as Any).push({
+        at: 3000,
+        repeat: { every: 100, times: 2, steps: [{ at: 150, action: "setSignal", id: "wlan", signal: 1 }] },
+      }),
+    /\.repeat\.steps\[0\]\.at: expected a number 0\.\.99/,
+  );
+  assert.throws(() => parseScenario("{not json"), /not valid JSON/);
+});
+
+Deno.test("an invalid scenario runs nothing: the world is untouched and the clock does not move", async () => {
+  const world = new SimWorld();
+  const bad = structuredClone(base) as Any;
+  bad.steps.push({ at: 5000, expect: { session: "app", isOpen: "yes" } });
+  await assert.rejects(world.play(bad), /steps\[3\] \(at 5000\) \.expect\.isOpen: expected true or false/);
+  assert.equal(world.configurations().length, 0);
+  assert.equal(world.clock.now(), 0);
+});
+
+Deno.test("repeat expands relative steps and ids added by steps are known to later steps", () => {
+  const parsed = parseScenario({
+    steps: [
+      { at: 0, action: "addAccessPoint", id: "x" },
+      {
+        at: 100,
+        repeat: {
+          every: 1000,
+          times: 3,
+          steps: [{ at: 0, action: "setSignal", id: "x", signal: 0 }, {
+            at: 500,
+            action: "setSignal",
+            id: "x",
+            signal: 50,
+          }],
+        },
+      },
+      { at: 1200, action: "removeAccessPoint", id: "x" },
+    ],
+  });
+  assert.deepEqual(parsed.flat.map((f) => f.at), [0, 100, 600, 1100, 1200, 1600, 2100, 2600]);
+});

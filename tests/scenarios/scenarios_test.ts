@@ -1,0 +1,86 @@
+// Every scenario shipped in tests/scenarios is valid (for the player's validator and for the JSON Schema), plays
+// to the end with every expectation met, and is not vacuous: each of its expectations, altered, makes it fail.
+import assert from "node:assert/strict";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { parseScenario, type SimScenario, SimWorld } from "../../drivers/sim/mod.ts";
+
+const dir = new URL("./", import.meta.url);
+const files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".json")).map((e) => e.name).sort();
+const schema = JSON.parse(
+  await Deno.readTextFile(new URL("../../drivers/sim/scenario.schema.json", import.meta.url)),
+);
+// deno-lint-ignore no-explicit-any
+const validate = new (Ajv2020 as any)({ allErrors: true, strict: false }).compile(schema);
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+/** Alters one field of an expectation so that it no longer holds. */
+function alter(e: Any): string {
+  const flip: [string, (v: Any) => Any][] = [
+    ["state", (v) => v === "invalid" ? "connected" : "invalid"],
+    ["activeConfiguration", (v) => `${v}-elsewhere`],
+    ["isOpen", (v) => !v],
+    ["error", (v) => v === null ? "unknown" : null],
+    ["usagePolicies", (v) => v.length ? [] : ["no-background-traffic"]],
+    ["interfaceAddresses", (v) => [...v, "192.0.2.1/32"]],
+    ["events", (v) => [...v, "closed"]],
+    ["eventsInclude", (v) => [...v, "never-happens"]],
+    ["holders", (v) => Object.fromEntries(Object.entries(v).map(([k, n]) => [k, (n as number) + 1]))],
+    ["up", (v) => Object.fromEntries(Object.entries(v).map(([k, b]) => [k, !b]))],
+    ["totalEvents", (v) => v.max !== undefined ? { max: 0 } : { min: 1e9 }],
+  ];
+  for (const [field, change] of flip) {
+    if (field in e) {
+      e[field] = change(e[field]);
+      return field;
+    }
+  }
+  throw new Error(`no field to alter in ${JSON.stringify(e)}`);
+}
+
+assert.ok(files.length >= 9, `the scenario library has ${files.length} files`);
+
+for (const file of files) {
+  const text = await Deno.readTextFile(new URL(file, dir));
+  const scenario = JSON.parse(text) as SimScenario;
+
+  Deno.test(`scenario ${file}: valid for the player and the JSON Schema`, () => {
+    parseScenario(scenario);
+    const ok = validate(scenario);
+    assert.ok(ok, JSON.stringify(validate.errors, null, 2));
+  });
+
+  Deno.test(`scenario ${file}: plays with every expectation met`, async () => {
+    const result = await new SimWorld({ seed: 1 }).play(text);
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.passed, true);
+    assert.ok(result.steps > 0 && result.events > 0);
+  });
+
+  const expects = scenario.steps.map((s, i) => ["expect" in s ? i : -1]).flat().filter((i) => i >= 0);
+  Deno.test(`scenario ${file}: each of its ${expects.length} expectations, altered, fails the play`, async () => {
+    assert.ok(expects.length > 0);
+    for (const i of expects) {
+      const broken = structuredClone(scenario) as Any;
+      const field = alter(broken.steps[i].expect);
+      const result = await new SimWorld({ seed: 1 }).play(broken, { timelineLimit: 0 });
+      assert.equal(result.passed, false, `altering steps[${i}].expect.${field} went unnoticed`);
+      assert.ok(result.failures.some((f) => f.step === i), `the failure names steps[${i}]`);
+    }
+  });
+}
+
+Deno.test("the JSON Schema rejects what the player rejects (a few malformed steps)", () => {
+  const bad = [
+    { steps: [{ at: 0, action: "setSignal", id: "a", signal: 120 }] },
+    { steps: [{ at: 0, action: "explode" }] },
+    { version: 2, steps: [] },
+    { steps: [{ at: 0, session: "app", do: "dance" }] },
+    { steps: [{ at: 0, expect: { state: "flying" } }] },
+  ];
+  for (const s of bad) {
+    assert.equal(validate(s), false, JSON.stringify(s));
+    assert.throws(() => parseScenario(s));
+  }
+});
