@@ -3,7 +3,6 @@
 import type { DriverConfiguration, NetworkInterface, UsagePolicy } from "@netsession/core";
 import {
   bearerTypeFromConnectionType,
-  bearerTypeName,
   type Connectivity,
   connectivityFromNetworkManager,
   isMetered,
@@ -208,7 +207,6 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
       state,
       purpose: type === "vpn" || type === "wireguard" ? "private" : "unknown",
       bearerType,
-      ...(bearerTypeName(bearerType) ? { bearerTypeName: bearerTypeName(bearerType) } : {}),
       metered: isMetered(c.metered, meterDevice?.Metered),
       ...(iface ? { interface: iface } : {}),
       ...(signal !== undefined ? { signal } : {}),

@@ -69,35 +69,6 @@ export function bearerTypeFromConnectionType(
 }
 
 /**
- * A human-readable bearer name (Qt's `bearerTypeName`).
- *
- * @example
- * ```ts
- * import { bearerTypeName } from "@netsession/linux";
- * console.log(bearerTypeName("wlan")); // "WLAN"
- * ```
- */
-export function bearerTypeName(bearer: BearerType): string {
-  const names: Record<BearerType, string> = {
-    unknown: "",
-    ethernet: "Ethernet",
-    wlan: "WLAN",
-    "2g": "2G",
-    cdma2000: "CDMA2000",
-    wcdma: "WCDMA",
-    hspa: "HSPA",
-    bluetooth: "Bluetooth",
-    wimax: "WiMAX",
-    evdo: "EVDO",
-    lte: "LTE",
-    "3g": "3G",
-    "4g": "4G",
-    "5g": "5G",
-  };
-  return names[bearer];
-}
-
-/**
  * Connectivity as NetworkManager reports it (`NMConnectivityState`).
  *
  * @example

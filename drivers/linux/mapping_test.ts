@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   bearerTypeFromConnectionType,
-  bearerTypeName,
   connectivityFromNetworkManager,
   isMetered,
   parseServiceNetworks,
@@ -43,8 +42,6 @@ Deno.test("bearer: cellular by access technology, else 2g / cdma2000", () => {
   assert.equal(bearerTypeFromConnectionType("gsm", 1 << 15), "5g");
   assert.equal(bearerTypeFromConnectionType("cdma", 1 << 12), "evdo");
   assert.equal(bearerTypeFromConnectionType("cdma", 1 << 10), "cdma2000");
-  assert.equal(bearerTypeName("lte"), "LTE");
-  assert.equal(bearerTypeName("unknown"), "");
 });
 
 Deno.test("connectivity and metered mapping", () => {

@@ -20,7 +20,6 @@
 export { NetworkManagerDriver, type NetworkManagerDriverOptions } from "./network_manager_driver.ts";
 export {
   bearerTypeFromConnectionType,
-  bearerTypeName,
   type Connectivity,
   connectivityFromNetworkManager,
   isMetered,

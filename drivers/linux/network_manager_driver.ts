@@ -730,9 +730,13 @@ export class NetworkManagerDriver implements NetworkDriver {
         recompute = false;
         break;
       case `${IFACE.active}.StateChanged`: {
+        // NetworkManager sends this signal at once but batches PropertiesChanged on its idle loop: taking the
+        // state from the signal tells sessions a few milliseconds sooner (the properties follow in wire order).
         const [state, reason] = msg.body as [number, number];
         if (Number(state) === 4) this.#acReasons.set(path, Number(reason));
-        recompute = false;
+        if (this.#mirror.get(path, IFACE.active)) {
+          this.#mirror.changeProperties(path, IFACE.active, { State: Number(state) });
+        } else recompute = false;
         break;
       }
       default:
