@@ -215,7 +215,7 @@ export class NetworkSession {
    */
   sessionProperty(key: SessionPropertyKey | (string & Record<never, never>)): unknown {
     if (key === "ActiveConfiguration") {
-      return this.isOpen ? this.#model.accessPoint ?? "" : "";
+      return this.isOpen ? this.#inUse() ?? "" : "";
     }
     if (key === "UserChoiceConfiguration") {
       return this.isOpen && this.#configuration.type === "user-choice"
@@ -404,9 +404,21 @@ export class NetworkSession {
     this.#dispatch({ type: "accept" });
   }
 
-  /** Returns to the previous access point (after `newConfigurationActivated`) and lets the new one go. */
+  /**
+   * Returns to the previous access point (after `newConfigurationActivated`) and lets the new one go. When
+   * starting the new access point took the old one down (one device for both), the old one is started again
+   * first (state `roaming` until it is up); if it cannot come back the session stays on the new one with error
+   * `roaming`.
+   */
   reject(): void {
-    this.#dispatch({ type: "reject" });
+    this.#dispatch({ type: "reject", fromAvailable: this.#roamFromAvailable() });
+  }
+
+  /** Whether the access point a roam is leaving could be started (again) now. */
+  #roamFromAvailable(): boolean {
+    const from = this.#model.roam?.from;
+    const c = from === undefined ? undefined : this.#manager.lookup(from);
+    return c !== undefined && stateRank(c.state) >= stateRank("discovered");
   }
 
   /** Closes the session if open and drops every listener. */
@@ -478,7 +490,12 @@ export class NetworkSession {
     switch (e.type) {
       case "acquire":
         manager.leases.acquire(e.identifier, this).then(
-          () => this.#dispatch({ type: "activated", identifier: e.identifier }),
+          () =>
+            this.#dispatch({
+              type: "activated",
+              identifier: e.identifier,
+              fromAvailable: this.#roamFromAvailable(),
+            }),
           (error: DriverError) =>
             this.#dispatch({
               type: "activation-failed",
@@ -568,8 +585,14 @@ export class NetworkSession {
   }
 
   /** The access point in use (held, or observed for a session that is not open). */
+  /** The access point the session's traffic uses: the new one once the old one was displaced by a roam. */
+  #inUse(): string | undefined {
+    const r = this.#model.roam;
+    return r?.fromLost && r.step === "activated" ? r.to : this.#model.accessPoint;
+  }
+
   #currentAccessPoint(): NetworkConfiguration | undefined {
-    const held = this.#model.accessPoint;
+    const held = this.#inUse();
     if (held !== undefined && this.#model.phase !== "idle") return this.#manager.lookup(held);
     const c = this.#effective();
     if (c?.type === "internet-access-point") return c;

@@ -10,7 +10,11 @@
  * application was told of a better access point) -> `migrating` (the new
  * access point is being started while the old one stays up) -> `activated`
  * (both up; waiting for `accept()`/`reject()`). Forced roaming skips
- * `offered` and `activated`.
+ * `offered` and `activated`. When starting the new access point took the old
+ * one down (both on one device, as with two WLAN profiles on one radio under
+ * NetworkManager) and the old one is still available, `activated` waits for the
+ * application too, and `reject()` goes through `returning`: the old access
+ * point is started again, then the new one is released.
  *
  * @module
  */
@@ -46,10 +50,14 @@ export interface RoamModel {
   readonly seamless: boolean;
   /** Forced roaming: the system decides, no application consent. */
   readonly forced: boolean;
-  /** `offered`, `migrating` or `activated`. */
-  readonly step: "offered" | "migrating" | "activated";
-  /** The old access point is already gone (roaming on loss): there is nothing to go back to. */
+  /** `offered`, `migrating`, `activated`, or `returning` (a reject restarting the old access point). */
+  readonly step: "offered" | "migrating" | "activated" | "returning";
+  /** The old access point went down (its lease went with it). */
   readonly fromLost: boolean;
+  /** The old access point went down while the new one was being started (displaced by it). */
+  readonly displaced?: boolean;
+  /** In `returning`: the new access point went down meanwhile (displaced by the old one coming back). */
+  readonly toLost?: boolean;
 }
 
 /**
@@ -94,7 +102,12 @@ export type SessionInput =
     readonly targetActive: boolean;
     readonly failure?: string;
   }
-  | { readonly type: "activated"; readonly identifier: string }
+  | {
+    readonly type: "activated";
+    readonly identifier: string;
+    /** Whether the roam's old access point could be started again now (in range, still configured). */
+    readonly fromAvailable?: boolean;
+  }
   | {
     readonly type: "activation-failed";
     readonly identifier: string;
@@ -123,7 +136,7 @@ export type SessionInput =
   | { readonly type: "migrate" }
   | { readonly type: "ignore"; readonly restingState: SessionState }
   | { readonly type: "accept" }
-  | { readonly type: "reject" };
+  | { readonly type: "reject"; readonly fromAvailable?: boolean };
 
 /**
  * What the session class must do after a transition, in order.
@@ -185,13 +198,32 @@ function idle(m: SessionModel, state: SessionState): SessionModel {
   return { state, phase: "idle", ignored: m.ignored };
 }
 
+/** A reject could not bring the old access point back: stay on the new one, or end if it is gone too. */
+function cannotReturn(
+  m: SessionModel,
+  r: RoamModel,
+  restingState: SessionState,
+  message: string,
+): Transition {
+  if (r.toLost) {
+    return aborted(m, restingState, `could not return to the previous access point: ${message}`, true);
+  }
+  // The failed old access point's lease is dropped (it is not up); the session keeps the new one.
+  return step(m, { state: "connected", phase: "open", accessPoint: r.to }, [
+    { type: "release", identifier: r.from },
+    { type: "error", error: "roaming", message: `could not return to the previous access point: ${message}` },
+  ]);
+}
+
 /** Everything this session holds a lease on. */
 function held(m: SessionModel): string[] {
   const out: string[] = [];
   // After roaming on loss the old access point is gone: its lease was dropped with it.
   const lostFrom = m.roam?.fromLost && m.roam.from === m.accessPoint;
   if (m.accessPoint !== undefined && !lostFrom) out.push(m.accessPoint);
-  if (m.roam && m.roam.step !== "offered" && m.roam.to !== m.accessPoint) out.push(m.roam.to);
+  if (m.roam && m.roam.step !== "offered" && m.roam.to !== m.accessPoint && !m.roam.toLost) {
+    out.push(m.roam.to);
+  }
   return out;
 }
 
@@ -251,8 +283,16 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
         ]);
       }
       const r = m.roam;
+      if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
+        // Back on the old access point: let go of the rejected one.
+        return step(
+          m,
+          { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to },
+          r.toLost ? [] : [{ type: "release", identifier: r.to }],
+        );
+      }
       if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
-        if (r.forced || r.fromLost) {
+        if (r.forced || (r.fromLost && !(r.displaced && input.fromAvailable))) {
           const effects: SessionEffect[] = [];
           if (!r.fromLost) effects.push({ type: "release", identifier: r.from });
           effects.push({ type: "emit", event: "newConfigurationActivated" });
@@ -274,6 +314,9 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
         ]);
       }
       const r = m.roam;
+      if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
+        return cannotReturn(m, r, input.restingState, input.message);
+      }
       if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
         if (r.fromLost) {
           return aborted(
@@ -343,13 +386,18 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
 
     case "lost": {
       const r = m.roam;
+      if (m.phase === "open" && r && r.step === "returning") {
+        if (input.identifier === r.to) return step(m, { ...m, roam: { ...r, toLost: true } }, []);
+        if (input.identifier === r.from) return cannotReturn(m, r, input.restingState, input.message);
+        return { model: m, effects: NONE };
+      }
       if (m.phase === "open" && input.identifier === m.accessPoint) {
         if (r && r.step === "activated") {
           // The old link died while the new one is up: the only way is forward.
           return step(m, { state: "connected", phase: "open", accessPoint: r.to }, []);
         }
         if (r && r.step === "migrating") {
-          return step(m, { ...m, roam: { ...r, fromLost: true } }, []);
+          return step(m, { ...m, roam: { ...r, fromLost: true, displaced: true } }, []);
         }
         if (input.next) {
           const roam: RoamModel = {
@@ -450,14 +498,16 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
       const r = m.roam;
       if (m.phase !== "open" || !r || r.step !== "activated") return { model: m, effects: NONE };
       if (r.fromLost) {
-        return {
-          model: m,
-          effects: [{
-            type: "error",
-            error: "roaming",
-            message: "cannot reject: the previous access point is gone",
-          }],
-        };
+        if (input.fromAvailable) {
+          // The old access point was displaced by the new one: start it again, then release the new one.
+          return step(m, { ...m, roam: { ...r, step: "returning", fromLost: false } }, [
+            { type: "acquire", identifier: r.from },
+          ]);
+        }
+        // Nothing to go back to: the session stays on the new access point.
+        return step(m, { state: "connected", phase: "open", accessPoint: r.to }, [
+          { type: "error", error: "roaming", message: "cannot reject: the previous access point is gone" },
+        ]);
       }
       return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
         { type: "release", identifier: r.to },

@@ -28,7 +28,7 @@ const input: fc.Arbitrary<SessionInput> = fc.oneof(
     target: fc.option(apId, { nil: undefined }),
     targetActive: fc.boolean(),
   }),
-  fc.record({ type: fc.constant("activated" as const), identifier: apId }),
+  fc.record({ type: fc.constant("activated" as const), identifier: apId, fromAvailable: fc.boolean() }),
   fc.record({
     type: fc.constant("activation-failed" as const),
     identifier: apId,
@@ -63,7 +63,7 @@ const input: fc.Arbitrary<SessionInput> = fc.oneof(
   fc.constant({ type: "migrate" as const }),
   fc.record({ type: fc.constant("ignore" as const), restingState: states }),
   fc.constant({ type: "accept" as const }),
-  fc.constant({ type: "reject" as const }),
+  fc.record({ type: fc.constant("reject" as const), fromAvailable: fc.boolean() }),
 );
 
 function checkModel(m: SessionModel): void {
@@ -301,4 +301,54 @@ Deno.test("property: across ALR and forced roaming no access point is up without
     { numRuns: 400 },
   );
   assert.ok(totalRoams > 100, `the generator must exercise roaming (${totalRoams} roams)`);
+});
+
+Deno.test("a roam whose target displaced the old access point: reject goes through returning and back", () => {
+  let m = initialSessionModel("disconnected");
+  const feed = (i: SessionInput) => {
+    const t = transition(m, i);
+    m = t.model;
+    return t.effects.map((e) =>
+      e.type === "acquire" || e.type === "release" ? `${e.type}:${e.identifier}` : e.type
+    );
+  };
+  feed({ type: "open", target: "home", targetActive: false });
+  feed({ type: "activated", identifier: "home" });
+  feed({ type: "preferred", identifier: "office", seamless: false, alr: true });
+  assert.deepEqual(feed({ type: "migrate" }), ["state", "acquire:office"]);
+  // Starting office took home down (one device).
+  assert.deepEqual(
+    feed({ type: "lost", identifier: "home", message: "displaced", restingState: "connected" }),
+    [],
+  );
+  assert.deepEqual(feed({ type: "activated", identifier: "office", fromAvailable: true }), ["emit"]);
+  assert.equal(m.roam?.step, "activated");
+  assert.deepEqual(heldAccessPoints(m), ["office"]);
+  assert.deepEqual(feed({ type: "reject", fromAvailable: true }), ["acquire:home"]);
+  assert.equal(m.roam?.step, "returning");
+  assert.equal(m.state, "roaming");
+  // Starting home takes office down in turn: expected, the session waits for home.
+  assert.deepEqual(
+    feed({ type: "lost", identifier: "office", message: "displaced", restingState: "connected" }),
+    [],
+  );
+  assert.deepEqual(heldAccessPoints(m), ["home"]);
+  assert.deepEqual(feed({ type: "activated", identifier: "home" }), ["state"]);
+  assert.deepEqual([m.state, m.accessPoint, m.roam, m.ignored], ["connected", "home", undefined, "office"]);
+});
+
+Deno.test("a roam whose old access point was lost for good commits at once, as forced roaming does", () => {
+  let m = initialSessionModel("disconnected");
+  for (
+    const i of [
+      { type: "open", target: "home", targetActive: false },
+      { type: "activated", identifier: "home" },
+      { type: "preferred", identifier: "office", seamless: false, alr: true },
+      { type: "migrate" },
+      { type: "lost", identifier: "home", message: "out of range", restingState: "connected" },
+    ] as SessionInput[]
+  ) m = transition(m, i).model;
+  const t = transition(m, { type: "activated", identifier: "office", fromAvailable: false });
+  assert.deepEqual([t.model.state, t.model.accessPoint, t.model.roam], ["connected", "office", undefined]);
+  assert.deepEqual(t.effects.map((e) => e.type), ["state", "emit"]);
 });

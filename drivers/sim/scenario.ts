@@ -508,6 +508,7 @@ const AP_FIELDS = [
   "deactivationMs",
   "interface",
   "connectTimeout",
+  "device",
 ];
 
 function checkAccessPoint(c: Checker, o: Obj, path: string, extra: readonly string[] = []): void {
@@ -522,6 +523,7 @@ function checkAccessPoint(c: Checker, o: Obj, path: string, extra: readonly stri
     c.num(o[f], `${path}.${f}`, 0, Infinity, true);
   }
   c.str(o.interface, `${path}.interface`, true);
+  c.str(o.device, `${path}.device`, true);
   c.known.add(id);
   c.aps.add(id);
 }

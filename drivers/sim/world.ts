@@ -91,10 +91,16 @@ export interface SimAccessPointOptions {
   readonly activationMs?: number;
   /** Virtual milliseconds a deactivation takes (default 50). */
   readonly deactivationMs?: number;
-  /** Interface name while active (default `sim0`, `sim1`, … in order of creation). */
+  /** Interface name while active (default: the `device`, else `sim0`, `sim1`, … in order of creation). */
   readonly interface?: string;
   /** Reported `connectTimeout` in milliseconds (default: none, the core uses 30000). */
   readonly connectTimeout?: number;
+  /**
+   * A device (radio) shared with other access points: at most one of them is up at a time, and starting one
+   * takes the others down first, as NetworkManager does with two WLAN profiles on one radio. Default: a
+   * device of its own.
+   */
+  readonly device?: string;
 }
 
 /**
@@ -182,6 +188,8 @@ export interface SimAccessPoint {
   readonly deactivationMs: number;
   /** Reported `connectTimeout`, if any. */
   readonly connectTimeout?: number;
+  /** The device shared with other access points, if any. */
+  readonly device?: string;
   /** Interface name while active. */
   readonly interfaceName: string;
   /** Interface index (100 + creation order). */
@@ -269,6 +277,7 @@ interface ApRecord {
   activationMs: number;
   deactivationMs: number;
   connectTimeout: number | undefined;
+  readonly device: string | undefined;
   readonly interfaceName: string;
   readonly index: number;
   readonly hardwareAddress: string;
@@ -496,9 +505,26 @@ export class SimWorld {
       ? undefined
       : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
     const ordinal = this.#apCount;
-    const usedNames = new Set([...this.#aps()].map((ap) => ap.interfaceName));
+    if (options.device !== undefined && (typeof options.device !== "string" || options.device.length === 0)) {
+      throw new TypeError(
+        `device of '${id}' must be a non-empty string such as "wlan0", got ${JSON.stringify(options.device)}`,
+      );
+    }
+    const device = options.device;
+    // Access points of one device share its interface name.
+    const usedNames = new Set(
+      [...this.#aps()].filter((ap) => device === undefined || ap.device !== device).map((ap) =>
+        ap.interfaceName
+      ),
+    );
     let interfaceName: string;
-    if (options.interface !== undefined) {
+    if (options.interface === undefined && device !== undefined) {
+      if (usedNames.has(device)) {
+        const owner = [...this.#aps()].find((ap) => ap.interfaceName === device)!.id;
+        throw new Error(`device '${device}' of '${id}' is already the interface of access point '${owner}'`);
+      }
+      interfaceName = device;
+    } else if (options.interface !== undefined) {
       if (typeof options.interface !== "string" || options.interface.length === 0) {
         throw new TypeError(
           `interface of '${id}' must be a non-empty string, got ${JSON.stringify(options.interface)}`,
@@ -534,6 +560,7 @@ export class SimWorld {
       activationMs,
       deactivationMs,
       connectTimeout,
+      device,
       interfaceName,
       index: 100 + ordinal,
       hardwareAddress: mac,
@@ -939,6 +966,7 @@ export class SimWorld {
         const act = ap.activation;
         ap.activation = undefined;
         if (act !== undefined) this.#clearTimer(act);
+        this.#displaceOthers(ap);
         ap.phase = "up";
         ap.rx = 0;
         ap.tx = 0;
@@ -1038,6 +1066,7 @@ export class SimWorld {
       activationMs: ap.activationMs,
       deactivationMs: ap.deactivationMs,
       ...(ap.connectTimeout === undefined ? {} : { connectTimeout: ap.connectTimeout }),
+      ...(ap.device === undefined ? {} : { device: ap.device }),
       interfaceName: ap.interfaceName,
       index: ap.index,
       hardwareAddress: ap.hardwareAddress,
@@ -1333,8 +1362,26 @@ export class SimWorld {
   }
 
   #startActivation(ap: ApRecord, act: Activation): void {
+    this.#displaceOthers(ap);
     ap.phase = "activating";
     act.timer = this.clock.setTimeout(() => this.#completeActivation(ap, act), ap.activationMs);
+  }
+
+  /** One device, one link: whatever else runs on `ap`'s device goes down first (as NetworkManager does). */
+  #displaceOthers(ap: ApRecord): void {
+    if (ap.device === undefined) return;
+    for (const other of this.#aps()) {
+      if (other === ap || other.device !== ap.device) continue;
+      if (other.phase === "activating") {
+        this.#failActivation(
+          other,
+          new DriverError(
+            "session-aborted",
+            `activation of '${other.id}' was cancelled: '${ap.id}' took device '${ap.device}'`,
+          ),
+        );
+      } else if (other.phase === "up" || other.phase === "deactivating") this.#linkDown(other);
+    }
   }
 
   #completeActivation(ap: ApRecord, act: Activation): void {
