@@ -328,15 +328,16 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
 
   app.post("/v1/sessions", async (c) => {
     const b = await body(c);
-    v.onlyKeys(b, ["configuration", "client", "roaming"]);
+    v.onlyKeys(b, ["configuration", "client", "roaming", "attach"]);
     const configuration = v.id(b.configuration, "configuration");
     const client = v.optionalId(b.client ?? c.req.header(CLIENT_HEADER), "client");
     const roaming = b.roaming === undefined
       ? undefined
       : v.oneOf(b.roaming, ["forced", "application"], "roaming");
+    const attach = b.attach === undefined ? undefined : v.boolean(b.attach, "attach");
     // No request.signal here: Deno aborts it after every response (legacy behaviour, with a warning);
     // a client that gives up sends DELETE /v1/sessions?configuration= instead.
-    const result = await daemon.openSession({ configuration, client, roaming });
+    const result = await daemon.openSession({ configuration, client, roaming, attach });
     return c.json(result, 201);
   });
 
@@ -705,7 +706,7 @@ const ROUTES = [
   "GET    /v1/driver/snapshot                 raw driver data for RemoteDriver",
   "POST   /v1/scan",
   "GET    /v1/sessions[?client=]",
-  "POST   /v1/sessions                        {configuration, client?, roaming?}",
+  "POST   /v1/sessions                        {configuration, client?, roaming?, attach?}",
   "GET    /v1/sessions/:id",
   "DELETE /v1/sessions/:id                    close (X-Netsession-Client)",
   "DELETE /v1/sessions?configuration=ID       close the caller's sessions on ID (opening ones too)",

@@ -159,6 +159,11 @@ export interface OpenSessionRequest {
   readonly client?: string;
   /** How the session roams (default `"forced"`). */
   readonly roaming?: RoamingMode;
+  /**
+   * Only join a link that is up now, never start one: 409 `not-active` otherwise. A client uses it to take back
+   * its holds after a daemon restart or an expired lease, without bringing up a link it no longer wants.
+   */
+  readonly attach?: boolean;
   /** Aborts the opening (the HTTP request went away): the session is closed. */
   readonly signal?: AbortSignal;
 }
@@ -634,6 +639,14 @@ export class Daemon {
         404,
         "invalid-configuration",
         `no configuration '${request.configuration}'; GET /v1/configurations lists them`,
+        "configuration",
+      );
+    }
+    if (request.attach && configuration.state !== "active") {
+      throw new DaemonError(
+        409,
+        "not-active",
+        `'${request.configuration}' is ${configuration.state}, not active: attach joins only a link that is up`,
         "configuration",
       );
     }

@@ -129,6 +129,9 @@ export class RemoteDriver implements NetworkDriver {
   #ttl = 10_000;
   #lastSeq = 0;
   #held = new Map<string, string>(); // access point -> daemon session id
+  /** Access points the local core activated and still holds (it dropped them on deactivate or on a loss). */
+  #wanted = new Set<string>();
+  #reholding: Promise<void> = Promise.resolve();
   #waiters = new Set<{ seq: number; resolve: () => void }>();
   #stream: AbortController | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -284,7 +287,10 @@ export class RemoteDriver implements NetworkDriver {
   /** Opens a daemon session on the access point; see the class documentation. */
   async activate(identifier: string, options: ActivateOptions = {}): Promise<void> {
     if (this.#closed) throw new DriverError("session-aborted", "this RemoteDriver is closed");
-    if (this.#held.has(identifier) && this.#configs.get(identifier)?.state === "active") return;
+    if (this.#held.has(identifier) && this.#configs.get(identifier)?.state === "active") {
+      this.#wanted.add(identifier);
+      return;
+    }
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -342,6 +348,56 @@ export class RemoteDriver implements NetworkDriver {
         `'${identifier}' went down again right after it was activated`,
       );
     }
+    this.#wanted.add(identifier);
+  }
+
+  /**
+   * Takes back the holds the daemon dropped while the local core still wants them (after a daemon restart, or a
+   * lease that expired while this process could not reach the daemon): joins each link that is still up
+   * (`attach`, so a link that went down meanwhile is never brought up again); the local sessions stay open.
+   * A link that went down reaches the core as a configuration change instead (its sessions are closed).
+   */
+  #rehold(): Promise<void> {
+    this.#reholding = this.#reholding.then(async () => {
+      for (const id of [...this.#wanted]) {
+        if (this.#closed || this.#held.has(id) || this.#configs.get(id)?.state !== "active") continue;
+        let res: { status: number; json: Record<string, unknown> };
+        try {
+          res = await this.#request("POST", "/v1/sessions", {
+            configuration: id,
+            client: this.clientId,
+            attach: true,
+          });
+        } catch {
+          continue; // unreachable again: the next reconnection retries
+        }
+        if (res.status !== 201) continue;
+        const session = (res.json.session as { id: string }).id;
+        if (this.#wanted.has(id) && !this.#held.has(id) && !this.#closed) this.#held.set(id, session);
+        else this.#closeRemote(session, false).catch(() => {}); // the core let go meanwhile
+      }
+    });
+    return this.#reholding;
+  }
+
+  /** After the stream came back: drops the holds the daemon no longer has (expired lease), then takes them back. */
+  async #verifyHolds(): Promise<void> {
+    await this.#resyncing;
+    if (this.#held.size === 0 && this.#wanted.size === 0) return;
+    let sessions: string[];
+    try {
+      const res = await this.#request(
+        "POST",
+        `/v1/clients/${encodeURIComponent(this.clientId)}/heartbeat`,
+        {},
+      );
+      if (res.status !== 200) return;
+      sessions = res.json.sessions as string[];
+    } catch {
+      return;
+    }
+    for (const [id, session] of [...this.#held]) if (!sessions.includes(session)) this.#held.delete(id);
+    await this.#rehold();
   }
 
   /** After a cancelled activation: the daemon may still be opening a session for us; close it. */
@@ -366,6 +422,7 @@ export class RemoteDriver implements NetworkDriver {
 
   /** Closes (or with `force`, stops) this process's daemon session on the access point. */
   async deactivate(identifier: string, options: DeactivateOptions = {}): Promise<void> {
+    this.#wanted.delete(identifier);
     const session = this.#held.get(identifier);
     if (session === undefined) return;
     this.#held.delete(identifier);
@@ -409,6 +466,7 @@ export class RemoteDriver implements NetworkDriver {
       await this.#request("DELETE", `/v1/clients/${encodeURIComponent(this.clientId)}`).catch(() => {});
     }
     this.#held.clear();
+    this.#wanted.clear();
   }
 
   // ------------------------------------------------------------------ the event stream
@@ -487,6 +545,7 @@ export class RemoteDriver implements NetworkDriver {
       if (this.#closed) return;
       try {
         await this.#openStream();
+        void this.#verifyHolds();
         return;
       } catch {
         delay = Math.min(max, delay * 2);
@@ -519,12 +578,14 @@ export class RemoteDriver implements NetworkDriver {
       case "configuration-changed": {
         const c = event.configuration as DriverConfiguration;
         this.#configs.set(c.identifier, c);
+        if (c.state !== "active") this.#wanted.delete(c.identifier); // the core drops its hold on a loss
         this.#emit({ type: event.type, configuration: c });
         break;
       }
       case "configuration-removed": {
         const id = event.identifier as string;
         this.#configs.delete(id);
+        this.#wanted.delete(id);
         this.#stats.delete(id);
         this.#emit({ type: "configuration-removed", identifier: id });
         break;
@@ -546,7 +607,16 @@ export class RemoteDriver implements NetworkDriver {
         break;
       case "session-closed":
         if (event.client === this.clientId) {
-          for (const [ap, s] of this.#held) if (s === event.session) this.#held.delete(ap);
+          let dropped = false;
+          for (const [ap, s] of this.#held) {
+            if (s === event.session) {
+              this.#held.delete(ap);
+              dropped = true;
+            }
+          }
+          // Closed by the daemon, not by us (deactivate forgets first): an expired lease. Take it back if the
+          // core still holds the link; a link that went down arrives as its own event and drops the want.
+          if (dropped) queueMicrotask(() => void this.#rehold());
         }
         break;
     }
@@ -572,6 +642,7 @@ export class RemoteDriver implements NetworkDriver {
     const before = this.#configs;
     const after = new Map(snap.configurations.map((c) => [c.identifier, c]));
     this.#configs = after;
+    for (const id of [...this.#wanted]) if (after.get(id)?.state !== "active") this.#wanted.delete(id);
     for (const [id, c] of after) {
       const old = before.get(id);
       if (!old) this.#emit({ type: "configuration-added", configuration: c });
@@ -601,6 +672,7 @@ export class RemoteDriver implements NetworkDriver {
     this.#stats = new Map(Object.entries(snap.statistics ?? {}));
     this.#lastSeq = snap.seq;
     this.#release();
+    if (restarted) void this.#rehold();
   }
 
   /** Resolves when every event up to `seq` was delivered to the sink (or after a resync). */

@@ -60,6 +60,8 @@ export interface ServeOptions {
   readonly leaseTtlMs?: number;
   /** Clock of the leases (tests). */
   readonly leaseClock?: Clock;
+  /** Milliseconds between keep-alive comments on idle event streams (default 15000); a client that went away is noticed at the next one. */
+  readonly keepAliveMs?: number;
   /** Handle SIGTERM/SIGINT: shut down and exit 0 (default false; the command line sets it). */
   readonly handleSignals?: boolean;
   /** Where status lines go (default `console.log`). */
@@ -314,7 +316,11 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
   }
   const addr = await listening.promise;
-  const app = ref.app = createApp(daemon, { token, allowedHosts: hostHeaders(host, addr.port) });
+  const app = ref.app = createApp(daemon, {
+    token,
+    allowedHosts: hostHeaders(host, addr.port),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+  });
   const shown = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${shown}:${addr.port}`;
 

@@ -137,6 +137,7 @@ Deno.test("POST /v1/sessions validates its body and names the field", async () =
       [{ configuration: "a b" }, "configuration"],
       [{ configuration: "wlan", client: "" }, "client"],
       [{ configuration: "wlan", roaming: "sometimes" }, "roaming"],
+      [{ configuration: "wlan", attach: "yes" }, "attach"],
       [{ configuration: "wlan", extra: 1 }, "extra"],
       ["not json", "body"],
       [[1, 2], "body"],
@@ -155,6 +156,30 @@ Deno.test("POST /v1/sessions validates its body and names the field", async () =
     assert.equal(e.code, "invalid-configuration");
     assert.equal(e.field, "configuration");
     assert.match(e.message, /nope/);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("POST /v1/sessions with attach joins a link that is up and never starts one (409 not-active)", async () => {
+  const h = await setup();
+  try {
+    const refused = await h.req("POST", "/v1/sessions", {
+      body: { configuration: "wlan", client: "b", attach: true },
+    });
+    assert.equal(refused.status, 409);
+    const e = await errorOf(refused);
+    assert.equal(e.code, "not-active");
+    assert.equal(e.field, "configuration");
+    assert.match(e.message, /wlan/);
+    assert.equal(h.world.isUp("wlan"), false);
+    assert.deepEqual(h.daemon.sessions("b"), []);
+    await open(h, "a", "wlan");
+    const joined = await h.settle(
+      h.req("POST", "/v1/sessions", { body: { configuration: "wlan", client: "b", attach: true } }),
+    );
+    assert.equal(joined.status, 201);
+    assert.equal(h.daemon.sessions("b").length, 1);
   } finally {
     await h.close();
   }
