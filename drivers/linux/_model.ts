@@ -19,7 +19,12 @@ export const IFACE = {
   ip4: "org.freedesktop.NetworkManager.IP4Config",
   ip6: "org.freedesktop.NetworkManager.IP6Config",
   accessPoint: "org.freedesktop.NetworkManager.AccessPoint",
+  /** ModemManager's modem interface (another service: `org.freedesktop.ModemManager1`). */
+  mmModem: "org.freedesktop.ModemManager1.Modem",
 } as const;
+
+/** NetworkManager's `NM_DEVICE_TYPE_MODEM`. */
+const DEVICE_TYPE_MODEM = 8;
 
 export const NM_PATH = "/org/freedesktop/NetworkManager";
 /** Identifier of the service network made of NetworkManager's autoconnect connections. */
@@ -33,6 +38,8 @@ export type Settings = Record<string, Record<string, unknown>>;
 export class Mirror {
   objects = new Map<string, Map<string, Props>>();
   settings = new Map<string, Settings>();
+  /** ModemManager's modems (their `Modem` properties) by object path, the `Udi` of NetworkManager's modem devices. */
+  modems = new Map<string, Props>();
 
   /** Replaces everything with a GetManagedObjects result. */
   reset(managed: Record<string, Record<string, Props>>): void {
@@ -181,7 +188,15 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     );
     const state: DriverConfiguration["state"] = acState === 2 ? "active" : carrier ? "discovered" : "defined";
     const meterDevice = device ?? carrier?.[1];
-    const bearerType = bearerTypeFromConnectionType(type);
+    // Cellular: the modem's current access technology (ModemManager), from the device carrying or able to carry
+    // the connection, else the only modem device there is.
+    let access: number | undefined;
+    if (type === "gsm" || type === "cdma") {
+      const modems = devices.filter(([, d]) => Number(d.DeviceType) === DEVICE_TYPE_MODEM);
+      const modem = device ?? carrier?.[1] ?? (modems.length === 1 ? modems[0][1] : undefined);
+      access = Number(m.modems.get(str(modem?.Udi))?.AccessTechnologies ?? 0) || undefined;
+    }
+    const bearerType = bearerTypeFromConnectionType(type, access);
     let iface: NetworkInterface | undefined;
     if (state === "active" && device) {
       const name = str(device.IpInterface) || str(device.Interface);

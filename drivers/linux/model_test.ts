@@ -168,3 +168,22 @@ Deno.test("computeView: an activating connection is discovered, not active", () 
   assert.equal(c.interface, undefined);
   assert.equal(v.activePaths.get("u-eth"), `${A}1`);
 });
+
+Deno.test("computeView: a cellular connection's bearer follows the modem's access technology (ModemManager)", () => {
+  const m = mirror();
+  const MM = "/org/freedesktop/ModemManager1/Modem/0";
+  m.changeProperties(`${D}2`, IFACE.device, { DeviceType: 8, Udi: MM });
+  const bearer = () => computeView(m).configurations.find((c) => c.identifier === "u-gsm")?.bearerType;
+  assert.equal(bearer(), "2g"); // ModemManager not known (yet)
+  m.modems.set(MM, { AccessTechnologies: 1 << 14 }); // LTE
+  assert.equal(bearer(), "lte");
+  m.modems.set(MM, { AccessTechnologies: (1 << 14) | (1 << 15) }); // LTE + 5G NR (non-standalone)
+  assert.equal(bearer(), "5g");
+  m.modems.set(MM, { AccessTechnologies: 1 << 8 }); // HSPA
+  assert.equal(bearer(), "hspa");
+  m.modems.delete(MM); // ModemManager went away
+  assert.equal(bearer(), "2g");
+  // Not the modem of this connection: another device's Udi does not count.
+  m.modems.set("/org/freedesktop/ModemManager1/Modem/9", { AccessTechnologies: 1 << 14 });
+  assert.equal(bearer(), "2g");
+});

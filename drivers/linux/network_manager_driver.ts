@@ -52,6 +52,10 @@ export interface NetworkManagerDriverOptions {
   };
 }
 
+/** ModemManager's bus name and object manager path. */
+const MM = "org.freedesktop.ModemManager1";
+const MM_PATH = "/org/freedesktop/ModemManager1";
+
 const CAPABILITIES: readonly Capability[] = [
   "can-start-and-stop-interfaces",
   "direct-connection-routing",
@@ -126,6 +130,7 @@ export class NetworkManagerDriver implements NetworkDriver {
   #sink: DriverEventSink | undefined;
   #serviceNetworks: ServiceNetworkDefinition[] = [];
   #nmOwner = "";
+  #mmOwner = "";
   #nmPid = 0;
   #ours = new Set<string>();
   #waiters = new Set<Waiter>();
@@ -577,6 +582,10 @@ export class NetworkManagerDriver implements NetworkDriver {
       `type='signal',sender='${NM}'`,
       `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',` +
       `arg0='${NM}'`,
+      // ModemManager, for the access technology of cellular connections (optional: absent on most machines).
+      `type='signal',sender='${MM}'`,
+      `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',` +
+      `arg0='${MM}'`,
     ];
     for (const rule of rules) await conn.busCall("AddMatch", "s", [rule]);
   }
@@ -629,10 +638,67 @@ export class NetworkManagerDriver implements NetworkDriver {
       for (const [path] of this.#mirror.withInterface(IFACE.statistics)) {
         this.#ensureRefreshRate(path);
       }
+      await this.#syncModems();
       return true;
     } finally {
       this.#syncing--;
     }
+  }
+
+  /** Reads ModemManager's modems, if ModemManager runs (never starts it: no activation by name). */
+  async #syncModems(): Promise<void> {
+    const conn = this.#conn;
+    if (!conn) return;
+    try {
+      this.#mmOwner = String((await conn.busCall("GetNameOwner", "s", [MM])).body[0]);
+    } catch {
+      this.#mmOwner = ""; // NameHasNoOwner: no ModemManager
+    }
+    const modems = new Map<string, Record<string, unknown>>();
+    if (this.#mmOwner) {
+      try {
+        const reply = await conn.call({
+          destination: MM,
+          path: MM_PATH,
+          interface: "org.freedesktop.DBus.ObjectManager",
+          member: "GetManagedObjects",
+        }, { timeout: this.#options.callTimeout });
+        const managed = unwrap(reply.body[0]) as Record<string, Record<string, Record<string, unknown>>>;
+        for (const [path, ifaces] of Object.entries(managed)) {
+          if (ifaces[IFACE.mmModem]) modems.set(path, { ...ifaces[IFACE.mmModem] });
+        }
+      } catch { /* ModemManager went away or refused: no access technologies */ }
+    }
+    this.#mirror.modems = modems;
+  }
+
+  /** A signal from ModemManager: modems added, removed or changed. */
+  #onModemManagerSignal(msg: BusMessage) {
+    const modems = this.#mirror.modems;
+    switch (`${msg.interface}.${msg.member}`) {
+      case "org.freedesktop.DBus.Properties.PropertiesChanged": {
+        const [iface, changed] = msg.body as [string, Record<string, unknown>];
+        const props = modems.get(msg.path ?? "");
+        if (iface !== IFACE.mmModem || !props) return;
+        Object.assign(props, unwrap(changed) as Record<string, unknown>);
+        break;
+      }
+      case "org.freedesktop.DBus.ObjectManager.InterfacesAdded": {
+        const [path, ifaces] = msg.body as [string, Record<string, unknown>];
+        const added = unwrap(ifaces) as Record<string, Record<string, unknown>>;
+        if (!added[IFACE.mmModem]) return;
+        modems.set(path, { ...added[IFACE.mmModem] });
+        break;
+      }
+      case "org.freedesktop.DBus.ObjectManager.InterfacesRemoved": {
+        const [path, ifaces] = msg.body as [string, string[]];
+        if (!ifaces.includes(IFACE.mmModem) || !modems.delete(path)) return;
+        break;
+      }
+      default:
+        return;
+    }
+    this.#scheduleRecompute();
   }
 
   #fetchSettings(path: string): Promise<void> {
@@ -680,6 +746,12 @@ export class NetworkManagerDriver implements NetworkDriver {
       msg.member === "NameOwnerChanged"
     ) {
       const [name, , owner] = msg.body as string[];
+      if (name === MM) {
+        // ModemManager (re)started or left: re-read its modems.
+        this.#mmOwner = owner;
+        void this.#syncModems().then(() => this.#scheduleRecompute());
+        return;
+      }
       if (name !== NM) return;
       this.#nmOwner = owner;
       if (!owner) {
@@ -698,6 +770,7 @@ export class NetworkManagerDriver implements NetworkDriver {
       }
       return;
     }
+    if (this.#mmOwner && msg.sender === this.#mmOwner) return this.#onModemManagerSignal(msg);
     if (!this.#nmOwner || msg.sender !== this.#nmOwner || !msg.path) return;
     const path = msg.path;
     let recompute = true;
