@@ -331,6 +331,12 @@ function busConfig(template: string, dir: string): string {
     .replace(
       "<includedir>system.d</includedir>",
       "<includedir>/usr/share/dbus-1/system.d</includedir>",
+    )
+    // Tests may stand in for ModemManager on this private bus (the host's ModemManager is never involved).
+    .replace(
+      "</busconfig>",
+      '<policy user="root"><allow own="org.freedesktop.ModemManager1"/>' +
+        '<allow send_destination="org.freedesktop.ModemManager1"/></policy>\n</busconfig>',
     );
 }
 
