@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { NetworkConfigurationManager, type NetworkSession } from "../../core/mod.ts";
 import { NetworkManagerDriver } from "../../drivers/linux/mod.ts";
-import { labSkipReason, startLab } from "../../scripts/lab/lab.ts";
+import { type Lab, labSkipReason, startLab } from "../../scripts/lab/lab.ts";
 import { BusRelay, until } from "./_helpers.ts";
 
 const skip = await labSkipReason("tests/linux/resync_test.ts");
@@ -18,6 +18,16 @@ function trace(s: NetworkSession): string[] {
   s.on("closed", () => log.push("closed"));
   s.on("error", (e) => log.push(`error:${e}`));
   return log;
+}
+
+/** Opens a session on lab-a and one on lab-b, each traced from then on. */
+async function openBoth(lab: Lab, manager: NetworkConfigurationManager) {
+  const a = lab.uuids["lab-a"], b = lab.uuids["lab-b"];
+  const sa = manager.createSession(manager.configurationFromIdentifier(a));
+  const sb = manager.createSession(manager.configurationFromIdentifier(b));
+  assert.equal(await sa.open(), true, sa.errorString);
+  assert.equal(await sb.open(), true, sb.errorString);
+  return { a, b, sa, sb, logA: trace(sa), logB: trace(sb) };
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,12 +46,7 @@ Deno.test({
     let manager: NetworkConfigurationManager | undefined;
     try {
       manager = await NetworkConfigurationManager.create(driver);
-      const a = lab.uuids["lab-a"], b = lab.uuids["lab-b"];
-      const sa = manager.createSession(manager.configurationFromIdentifier(a));
-      const sb = manager.createSession(manager.configurationFromIdentifier(b));
-      assert.equal(await sa.open(), true, sa.errorString);
-      assert.equal(await sb.open(), true, sb.errorString);
-      const logA = trace(sa), logB = trace(sb);
+      const { a, b, sa, sb, logA, logB } = await openBoth(lab, manager);
 
       // The bus goes away and stays away for a while; meanwhile another program takes lab-b down.
       relay.blocked = true;
@@ -91,12 +96,7 @@ Deno.test({
     let manager: NetworkConfigurationManager | undefined;
     try {
       manager = await NetworkConfigurationManager.create(driver);
-      const a = lab.uuids["lab-a"], b = lab.uuids["lab-b"];
-      const sa = manager.createSession(manager.configurationFromIdentifier(a));
-      const sb = manager.createSession(manager.configurationFromIdentifier(b));
-      assert.equal(await sa.open(), true, sa.errorString);
-      assert.equal(await sb.open(), true, sb.errorString);
-      const logA = trace(sa), logB = trace(sb);
+      const { a, b, sa, sb, logA, logB } = await openBoth(lab, manager);
 
       await lab.killNetworkManager();
       // While NetworkManager is away, lab-b's profile is deleted (an administrator removing its keyfile): the
