@@ -52,6 +52,8 @@ export class FakeDriver implements NetworkDriver {
   defaultId: string | undefined;
   /** Access points held up by "another program". */
   external = new Set<string>();
+  /** Access points sharing a device: bringing one up takes the others on it down (as NetworkManager does). */
+  devices = new Map<string, string>();
 
   constructor(configs: DriverConfiguration[] = []) {
     for (const c of configs) this.configs.set(c.identifier, c);
@@ -99,6 +101,12 @@ export class FakeDriver implements NetworkDriver {
     return new Promise<void>((resolve, reject) => {
       const done = () => {
         this.pending.delete(id);
+        const device = this.devices.get(id);
+        for (const [other, d] of this.devices) {
+          if (other === id || d !== device || this.configs.get(other)?.state !== "active") continue;
+          this.external.delete(other);
+          this.down(other);
+        }
         this.up(id);
         resolve();
       };

@@ -225,83 +225,105 @@ const roamAction: fc.Arbitrary<RoamAction> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constantFrom("manual" as const, "auto" as const) }), weight: 1 },
 ) as fc.Arbitrary<RoamAction>;
 
-Deno.test("property: across ALR and forced roaming no access point is up without a holder or down under one", async () => {
-  let totalRoams = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(roamAction, { minLength: 20, maxLength: 60 }), async (actions) => {
-      const driver = new FakeDriver([
-        ...aps.map((id) => ap(id, { state: id === "a" ? "defined" : "discovered" })),
-        sn("any", aps),
-      ]);
-      const manager = await NetworkConfigurationManager.create(driver, { onListenerError: () => {} });
-      let roams = 0;
-      const any = manager.configurationFromIdentifier("any");
-      // 0: ALR on the service network, 1: forced on the service network, 2: ALR too, 3: plain on "c"
-      const sessions = [
-        manager.createSession(any),
-        manager.createSession(any),
-        manager.createSession(any),
-        manager.createSession(manager.configurationFromIdentifier("c")),
-      ];
-      for (const s of sessions) s.on("newConfigurationActivated", () => roams++);
-      sessions[0].on("preferredConfigurationChanged", () => {});
-      sessions[1].on("stateChanged", () => {});
-      sessions[2].on("preferredConfigurationChanged", () => {});
-      sessions[3].on("stateChanged", () => {});
-      const promises: Promise<boolean>[] = [];
-      for (const a of actions) {
-        if (a.kind === "manual" || a.kind === "auto") {
-          driver.auto = a.kind === "auto";
-        } else if ("session" in a) {
-          const s = sessions[a.session];
-          if (a.kind === "open") promises.push(s.open());
-          else s[a.kind]();
-        } else if (a.kind === "complete") {
-          if (driver.pending.has(a.ap)) driver.complete(a.ap);
-        } else if (a.kind === "fail") {
-          if (driver.pending.has(a.ap)) driver.fail(a.ap);
-        } else if (a.kind === "inRange") {
-          if (driver.configs.get(a.ap)!.state === "defined") driver.set(a.ap, { state: "discovered" });
-        } else if (a.kind === "outOfRange") {
-          if (driver.pending.has(a.ap)) driver.fail(a.ap, "out of range");
-          driver.external.delete(a.ap);
-          driver.set(a.ap, { state: "defined", interface: undefined });
-        } else if (a.kind === "externalDown") {
-          driver.externalDown(a.ap);
-        }
-        await settle();
-        for (const id of aps) {
-          const holders = sessions.filter((s) => heldAccessPoints(s.model).includes(id)).length;
-          assert.equal(manager.leases.count(id), holders, `counter of ${id} differs from its holders`);
-          if (driver.pending.has(id)) continue;
-          const up = driver.configs.get(id)!.state === "active";
-          assert.equal(up, holders > 0, `${id} up=${up} holders=${holders}`);
-        }
-        for (const s of sessions) {
-          if (s.isOpen) assert.ok(s.state === "connected" || s.state === "roaming", s.state);
-          if (s.isOpen && s.state === "connected") {
-            assert.equal(
-              manager.configurationFromIdentifier(String(s.sessionProperty("ActiveConfiguration"))).state,
-              "active",
-            );
+// On one device a reject must come while the displaced roam waits for it: rejects of the ALR sessions weigh more.
+const oneDeviceAction: fc.Arbitrary<RoamAction> = fc.oneof(
+  { arbitrary: roamAction, weight: 5 },
+  {
+    arbitrary: fc.record({ kind: fc.constant("reject" as const), session: fc.constantFrom(0, 2) }),
+    weight: 2,
+  },
+) as fc.Arbitrary<RoamAction>;
+
+for (const oneDevice of [false, true]) {
+  Deno.test(`property: across ALR and forced roaming no access point is up without a holder or down under one${oneDevice ? " (a and b on one device)" : ""}`, async () => {
+    let totalRoams = 0;
+    let displaced = 0, returning = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(oneDevice ? oneDeviceAction : roamAction, { minLength: 20, maxLength: 60 }),
+        async (actions) => {
+          const driver = new FakeDriver([
+            ...aps.map((id) => ap(id, { state: id === "a" ? "defined" : "discovered" })),
+            sn("any", aps),
+          ]);
+          if (oneDevice) driver.devices.set("a", "radio").set("b", "radio");
+          const manager = await NetworkConfigurationManager.create(driver, { onListenerError: () => {} });
+          let roams = 0;
+          const any = manager.configurationFromIdentifier("any");
+          // 0: ALR on the service network, 1: forced on the service network, 2: ALR too, 3: plain on "c"
+          const sessions = [
+            manager.createSession(any),
+            manager.createSession(any),
+            manager.createSession(any),
+            manager.createSession(manager.configurationFromIdentifier("c")),
+          ];
+          for (const s of sessions) s.on("newConfigurationActivated", () => roams++);
+          sessions[0].on("preferredConfigurationChanged", () => {});
+          sessions[1].on("stateChanged", () => {});
+          sessions[2].on("preferredConfigurationChanged", () => {});
+          sessions[3].on("stateChanged", () => {});
+          const promises: Promise<boolean>[] = [];
+          for (const a of actions) {
+            if (a.kind === "manual" || a.kind === "auto") {
+              driver.auto = a.kind === "auto";
+            } else if ("session" in a) {
+              const s = sessions[a.session];
+              if (a.kind === "open") promises.push(s.open());
+              else s[a.kind]();
+              if (a.kind === "reject" && s.model.roam?.step === "returning") returning++;
+            } else if (a.kind === "complete") {
+              if (driver.pending.has(a.ap)) driver.complete(a.ap);
+            } else if (a.kind === "fail") {
+              if (driver.pending.has(a.ap)) driver.fail(a.ap);
+            } else if (a.kind === "inRange") {
+              if (driver.configs.get(a.ap)!.state === "defined") driver.set(a.ap, { state: "discovered" });
+            } else if (a.kind === "outOfRange") {
+              if (driver.pending.has(a.ap)) driver.fail(a.ap, "out of range");
+              driver.external.delete(a.ap);
+              driver.set(a.ap, { state: "defined", interface: undefined });
+            } else if (a.kind === "externalDown") {
+              driver.externalDown(a.ap);
+            }
+            await settle();
+            for (const id of aps) {
+              const holders = sessions.filter((s) => heldAccessPoints(s.model).includes(id)).length;
+              assert.equal(manager.leases.count(id), holders, `counter of ${id} differs from its holders`);
+              if (driver.pending.has(id)) continue;
+              const up = driver.configs.get(id)!.state === "active";
+              assert.equal(up, holders > 0, `${id} up=${up} holders=${holders}`);
+            }
+            for (const s of sessions) {
+              if (s.model.roam?.displaced && s.model.roam.step === "activated") displaced++;
+              if (s.isOpen) assert.ok(s.state === "connected" || s.state === "roaming", s.state);
+              if (s.isOpen && s.state === "connected") {
+                assert.equal(
+                  manager.configurationFromIdentifier(String(s.sessionProperty("ActiveConfiguration"))).state,
+                  "active",
+                );
+              }
+            }
           }
-        }
-      }
-      for (let round = 0; round < 5; round++) {
-        for (const id of aps) if (driver.pending.has(id)) driver.complete(id);
-        await settle();
-      }
-      const results = await Promise.race([
-        Promise.all(promises),
-        new Promise<"unsettled">((r) => setTimeout(() => r("unsettled"), 0)),
-      ]);
-      assert.notEqual(results, "unsettled", "every open() promise settles");
-      totalRoams += roams;
-    }),
-    { numRuns: 400 },
-  );
-  assert.ok(totalRoams > 100, `the generator must exercise roaming (${totalRoams} roams)`);
-});
+          for (let round = 0; round < 5; round++) {
+            for (const id of aps) if (driver.pending.has(id)) driver.complete(id);
+            await settle();
+          }
+          const results = await Promise.race([
+            Promise.all(promises),
+            new Promise<"unsettled">((r) => setTimeout(() => r("unsettled"), 0)),
+          ]);
+          assert.notEqual(results, "unsettled", "every open() promise settles");
+          totalRoams += roams;
+        },
+      ),
+      { numRuns: oneDevice ? 2000 : 400 },
+    );
+    assert.ok(totalRoams > 100, `the generator must exercise roaming (${totalRoams} roams)`);
+    if (oneDevice) {
+      // Roams where the new access point displaced the old one, and rejects going back, both happen.
+      assert.ok(displaced > 20 && returning > 5, `displaced ${displaced}, returning ${returning}`);
+    }
+  });
+}
 
 Deno.test("a roam whose target displaced the old access point: reject goes through returning and back", () => {
   let m = initialSessionModel("disconnected");
