@@ -584,13 +584,13 @@ export class NetworkSession {
     return c?.type === "service-network" ? c : undefined;
   }
 
-  /** The access point in use (held, or observed for a session that is not open). */
   /** The access point the session's traffic uses: the new one once the old one was displaced by a roam. */
   #inUse(): string | undefined {
     const r = this.#model.roam;
     return r?.fromLost && r.step === "activated" ? r.to : this.#model.accessPoint;
   }
 
+  /** The access point in use (held, or observed for a session that is not open). */
   #currentAccessPoint(): NetworkConfiguration | undefined {
     const held = this.#inUse();
     if (held !== undefined && this.#model.phase !== "idle") return this.#manager.lookup(held);
