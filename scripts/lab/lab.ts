@@ -512,29 +512,18 @@ export class Lab implements AsyncDisposable {
   }
 
   /** Takes the access point's end of the link down (NetworkManager sees the carrier go). */
-  async peerDown(name: string): Promise<void> {
-    const ap = this.accessPoint(name);
-    await runOk("ip", [
-      "-n",
-      ap.peerNamespace,
-      "link",
-      "set",
-      ap.peerInterface,
-      "down",
-    ]);
+  peerDown(name: string): Promise<void> {
+    return this.#setPeerLink(name, "down");
   }
 
   /** Brings the access point's end of the link back up. */
-  async peerUp(name: string): Promise<void> {
+  peerUp(name: string): Promise<void> {
+    return this.#setPeerLink(name, "up");
+  }
+
+  async #setPeerLink(name: string, state: "up" | "down"): Promise<void> {
     const ap = this.accessPoint(name);
-    await runOk("ip", [
-      "-n",
-      ap.peerNamespace,
-      "link",
-      "set",
-      ap.peerInterface,
-      "up",
-    ]);
+    await runOk("ip", ["-n", ap.peerNamespace, "link", "set", ap.peerInterface, state]);
   }
 
   /** Sets what the access point answers to NetworkManager's connectivity check. */
