@@ -1,7 +1,15 @@
 // Shared setup of the daemon tests: a small simulated world, a daemon on it with a virtual lease clock,
-// and its app called in-process.
+// and its app called in-process; or a daemon on a real loopback socket (startDaemon) whose virtual clock the
+// test runs (drive, until).
 import { SimDriver, SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
-import { createApp, Daemon, type DaemonOptions } from "../../server/mod.ts";
+import {
+  createApp,
+  Daemon,
+  type DaemonOptions,
+  type DaemonServer,
+  serve,
+  type ServeOptions,
+} from "../../server/mod.ts";
 
 export const TOKEN = "test-token-0123456789";
 
@@ -86,4 +94,62 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
   const json = await res.json();
   if (!json.error) throw new Error(`expected an error body, got ${JSON.stringify(json)}`);
   return json.error;
+}
+
+/** A daemon on a loopback socket (port 0) with a private token file; see {@linkcode startDaemon}. */
+export interface TestDaemon {
+  server: DaemonServer;
+  /** Shuts the daemon down (running its virtual clock meanwhile) and removes its token file. */
+  stop(): Promise<void>;
+}
+
+/** Starts a quiet daemon on `options.world`; its virtual clock runs only when a test drives it (unless `realtime`). */
+export async function startDaemon(options: ServeOptions & { world: SimWorld }): Promise<TestDaemon> {
+  const dir = await Deno.makeTempDir({ prefix: "netsession-test-" });
+  const server = await serve({
+    port: 0,
+    tokenFile: `${dir}/token`,
+    realtime: false,
+    lively: false,
+    log: () => {},
+    ...options,
+  });
+  const daemon: TestDaemon = {
+    server,
+    async stop() {
+      const down = server.shutdown();
+      await (options.realtime ? down : drive(down, [daemon]));
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+  return daemon;
+}
+
+/** One step: the daemons' virtual clocks run 10 ms, then the sockets get a real turn. */
+async function step(daemons: readonly TestDaemon[]): Promise<void> {
+  for (const d of daemons) await d.server.daemon.advance(10);
+  await new Promise((r) => setTimeout(r, 1));
+}
+
+/** Awaits `p` while the daemons' virtual clocks run; throws when it has not settled after `limit` steps. */
+export async function drive<T>(p: Promise<T>, daemons: readonly TestDaemon[], limit = 2000): Promise<T> {
+  let done = false;
+  p.then(() => done = true, () => done = true);
+  for (let i = 0; i < limit && !done; i++) await step(daemons);
+  if (!done) throw new Error(`the operation did not finish within ${limit} steps of 10 ms virtual time`);
+  return await p;
+}
+
+/** Polls `condition` while the daemons' virtual clocks run; throws naming `what` after `limit` steps. */
+export async function until(
+  condition: () => boolean,
+  what: string,
+  daemons: readonly TestDaemon[] = [],
+  limit = 3000,
+): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (condition()) return;
+    await step(daemons);
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { SimWorld } from "../../drivers/sim/mod.ts";
-import { serve } from "../../server/mod.ts";
+import { startDaemon } from "./_helpers.ts";
 
 const CLIENT = fileURLToPath(new URL("./_client_process.ts", import.meta.url));
 
@@ -15,17 +15,8 @@ Deno.test({
   async fn() {
     const world = new SimWorld({ seed: 9 });
     world.addAccessPoint({ id: "wlan", activationMs: 50, deactivationMs: 20 });
-    const dir = await Deno.makeTempDir({ prefix: "netsession-crash-" });
-    const server = await serve({
-      world,
-      port: 0,
-      tokenFile: `${dir}/token`,
-      realtime: true,
-      lively: false,
-      leaseTtlMs: 1000,
-      keepAliveMs: 100,
-      log: () => {},
-    });
+    const d = await startDaemon({ world, realtime: true, leaseTtlMs: 1000, keepAliveMs: 100 });
+    const server = d.server;
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLIENT, server.url, server.token, "wlan"],
       stdout: "piped",
@@ -61,8 +52,7 @@ Deno.test({
       } catch { /* already gone */ }
       await child.status;
       await child.stderr.cancel().catch(() => {});
-      await server.shutdown();
-      await Deno.remove(dir, { recursive: true });
+      await d.stop();
     }
   },
 });

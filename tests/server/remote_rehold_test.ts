@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
-import { RemoteDriver, serve } from "../../server/mod.ts";
+import { type DaemonServer, RemoteDriver } from "../../server/mod.ts";
+import { drive, startDaemon, type TestDaemon, until } from "./_helpers.ts";
 
 /** The client's way to the daemon: can be pointed elsewhere, blocked, and cut (open streams break). */
 class Link {
@@ -64,55 +65,16 @@ function world(options: { upByAnotherProgram?: boolean } = {}): SimWorld {
   return w;
 }
 
-async function daemon(w: SimWorld, options: { leaseClock?: VirtualClock; tokenFile?: string } = {}) {
-  const dir = await Deno.makeTempDir({ prefix: "netsession-rehold-" });
-  const { leaseClock } = options;
-  const server = await serve({
+function daemon(w: SimWorld, options: { leaseClock?: VirtualClock; tokenFile?: string } = {}) {
+  return startDaemon({
     world: w,
-    port: 0,
-    // A restarted daemon reads the token its first start wrote.
-    tokenFile: options.tokenFile ?? `${dir}/token`,
-    realtime: false,
-    lively: false,
     leaseTtlMs: 1000,
     keepAliveMs: 50, // a client that went away is noticed at the next keep-alive
-    ...(leaseClock ? { leaseClock } : {}),
-    log: () => {},
+    ...options, // a restarted daemon reads the token file its first start wrote
   });
-  return {
-    server,
-    async stop() {
-      await server.shutdown();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
 }
 
-/** Polls (real time, bounded) while advancing the daemons' virtual clocks. */
-async function until(condition: () => boolean, what: string, advance: (() => Promise<void>)[] = []) {
-  for (let i = 0; i < 3000; i++) {
-    if (condition()) return;
-    for (const a of advance) await a();
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Awaits `p` while running the daemons' virtual clocks (a close may wait for a deactivation). */
-async function drive<T>(
-  p: Promise<T>,
-  daemons: { server: { daemon: { advance(ms: number): Promise<void> } } }[],
-) {
-  let done = false;
-  p.then(() => done = true, () => done = true);
-  for (let i = 0; i < 2000 && !done; i++) {
-    for (const d of daemons) await d.server.daemon.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return await p;
-}
-
-const mySessions = (server: Awaited<ReturnType<typeof serve>>, client: string) =>
+const mySessions = (server: DaemonServer, client: string) =>
   server.daemon.sessions(client).filter((s) => s.state === "connected").map((s) => s.configuration);
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -135,28 +97,30 @@ for (const survived of [true, false]) {
       });
       const manager = await NetworkConfigurationManager.create(driver);
       const w2 = world({ upByAnotherProgram: survived });
-      let b: Awaited<ReturnType<typeof daemon>> | undefined;
+      let b: TestDaemon | undefined;
       try {
         const s = manager.createSession(manager.configurationFromIdentifier("wlan"));
         const log: string[] = [];
         s.on("closed", () => log.push("closed"));
         s.on("error", (e) => log.push(`error:${e}`));
         const opened = s.open();
-        await until(() => s.isOpen, "the session to open", [() => a.server.daemon.advance(10)]);
+        await until(() => s.isOpen, "the session to open", [a]);
         assert.equal(await opened, true);
 
         // The daemon "crashes": the client cannot reach it; a new daemon (new instance) takes its place.
         link.blocked = true;
         link.cut();
-        b = await daemon(w2, { tokenFile: a.server.tokenFile });
-        assert.equal(b.server.token, a.server.token);
-        link.target = b.server.url;
+        const restarted = b = await daemon(w2, { tokenFile: a.server.tokenFile });
+        assert.equal(restarted.server.token, a.server.token);
+        link.target = restarted.server.url;
         link.blocked = false;
-        const bDaemon = b.server.daemon;
+        const bDaemon = restarted.server.daemon;
         if (survived) {
-          await until(() => mySessions(b!.server, "app").includes("wlan"), "the hold to be taken back", [
-            () => bDaemon.advance(10),
-          ]);
+          await until(
+            () => mySessions(restarted.server, "app").includes("wlan"),
+            "the hold to be taken back",
+            [restarted],
+          );
           assert.equal(s.isOpen, true);
           assert.equal(s.state, "connected");
           assert.deepEqual(log, []);
@@ -165,11 +129,9 @@ for (const survived of [true, false]) {
           await bDaemon.advance(500);
           assert.equal(w2.isUp("wlan"), true);
           s.close();
-          await until(() => !w2.isUp("wlan"), "the link to go down after the close", [
-            () => bDaemon.advance(10),
-          ]);
+          await until(() => !w2.isUp("wlan"), "the link to go down after the close", [restarted]);
         } else {
-          await until(() => !s.isOpen, "the session to be closed", [() => bDaemon.advance(10)]);
+          await until(() => !s.isOpen, "the session to be closed", [restarted]);
           assert.deepEqual(log, ["error:session-aborted", "closed"]);
           await bDaemon.advance(500);
           await new Promise((r) => setTimeout(r, 50));
@@ -177,10 +139,9 @@ for (const survived of [true, false]) {
           assert.deepEqual(bDaemon.sessions("app"), []);
         }
       } finally {
-        const all = b ? [a, b] : [a];
-        await drive(manager.close(), all);
-        await drive(a.stop(), all);
-        if (b) await drive(b.stop(), [b]);
+        await drive(manager.close(), b ? [a, b] : [a]);
+        await a.stop();
+        await b?.stop();
       }
     },
   });
@@ -214,7 +175,7 @@ Deno.test({
       mine.on("closed", () => log.push("closed"));
       mine.on("error", (e) => log.push(`error:${e}`));
       const opened = Promise.all([mine.open(), theirs.open()]);
-      await until(() => mine.isOpen && theirs.isOpen, "both sessions to open", [tick]);
+      await until(() => mine.isOpen && theirs.isOpen, "both sessions to open", [d]);
       assert.deepEqual(await opened, [true, true]);
 
       // The app is cut off for longer than its lease: the daemon closes its session; "other" keeps the link up.
@@ -229,20 +190,20 @@ Deno.test({
       assert.equal(w.isUp("wlan"), true);
 
       link.blocked = false;
-      await until(() => mySessions(d.server, "app").includes("wlan"), "the hold to be taken back", [tick]);
+      await until(() => mySessions(d.server, "app").includes("wlan"), "the hold to be taken back", [d]);
       assert.equal(mine.isOpen, true);
       assert.deepEqual(log, []);
       // The other process leaves: the link stays up for this one.
       theirs.close();
-      await until(() => !theirs.isOpen, "the other close", [tick]);
+      await until(() => !theirs.isOpen, "the other close", [d]);
       for (let i = 0; i < 20; i++) await tick();
       assert.equal(w.isUp("wlan"), true);
       mine.close();
-      await until(() => !w.isUp("wlan"), "the link to go down with the last holder", [tick]);
+      await until(() => !w.isUp("wlan"), "the link to go down with the last holder", [d]);
     } finally {
       await drive(app.close(), [d]);
       await drive(other.close(), [d]);
-      await drive(d.stop(), [d]);
+      await d.stop();
     }
   },
 });

@@ -4,38 +4,16 @@
 import assert from "node:assert/strict";
 import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { SimWorld } from "../../drivers/sim/mod.ts";
-import { RemoteDriver, serve } from "../../server/mod.ts";
+import { RemoteDriver } from "../../server/mod.ts";
+import { drive, startDaemon, until } from "./_helpers.ts";
 
 async function start() {
   const world = new SimWorld({ seed: 3 });
   world.addAccessPoint({ id: "wlan", bearer: "wlan", signal: 0 });
   world.addAccessPoint({ id: "lte", bearer: "lte", metered: true });
   world.addServiceNetwork({ id: "any", members: ["wlan", "lte"] });
-  const dir = await Deno.makeTempDir({ prefix: "netsession-roam-" });
-  const server = await serve({
-    world,
-    port: 0,
-    tokenFile: `${dir}/token`,
-    realtime: false,
-    lively: false,
-    log: () => {},
-  });
-  const drive = async <T>(p: Promise<T>): Promise<T> => {
-    let done = false;
-    p.then(() => done = true, () => done = true);
-    for (let i = 0; i < 2000 && !done; i++) {
-      await server.daemon.advance(10);
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    assert.ok(done, "the operation finished");
-    return p;
-  };
-  const until = (condition: () => boolean) =>
-    drive(
-      (async () => {
-        while (!condition()) await new Promise((r) => setTimeout(r, 0));
-      })(),
-    );
+  const d = await startDaemon({ world });
+  const server = d.server;
   const manager = await NetworkConfigurationManager.create(
     new RemoteDriver({ url: server.url, token: server.token, clientId: "roamer" }),
   );
@@ -43,12 +21,11 @@ async function start() {
     world,
     server,
     manager,
-    drive,
-    until,
+    drive: <T>(p: Promise<T>) => drive(p, [d]),
+    until: (condition: () => boolean) => until(condition, "the roam", [d], 2000),
     async close() {
-      await drive(manager.close());
-      await drive(server.shutdown());
-      await Deno.remove(dir, { recursive: true });
+      await drive(manager.close(), [d]);
+      await d.stop();
     },
   };
 }
