@@ -4,21 +4,13 @@
 // behind the driver's back. Sessions whose connection survived stay open; those whose connection went are closed.
 // Skipped with the reason printed only when the lab cannot start here; under CI=true it runs.
 import assert from "node:assert/strict";
-import { NetworkConfigurationManager, type NetworkSession } from "../../core/mod.ts";
+import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { NetworkManagerDriver } from "../../drivers/linux/mod.ts";
 import { type Lab, labSkipReason, startLab } from "../../scripts/lab/lab.ts";
-import { BusRelay, until } from "./_helpers.ts";
+import { BusRelay, trace, until } from "./_helpers.ts";
 
 const skip = await labSkipReason("tests/linux/resync_test.ts");
 const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
-
-function trace(s: NetworkSession): string[] {
-  const log: string[] = [];
-  s.on("stateChanged", (x) => log.push(`state:${x}`));
-  s.on("closed", () => log.push("closed"));
-  s.on("error", (e) => log.push(`error:${e}`));
-  return log;
-}
 
 /** Opens a session on lab-a and one on lab-b, each traced from then on. */
 async function openBoth(lab: Lab, manager: NetworkConfigurationManager) {

@@ -4,10 +4,10 @@
 // Skipped with the reason printed only when the lab cannot start here; under CI=true it runs.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { NetworkConfigurationManager, type NetworkSession } from "../../core/mod.ts";
+import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { NetworkManagerDriver } from "../../drivers/linux/mod.ts";
 import { type Lab, labSkipReason, startLab } from "../../scripts/lab/lab.ts";
-import { until } from "./_helpers.ts";
+import { trace, until } from "./_helpers.ts";
 
 const skip = await labSkipReason("tests/linux/sessions_test.ts");
 
@@ -37,15 +37,6 @@ async function withLab(fn: (ctx: Ctx) => Promise<void>): Promise<void> {
     await manager?.close().catch(() => {});
     await lab.stop();
   }
-}
-
-function trace(s: NetworkSession): string[] {
-  const log: string[] = [];
-  s.on("stateChanged", (x) => log.push(`state:${x}`));
-  s.on("closed", () => log.push("closed"));
-  s.on("error", (e) => log.push(`error:${e}`));
-  s.on("newConfigurationActivated", () => log.push("activated"));
-  return log;
 }
 
 const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
