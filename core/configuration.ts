@@ -93,8 +93,18 @@ export class NetworkConfiguration {
     this.#data = data;
   }
 
-  /** @internal the driver snapshot, if valid. */
-  get data(): DriverConfiguration | undefined {
+  /**
+   * The driver's record of this configuration as last reported (read-only:
+   * signal, interface, seamless, children as identifiers …); undefined for the
+   * invalid configuration and once removed. Daemons forward it to clients.
+   *
+   * @example
+   * ```ts ignore
+   * const ap = manager.configurationFromIdentifier("wlan");
+   * console.log(ap.data?.signal); // 80
+   * ```
+   */
+  get data(): Readonly<DriverConfiguration> | undefined {
     return this.#data;
   }
 

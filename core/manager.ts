@@ -280,6 +280,46 @@ export class NetworkConfigurationManager {
     return [...this.#sessions];
   }
 
+  /**
+   * The session counter of access point `identifier`: how many open (or
+   * opening) sessions of this manager hold it. 0 for an unknown identifier or
+   * a service network (its members are counted).
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "wlan" });
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * const session = manager.createSession(manager.configurationFromIdentifier("wlan"));
+   * const opened = session.open();
+   * await world.advance(1000);
+   * await opened;
+   * console.log(manager.holdCount("wlan")); // 1
+   * ```
+   */
+  holdCount(identifier: string): number {
+    return this.leases.count(identifier);
+  }
+
+  /**
+   * Every access point held by at least one session of this manager, with its
+   * count (a fresh map; changing it changes nothing).
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * console.log([...manager.holdCounts()]); // []
+   * ```
+   */
+  holdCounts(): Map<string, number> {
+    return this.leases.counts();
+  }
+
   /** @internal */
   register(session: NetworkSession): void {
     this.#sessions.add(session);

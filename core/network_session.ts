@@ -18,6 +18,7 @@ import {
   type SessionEffect,
   type SessionInput,
   type SessionModel,
+  type SessionPhase,
   transition,
 } from "./session_machine.ts";
 import type { NetworkInterface, SessionError, SessionState, Subscription, UsagePolicy } from "./types.ts";
@@ -202,7 +203,28 @@ export class NetworkSession {
     return this.#serviceNetwork()?.identifier;
   }
 
-  /** @internal the machine's model (read-only; for tests and the daemon). */
+  /**
+   * Where the session is in its life: `"idle"` (not open), `"opening"`,
+   * `"open"` or `"closing"` (releasing its links). A session that was opened
+   * is done with its links once it is back to `"idle"`.
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "wlan" });
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * const session = manager.createSession(manager.configurationFromIdentifier("wlan"));
+   * session.open();
+   * console.log(session.phase); // "opening"
+   * ```
+   */
+  get phase(): SessionPhase {
+    return this.#model.phase;
+  }
+
+  /** @internal the machine's model (read-only; for the core's own tests). */
   get model(): SessionModel {
     return this.#model;
   }

@@ -420,7 +420,7 @@ export class Daemon {
       signal: data.signal ?? null,
       interface: data.interface ?? null,
       seamless: data.seamless ?? false,
-      holds: this.manager.leases.count(identifier),
+      holds: this.manager.holdCount(identifier),
       sessions: [...this.#sessions.values()].filter((h) => h.configuration === identifier && !h.finished)
         .length,
       bytesReceived: stats?.bytesReceived ?? 0,
@@ -775,7 +775,7 @@ export class Daemon {
 
   /** Finishes a record once its session is back to idle. */
   #check(h: Held): void {
-    if (h.started && h.session.model.phase === "idle") this.#finish(h);
+    if (h.started && h.session.phase === "idle") this.#finish(h);
   }
 
   #finish(h: Held): void {
@@ -1115,7 +1115,7 @@ export class Daemon {
       "netsession_holds",
       "gauge",
       "Holders (leases) per access point in the session counter.",
-      [...this.manager.leases.counts()].map(([id, n]) => [`{configuration="${esc(id)}"}`, n]),
+      [...this.manager.holdCounts()].map(([id, n]) => [`{configuration="${esc(id)}"}`, n]),
     );
     metric("netsession_roams_total", "counter", "Sessions moved to another access point.", [[
       "",

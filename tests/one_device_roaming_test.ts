@@ -82,7 +82,7 @@ Deno.test("one device: ALR accept keeps the new access point; the old one stays 
   assert.deepEqual(log, ["state:connected"]);
   assert.equal(s.sessionProperty("ActiveConfiguration"), "office");
   assert.deepEqual([world.isUp("home"), world.isUp("office")], [false, true]);
-  assert.deepEqual([manager.leases.count("home"), manager.leases.count("office")], [0, 1]);
+  assert.deepEqual([manager.holdCount("home"), manager.holdCount("office")], [0, 1]);
   s.close();
   await world.advance(500);
   assert.equal(world.isUp("office"), false);
@@ -98,7 +98,7 @@ Deno.test("one device: ALR reject starts the old access point again and releases
   assert.equal(s.sessionProperty("ActiveConfiguration"), "home");
   assert.equal(s.interface?.name, "wlan0");
   assert.deepEqual([world.isUp("home"), world.isUp("office")], [true, false]);
-  assert.deepEqual([manager.leases.count("home"), manager.leases.count("office")], [1, 0]);
+  assert.deepEqual([manager.holdCount("home"), manager.holdCount("office")], [1, 0]);
   // The rejected access point is not offered again while nothing changes.
   world.setSignal("home", 80);
   await world.advance(500);
@@ -120,7 +120,7 @@ Deno.test("one device: a reject whose old access point fails to start leaves not
   assert.ok(log.includes("error:session-aborted") && log.includes("closed"), log.join(","));
   assert.match(s.errorString, /could not return to the previous access point: association rejected/);
   assert.deepEqual([world.isUp("home"), world.isUp("office")], [false, false]);
-  assert.deepEqual([manager.leases.count("home"), manager.leases.count("office")], [0, 0]);
+  assert.deepEqual([manager.holdCount("home"), manager.holdCount("office")], [0, 0]);
 });
 
 Deno.test("two devices: the old access point taken down mid-roam by another program; reject starts it again", async () => {
@@ -158,7 +158,7 @@ Deno.test("two devices: the old access point taken down mid-roam by another prog
   assert.deepEqual(errors, ["roaming"]);
   assert.equal(s.state, "connected");
   assert.equal(s.sessionProperty("ActiveConfiguration"), "wlan");
-  assert.deepEqual([manager.leases.count("lte"), manager.leases.count("wlan")], [0, 1]);
+  assert.deepEqual([manager.holdCount("lte"), manager.holdCount("wlan")], [0, 1]);
 });
 
 Deno.test("one device: a reject after the old access point went out of range stays on the new one", async () => {
@@ -181,7 +181,7 @@ Deno.test("one device: the new access point lost while waiting for the decision 
   await world.advance(500);
   assert.equal(s.isOpen, false);
   assert.ok(log.includes("error:session-aborted") && log.includes("closed"), log.join(","));
-  assert.deepEqual([manager.leases.count("home"), manager.leases.count("office")], [0, 0]);
+  assert.deepEqual([manager.holdCount("home"), manager.holdCount("office")], [0, 0]);
   assert.deepEqual([world.isUp("home"), world.isUp("office")], [false, false]);
 });
 
@@ -192,5 +192,5 @@ Deno.test("one device: forced roaming moves to the better access point by itself
   assert.equal(s.state, "connected");
   assert.equal(s.sessionProperty("ActiveConfiguration"), "office");
   assert.deepEqual(log, ["state:roaming", "state:connected", "activated"]);
-  assert.deepEqual([manager.leases.count("home"), manager.leases.count("office")], [0, 1]);
+  assert.deepEqual([manager.holdCount("home"), manager.holdCount("office")], [0, 1]);
 });

@@ -1040,7 +1040,7 @@ export async function playScenario(
   const holders = (): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const m of processes.values()) {
-      for (const [id, n] of m.leases.counts()) out[id] = (out[id] ?? 0) + n;
+      for (const [id, n] of m.holdCounts()) out[id] = (out[id] ?? 0) + n;
     }
     return out;
   };

@@ -37,5 +37,5 @@ console.log(
   } bytes, ratio ${(open / bareBytes).toFixed(1)}x)`,
 );
 console.log(
-  `heap left after closing all: ${(after / 1024).toFixed(0)} KiB; holders left: ${manager.leases.count("a")}`,
+  `heap left after closing all: ${(after / 1024).toFixed(0)} KiB; holders left: ${manager.holdCount("a")}`,
 );

@@ -183,7 +183,7 @@ export function runConformance(
     assert.equal(await open(h, s), false);
     assert.ok(s.error !== undefined);
     assert.ok(s.errorString.length > 0);
-    assert.equal(h.manager.leases.count(a), 0);
+    assert.equal(h.manager.holdCount(a), 0);
     assert.notEqual(h.manager.configurationFromIdentifier(a).state, "active");
   });
 

@@ -57,8 +57,8 @@ Deno.test({
       assert.equal(s.state, "connected");
       assert.deepEqual(log.slice(0, 3), ["policies:no-background-traffic", "offer:wlan", "activated"]);
       assert.equal(log.at(-1), "policies:none");
-      assert.equal(ctx.server.daemon.manager.leases.count("wlan"), 1);
-      assert.equal(ctx.server.daemon.manager.leases.count("lte"), 0);
+      assert.equal(ctx.server.daemon.manager.holdCount("wlan"), 1);
+      assert.equal(ctx.server.daemon.manager.holdCount("lte"), 0);
     } finally {
       await ctx.close();
     }
@@ -84,8 +84,8 @@ Deno.test({
       await ctx.until(() => activated && !ctx.world.isUp("wlan"));
       assert.equal(s.sessionProperty("ActiveConfiguration"), "lte");
       assert.equal(ctx.world.isUp("lte"), true);
-      assert.equal(ctx.server.daemon.manager.leases.count("wlan"), 0);
-      assert.equal(ctx.server.daemon.manager.leases.count("lte"), 1);
+      assert.equal(ctx.server.daemon.manager.holdCount("wlan"), 0);
+      assert.equal(ctx.server.daemon.manager.holdCount("lte"), 1);
     } finally {
       await ctx.close();
     }
@@ -111,7 +111,7 @@ Deno.test({
       await ctx.until(() => s.sessionProperty("ActiveConfiguration") === "lte" && s.state === "connected");
       assert.ok(states.includes("roaming"), states.join(","));
       assert.equal(s.isOpen, true);
-      assert.equal(ctx.server.daemon.manager.leases.count("lte"), 1);
+      assert.equal(ctx.server.daemon.manager.holdCount("lte"), 1);
     } finally {
       await ctx.close();
     }

@@ -307,7 +307,7 @@ Deno.test("two processes' managers share the daemon's counter through RemoteDriv
     const s2 = two.createSession(two.configurationFromIdentifier("wlan"));
     assert.equal(await drive(s1.open()), true);
     assert.equal(await drive(s2.open()), true);
-    assert.equal(ctx.server.daemon.manager.leases.count("wlan"), 2);
+    assert.equal(ctx.server.daemon.manager.holdCount("wlan"), 2);
     const closed = new Promise<void>((r) => s1.on("closed", () => r()));
     s1.close();
     await drive(closed);
@@ -315,7 +315,7 @@ Deno.test("two processes' managers share the daemon's counter through RemoteDriv
     assert.equal(s2.state, "connected");
     await drive(one.close());
     await drive(two.close());
-    assert.equal(ctx.server.daemon.manager.leases.count("wlan"), 0);
+    assert.equal(ctx.server.daemon.manager.holdCount("wlan"), 0);
   } finally {
     await ctx.close();
   }
