@@ -26,34 +26,6 @@ export {
   parseServiceNetworks,
   type ServiceNetworkDefinition,
 } from "./mapping.ts";
-// The core types this package's API mentions, re-exported so that its documentation is complete
-// (`deno doc --lint`) and users need one import.
-export {
-  BEARER_TYPES,
-  CAPABILITIES,
-  CONFIGURATION_STATES,
-  CONFIGURATION_TYPES,
-  DriverError,
-  PURPOSES,
-  SESSION_ERRORS,
-  USAGE_POLICIES,
-} from "@netsession/core";
-export type {
-  ActivateOptions,
-  BearerType,
-  Capability,
-  ConfigurationState,
-  ConfigurationType,
-  DeactivateOptions,
-  DriverConfiguration,
-  DriverEvent,
-  DriverEventSink,
-  DriverSnapshot,
-  DriverStatistics,
-  NetworkDriver,
-  NetworkInterface,
-  Purpose,
-  SessionError,
-  Subscription,
-  UsagePolicy,
-} from "@netsession/core";
+// The driver contract and the value unions this package's API mentions, so that its documentation is
+// complete (`deno doc --lint`) and users need one import.
+export * from "@netsession/core/driver";

@@ -58,35 +58,6 @@ export {
   type SimStep,
   type SimTimelineEntry,
 } from "./scenario.ts";
-// The core values and types this package's API mentions, re-exported so that its
-// documentation is complete (`deno doc --lint`) and users need one import.
-export {
-  BEARER_TYPES,
-  CAPABILITIES,
-  CONFIGURATION_STATES,
-  CONFIGURATION_TYPES,
-  PURPOSES,
-  SESSION_ERRORS,
-  SESSION_STATES,
-  USAGE_POLICIES,
-} from "@netsession/core";
-export type {
-  ActivateOptions,
-  BearerType,
-  Capability,
-  Clock,
-  ConfigurationState,
-  ConfigurationType,
-  DeactivateOptions,
-  DriverConfiguration,
-  DriverEvent,
-  DriverEventSink,
-  DriverSnapshot,
-  DriverStatistics,
-  NetworkDriver,
-  NetworkInterface,
-  Purpose,
-  SessionError,
-  SessionState,
-  UsagePolicy,
-} from "@netsession/core";
+// The driver contract and the value unions this package's API mentions, so that its documentation is
+// complete (`deno doc --lint`) and users need one import.
+export * from "@netsession/core/driver";
