@@ -1,7 +1,8 @@
 /**
  * {@linkcode NetworkConfigurationManager}: the entry point. It owns the
- * configurations reported by a driver, the session counter (leases) and the
- * roaming decisions for service networks.
+ * configurations reported by a driver and the session counter (leases,
+ * `leases.ts`), and tells sessions what changed; each session decides its own
+ * roaming with the pure policy of `roaming_policy.ts`.
  *
  * @module
  */
@@ -12,24 +13,9 @@ import type { DriverConfiguration, DriverEvent, NetworkDriver } from "./driver.t
 import { defaultListenerErrorHandler, Emitter, type ListenerErrorHandler } from "./emitter.ts";
 import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
+import type { SessionHost, UserChoiceResolver } from "./session_host.ts";
+import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
 import type { BearerType, Capability, ConfigurationState, Subscription, UsagePolicy } from "./types.ts";
-
-/**
- * Chooses the configuration a `user-choice` session resolves to (a prompt in
- * an application). Return undefined to cancel.
- *
- * @example
- * ```ts
- * import type { UserChoiceResolver } from "@netsession/core";
- * const pickFirst: UserChoiceResolver = ({ candidates }) => candidates[0];
- * ```
- */
-export type UserChoiceResolver = (request: {
-  /** The session being opened. */
-  readonly session: NetworkSession;
-  /** Discovered access points and service networks, best first. */
-  readonly candidates: readonly NetworkConfiguration[];
-}) => NetworkConfiguration | undefined | Promise<NetworkConfiguration | undefined>;
 
 /**
  * Options of {@linkcode NetworkConfigurationManager.create}.
@@ -51,7 +37,7 @@ export interface ManagerOptions {
    * When forced roaming moves a session: only when its access point is lost
    * (`"on-loss"`), or also when a better member appears (`"on-loss-or-better"`, default).
    */
-  readonly forcedRoaming?: "on-loss" | "on-loss-or-better";
+  readonly forcedRoaming?: ForcedRoamingPolicy;
 }
 
 /**
@@ -75,9 +61,6 @@ export interface ManagerEvents {
   /** `updateConfigurations()` finished. */
   updateCompleted: () => void;
 }
-
-/** Link signal below which a member counts as degraded for roaming decisions. */
-export const WEAK_SIGNAL = 20;
 
 const BEARER_PREFERENCE: BearerType[] = [
   "ethernet",
@@ -111,7 +94,7 @@ const BEARER_PREFERENCE: BearerType[] = [
  * console.log(manager.allConfigurations().map((c) => c.identifier)); // ["eth"]
  * ```
  */
-export class NetworkConfigurationManager {
+export class NetworkConfigurationManager implements SessionHost {
   #driver: NetworkDriver;
   #clock: Clock;
   #views = new Map<string, NetworkConfiguration>();
@@ -330,11 +313,24 @@ export class NetworkConfigurationManager {
     this.#sessions.delete(session);
   }
 
-  /** @internal whether the driver may roam sessions by itself / with the application. */
-  roamingMode(alrWanted: boolean): "alr" | "forced" | "none" {
-    if (alrWanted && this.#capabilities.includes("application-level-roaming")) return "alr";
-    if (this.#capabilities.includes("forced-roaming")) return "forced";
-    return "none";
+  /** @internal when forced roaming moves a session (see {@linkcode ManagerOptions.forcedRoaming}). */
+  get forcedRoaming(): ForcedRoamingPolicy {
+    return this.options.forcedRoaming ?? "on-loss-or-better";
+  }
+
+  /** @internal the resolver of user-choice configurations, if any. */
+  get userChoice(): UserChoiceResolver | undefined {
+    return this.options.userChoice;
+  }
+
+  /** @internal raises the counter of `identifier` for `holder`. */
+  acquire(identifier: string, holder: NetworkSession): Promise<void> {
+    return this.leases.acquire(identifier, holder);
+  }
+
+  /** @internal lowers the counter of `identifier` for `holder`. */
+  release(identifier: string, holder: NetworkSession): Promise<void> {
+    return this.leases.release(identifier, holder);
   }
 
   /** @internal statistics of an access point, or undefined. */

@@ -28,4 +28,7 @@ export * from "./session_machine.ts";
 export * from "./configuration.ts";
 export * from "./leases.ts";
 export * from "./manager.ts";
+export * from "./roaming_policy.ts";
+export * from "./session_host.ts";
+export * from "./session_events.ts";
 export * from "./network_session.ts";

@@ -1,17 +1,33 @@
 /**
  * {@linkcode NetworkSession}: an application's hold on a network
- * configuration. It applies the pure state machine of `session_machine.ts`
- * and carries out its effects through the manager (leases, events).
+ * configuration. It feeds the pure state machine of `session_machine.ts`,
+ * asks the pure roaming policy of `roaming_policy.ts` when to roam and where,
+ * and carries out the machine's effects through its {@linkcode SessionHost}
+ * (the manager: leases, configurations, clock).
  *
  * @module
  */
 
+import {
+  accessPointInUse,
+  currentAccessPoint,
+  linkInterface,
+  linkPolicies,
+  restingState,
+  roamSituation,
+  samePolicies,
+  statisticsLinks,
+  stopTarget,
+} from "./_session_link.ts";
+import { SessionProperties } from "./_session_properties.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import { stateRank } from "./configuration.ts";
 import type { DriverError } from "./driver.ts";
 import { Emitter } from "./emitter.ts";
-import type { NetworkConfigurationManager } from "./manager.ts";
-import { WEAK_SIGNAL } from "./manager.ts";
+import { decideOnChange, decideOnLoss, type RoamSituation } from "./roaming_policy.ts";
+import { openTarget, resolveUserChoice, settleWithin } from "./_session_open.ts";
+import type { SessionEvents, SessionPropertyKey } from "./session_events.ts";
+import type { SessionHost } from "./session_host.ts";
 import {
   heldAccessPoints,
   initialSessionModel,
@@ -22,65 +38,6 @@ import {
   transition,
 } from "./session_machine.ts";
 import type { NetworkInterface, SessionError, SessionState, Subscription, UsagePolicy } from "./types.ts";
-
-/**
- * Listener signatures of {@linkcode NetworkSession} events.
- *
- * @example
- * ```ts
- * import type { SessionEvents } from "@netsession/core";
- * const onState: SessionEvents["stateChanged"] = (s) => console.log(s);
- * ```
- */
-export interface SessionEvents {
-  /** The session opened (`isOpen` became true). */
-  opened: () => void;
-  /** The session closed (by `close()`, `stop()`, or because the link went). */
-  closed: () => void;
-  /** A roam finished: the new access point is up. Call `accept()` or `reject()`. */
-  newConfigurationActivated: () => void;
-  /** `state` changed. */
-  stateChanged: (state: SessionState) => void;
-  /** An error occurred; see `error` and `errorString`. */
-  error: (error: SessionError) => void;
-  /** A better access point is available: call `migrate()` or `ignore()`. Listening makes the session an ALR stakeholder. */
-  preferredConfigurationChanged: (event: PreferredConfigurationChange) => void;
-  /** The usage policies in force changed. */
-  usagePoliciesChanged: (policies: readonly UsagePolicy[]) => void;
-}
-
-/**
- * Payload of `preferredConfigurationChanged`.
- *
- * @example
- * ```ts
- * import type { PreferredConfigurationChange } from "@netsession/core";
- * const show = (e: PreferredConfigurationChange) => `${e.configuration.name} seamless=${e.isSeamless}`;
- * ```
- */
-export interface PreferredConfigurationChange {
-  /** The access point the session could move to. */
-  readonly configuration: NetworkConfiguration;
-  /** Whether moving keeps the session's address. */
-  readonly isSeamless: boolean;
-}
-
-/**
- * Session property keys with a defined meaning.
- *
- * @example
- * ```ts
- * import type { SessionPropertyKey } from "@netsession/core";
- * const k: SessionPropertyKey = "ActiveConfiguration";
- * ```
- */
-export type SessionPropertyKey =
-  | "ActiveConfiguration"
-  | "UserChoiceConfiguration"
-  | "ConnectInBackground"
-  | "AutoCloseSessionTimeout";
-
-const READ_ONLY = new Set(["ActiveConfiguration", "UserChoiceConfiguration"]);
 
 /**
  * A session on a network configuration. Opening it registers the
@@ -103,7 +60,7 @@ const READ_ONLY = new Set(["ActiveConfiguration", "UserChoiceConfiguration"]);
  * ```
  */
 export class NetworkSession {
-  #manager: NetworkConfigurationManager;
+  #manager: SessionHost;
   #configuration: NetworkConfiguration;
   /** For user-choice configurations: what `open()` resolved to. */
   #resolved: NetworkConfiguration | undefined;
@@ -116,13 +73,13 @@ export class NetworkSession {
   #errorString = "";
   #openedAt: number | undefined;
   #policies: readonly UsagePolicy[] = [];
-  #properties = new Map<string, unknown>([["AutoCloseSessionTimeout", -1]]);
+  #properties = new SessionProperties();
   #registered = false;
   #closingWork: Promise<unknown>[] = [];
 
   /** Creates a session on `configuration` (from a manager; the invalid configuration gives an invalid session). */
   constructor(configuration: NetworkConfiguration) {
-    const manager = configuration?.owner as NetworkConfigurationManager | undefined;
+    const manager = configuration?.owner as SessionHost | undefined;
     if (!manager || typeof (manager as { lookup?: unknown }).lookup !== "function") {
       throw new TypeError(
         "new NetworkSession(configuration): pass a configuration obtained from a NetworkConfigurationManager",
@@ -135,7 +92,7 @@ export class NetworkSession {
     this.#policies = this.#computePolicies();
   }
 
-  // ---------------------------------------------------------------- reading
+  // reading
 
   /** The configuration this session was created on. */
   get configuration(): NetworkConfiguration {
@@ -167,14 +124,7 @@ export class NetworkSession {
   get interface(): NetworkInterface | undefined {
     const state = this.state;
     if (state !== "connected" && state !== "roaming") return undefined;
-    const ap = this.#currentAccessPoint();
-    const data = ap?.data;
-    if (!data?.interface || ap!.state !== "active") return undefined;
-    const sn = this.#serviceNetwork();
-    if (sn?.data?.seamless && sn.data.virtualAddresses?.length) {
-      return { ...data.interface, addresses: [...sn.data.virtualAddresses] };
-    }
-    return data.interface;
+    return linkInterface(this.#currentAccessPoint(), this.#serviceNetwork());
   }
 
   /** Seconds since the session opened; 0 when not open. */
@@ -255,39 +205,17 @@ export class NetworkSession {
    * is stored and reported but never closes a session by itself.
    */
   setSessionProperty(key: SessionPropertyKey | (string & Record<never, never>), value: unknown): void {
-    if (READ_ONLY.has(key)) {
-      throw new TypeError(
-        `setSessionProperty("${key}"): ${key} is read-only; it is set by the session itself`,
-      );
-    }
-    if (value === undefined) {
-      if (key === "AutoCloseSessionTimeout") this.#properties.set(key, -1);
-      else this.#properties.delete(key);
-      return;
-    }
-    if (key === "ConnectInBackground" && typeof value !== "boolean") {
-      throw new TypeError(
-        `setSessionProperty("ConnectInBackground", ${JSON.stringify(value)}): expected true or false`,
-      );
-    }
-    if (key === "AutoCloseSessionTimeout" && (!Number.isInteger(value) || (value as number) < -1)) {
-      throw new TypeError(
-        `setSessionProperty("AutoCloseSessionTimeout", ${
-          JSON.stringify(value)
-        }): expected an integer number of milliseconds, or -1 for never`,
-      );
-    }
     this.#properties.set(key, value);
   }
 
-  // ---------------------------------------------------------------- events
+  // events
 
   /** Listens to a session event; see {@linkcode SessionEvents}. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): Subscription {
     return this.#emitter.on(event, listener);
   }
 
-  // ---------------------------------------------------------------- actions
+  // actions
 
   /**
    * Opens the session: raises the session counter and starts the link if
@@ -311,30 +239,9 @@ export class NetworkSession {
     return settled;
   }
 
-  async #resolveUserChoice(): Promise<NetworkConfiguration | undefined> {
-    const manager = this.#manager;
-    const candidates = manager.allConfigurations("discovered").filter((c) => c.type !== "user-choice");
+  #resolveUserChoice(): Promise<NetworkConfiguration | undefined> {
     const background = this.#properties.get("ConnectInBackground") === true;
-    const resolver = manager.options.userChoice;
-    if (!background && resolver) {
-      const chosen = await resolver({ session: this, candidates });
-      if (!chosen) throw new Error("the choice was cancelled");
-      if (!chosen.isValid || chosen.type === "user-choice") {
-        throw new Error(
-          `the resolver returned '${chosen.identifier}', which is not an access point or service network`,
-        );
-      }
-      return chosen;
-    }
-    const d = manager.defaultConfiguration();
-    if (!d.isValid || stateRank(d.state) < 2) {
-      throw new Error(
-        background
-          ? "ConnectInBackground is set and no configuration is in range; bring an access point into range and retry"
-          : "no configuration is in range",
-      );
-    }
-    return d;
+    return resolveUserChoice(this.#manager, this, background);
   }
 
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
@@ -343,7 +250,7 @@ export class NetworkSession {
       this.#dispatch({ type: "open", targetActive: false, failure: failure ?? "nothing to connect to" });
       return;
     }
-    const check = this.#openTarget(target);
+    const check = openTarget(this.#configuration.identifier, target);
     if (typeof check === "string") {
       this.#dispatch({ type: "open", targetActive: false, failure: check });
       return;
@@ -351,42 +258,11 @@ export class NetworkSession {
     this.#dispatch({ type: "open", target: check.identifier, targetActive: check.state === "active" });
   }
 
-  /** The access point `open()` should use, or a reason why there is none. */
-  #openTarget(c: NetworkConfiguration): NetworkConfiguration | string {
-    if (!c.isValid) {
-      return `'${
-        this.#configuration.identifier || "(invalid)"
-      }' is not a valid configuration; pick one from manager.allConfigurations()`;
-    }
-    if (c.type === "service-network") {
-      const member = this.#preferredMember(c, undefined);
-      if (!member) {
-        return `no member of service network '${c.name}' is in range; wait for one to be discovered`;
-      }
-      return member;
-    }
-    if (stateRank(c.state) < 2) {
-      return `'${c.name}' is defined but not discovered (out of range); wait until it is discovered`;
-    }
-    return c;
-  }
-
   /** Waits until open, up to `ms` milliseconds (-1: no time-out). False at once unless connecting or open. */
   waitForOpened(ms = 30000): Promise<boolean> {
     if (this.isOpen) return Promise.resolve(true);
     if (this.#model.phase !== "opening") return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      let timer: unknown;
-      let done = false;
-      const finish = (value: boolean) => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) this.#manager.clock.clearTimeout(timer);
-        resolve(value);
-      };
-      this.#settlers.push(finish);
-      if (ms >= 0) timer = this.#manager.clock.setTimeout(() => finish(false), ms);
-    });
+    return settleWithin(this.#manager.clock, ms, (settle) => this.#settlers.push(settle));
   }
 
   /**
@@ -396,18 +272,13 @@ export class NetworkSession {
   close(): void {
     const m = this.#model;
     const held = heldAccessPoints(m);
-    const lastHolder = held.length > 0 && held.every((id) => this.#manager.leases.count(id) <= 1);
+    const lastHolder = held.length > 0 && held.every((id) => this.#manager.holdCount(id) <= 1);
     this.#dispatch({ type: "close", lastHolder, restingState: this.#restingState() });
   }
 
   /** Takes the link down at once; every other session on it gets `closed` and `session-aborted`. */
   stop(): void {
-    const active = this.#effective();
-    let target: string | undefined;
-    if (active?.type === "internet-access-point" && active.state === "active") target = active.identifier;
-    else if (active?.type === "service-network") {
-      target = active.children.find((c) => c.state === "active")?.identifier;
-    }
+    const target = stopTarget(this.#effective());
     this.#dispatch({ type: "stop", target, restingState: this.#restingState() });
   }
 
@@ -450,7 +321,7 @@ export class NetworkSession {
     this.#updateRegistration();
   }
 
-  // ---------------------------------------------------------------- notifications from the manager
+  // notifications from the manager
 
   /** @internal the configuration states changed. */
   notifyObserved(): void {
@@ -465,15 +336,8 @@ export class NetworkSession {
 
   /** @internal an access point this session held went down without it asking. */
   notifyLost(identifier: string, message: string, mayRoam = true): void {
-    let next: { identifier: string; seamless: boolean; alr: boolean } | undefined;
-    const sn = this.#serviceNetwork();
-    if (mayRoam && sn && sn.isRoamingAvailable && identifier === this.#model.accessPoint) {
-      const mode = this.#manager.roamingMode(this.#emitter.count("preferredConfigurationChanged") > 0);
-      const member = mode === "none" ? undefined : this.#preferredMember(sn, identifier);
-      if (member) {
-        next = { identifier: member.identifier, seamless: sn.data?.seamless ?? false, alr: mode === "alr" };
-      }
-    }
+    const situation = mayRoam ? this.#roamSituation() : undefined;
+    const next = situation && decideOnLoss(situation, identifier);
     this.#dispatch({ type: "lost", identifier, message, restingState: this.#restingState(), next });
   }
 
@@ -484,7 +348,7 @@ export class NetworkSession {
     }
   }
 
-  // ---------------------------------------------------------------- machinery
+  // machinery
 
   #dispatch(input: SessionInput): void {
     this.#queue.push(input);
@@ -511,7 +375,7 @@ export class NetworkSession {
     const manager = this.#manager;
     switch (e.type) {
       case "acquire":
-        manager.leases.acquire(e.identifier, this).then(
+        manager.acquire(e.identifier, this).then(
           () =>
             this.#dispatch({
               type: "activated",
@@ -530,7 +394,7 @@ export class NetworkSession {
         break;
       case "release":
         this.#closingWork.push(
-          manager.leases.release(e.identifier, this).catch((error) => this.#deactivationFailed(error)),
+          manager.release(e.identifier, this).catch((error) => this.#deactivationFailed(error)),
         );
         break;
       case "stop":
@@ -606,89 +470,50 @@ export class NetworkSession {
     return c?.type === "service-network" ? c : undefined;
   }
 
-  /** The access point the session's traffic uses: the new one once the old one was displaced by a roam. */
+  /** The access point the session's traffic uses. */
   #inUse(): string | undefined {
-    const r = this.#model.roam;
-    return r?.fromLost && r.step === "activated" ? r.to : this.#model.accessPoint;
+    return accessPointInUse(this.#model);
   }
 
   /** The access point in use (held, or observed for a session that is not open). */
   #currentAccessPoint(): NetworkConfiguration | undefined {
-    const held = this.#inUse();
-    if (held !== undefined && this.#model.phase !== "idle") return this.#manager.lookup(held);
-    const c = this.#effective();
-    if (c?.type === "internet-access-point") return c;
-    if (c?.type === "service-network") return c.children.find((m) => m.state === "active");
-    return undefined;
+    return currentAccessPoint(this.#model, this.#effective(), (id) => this.#manager.lookup(id));
   }
 
   #restingState(): SessionState {
-    const c = this.#configuration;
-    if (!c.isValid) return "invalid";
-    const effective = this.#effective() ?? c;
-    if (!effective.isValid) return "invalid";
-    switch (effective.state) {
-      case "active":
-        return "connected";
-      case "discovered":
-        return "disconnected";
-      case "defined":
-        return "not-available";
-      default:
-        return "invalid";
-    }
+    return restingState(this.#configuration, this.#effective());
   }
 
-  /** Highest-priority member in range, preferring members with a usable signal; `exclude` is skipped. */
-  #preferredMember(sn: NetworkConfiguration, exclude: string | undefined): NetworkConfiguration | undefined {
-    const inRange = sn.children.filter((c) => c.identifier !== exclude && stateRank(c.state) >= 2);
-    return inRange.find((c) => (c.data?.signal ?? 100) >= WEAK_SIGNAL) ?? inRange[0];
+  /** What the roaming policy needs, when this session is open on a roaming-capable service network. */
+  #roamSituation(): RoamSituation | undefined {
+    const alrWanted = this.#emitter.count("preferredConfigurationChanged") > 0;
+    return roamSituation(this.#model, this.#serviceNetwork(), this.#manager, alrWanted);
   }
 
   #checkRoaming(): void {
     const m = this.#model;
-    if (m.phase !== "open" || m.roam || m.accessPoint === undefined) return;
-    const sn = this.#serviceNetwork();
-    if (!sn || !sn.isRoamingAvailable) return;
-    const best = this.#preferredMember(sn, undefined);
-    if (!best || best.identifier === m.accessPoint || best.identifier === m.ignored) return;
-    const alrWanted = this.#emitter.count("preferredConfigurationChanged") > 0;
-    const mode = this.#manager.roamingMode(alrWanted);
-    if (mode === "none") return;
-    if (mode === "forced" && this.#manager.options.forcedRoaming === "on-loss") return;
-    this.#dispatch({
-      type: "preferred",
-      identifier: best.identifier,
-      seamless: sn.data?.seamless ?? false,
-      alr: mode === "alr",
-    });
+    if (m.phase !== "open" || m.roam) return;
+    const situation = this.#roamSituation();
+    const decision = situation && decideOnChange(situation);
+    if (decision) this.#dispatch({ type: "preferred", ...decision });
   }
 
   #computePolicies(): readonly UsagePolicy[] {
-    const policies = new Set<UsagePolicy>(this.#manager.usagePolicies());
     // While opening, the link is not the session's yet: its policies apply from `connected` on.
     const ap = this.#model.phase === "opening" ? undefined : this.#currentAccessPoint();
-    if (ap?.metered && ap.state === "active") policies.add("no-background-traffic");
-    return [...policies].sort();
+    return linkPolicies(this.#manager.usagePolicies(), ap);
   }
 
   #refreshPolicies(): void {
     const next = this.#computePolicies();
-    const prev = this.#policies;
-    if (next.length === prev.length && next.every((p, i) => p === prev[i])) return;
+    if (samePolicies(next, this.#policies)) return;
     this.#policies = next;
     if (this.#registered) this.#emitter.emit("usagePoliciesChanged", next);
   }
 
   #statistics(): { bytesReceived: number; bytesWritten: number } {
     let rx = 0, tx = 0;
-    const c = this.#effective();
-    const aps = c?.type === "service-network"
-      ? c.children.filter((m) => m.state === "active")
-      : this.#currentAccessPoint()
-      ? [this.#currentAccessPoint()!]
-      : [];
-    for (const ap of aps) {
+    for (const ap of statisticsLinks(this.#effective(), this.#currentAccessPoint())) {
       const s = this.#manager.statistics(ap.identifier);
       if (s) {
         rx += s.bytesReceived;

@@ -1,0 +1,78 @@
+/**
+ * {@linkcode SessionHost}: what a {@linkcode NetworkSession} needs of the
+ * manager that owns its configuration, and the {@linkcode UserChoiceResolver}
+ * an application may give the manager.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import type { NetworkConfiguration } from "./configuration.ts";
+import type { ListenerErrorHandler } from "./emitter.ts";
+import type { NetworkSession } from "./network_session.ts";
+import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
+import type { Capability, ConfigurationState, UsagePolicy } from "./types.ts";
+
+/**
+ * Chooses the configuration a `user-choice` session resolves to (a prompt in
+ * an application). Return undefined to cancel.
+ *
+ * @example
+ * ```ts
+ * import type { UserChoiceResolver } from "@netsession/core";
+ * const pickFirst: UserChoiceResolver = ({ candidates }) => candidates[0];
+ * ```
+ */
+export type UserChoiceResolver = (request: {
+  /** The session being opened. */
+  readonly session: NetworkSession;
+  /** Discovered access points and service networks, best first. */
+  readonly candidates: readonly NetworkConfiguration[];
+}) => NetworkConfiguration | undefined | Promise<NetworkConfiguration | undefined>;
+
+/**
+ * What a session needs of the manager that owns its configuration. The
+ * {@linkcode NetworkConfigurationManager} implements it; a session talks to
+ * nothing else (so the session never imports the manager).
+ *
+ * @example
+ * ```ts ignore
+ * import type { SessionHost } from "@netsession/core";
+ * const host: SessionHost = manager; // a NetworkConfigurationManager is one
+ * console.log(host.holdCount("wlan"));
+ * ```
+ */
+export interface SessionHost {
+  /** Time source of time-outs and `activeTime`. */
+  readonly clock: Clock;
+  /** Receives errors thrown by session listeners. */
+  readonly onListenerError: ListenerErrorHandler;
+  /** When forced roaming moves a session. */
+  readonly forcedRoaming: ForcedRoamingPolicy;
+  /** Resolves `user-choice` configurations, if the application gave a resolver. */
+  readonly userChoice: UserChoiceResolver | undefined;
+  /** The live view of an identifier. */
+  lookup(identifier: string): NetworkConfiguration | undefined;
+  /** Every valid configuration at least in `filter` state. */
+  allConfigurations(filter?: ConfigurationState): NetworkConfiguration[];
+  /** The configuration to use when the application has no preference. */
+  defaultConfiguration(): NetworkConfiguration;
+  /** What the platform supports. */
+  capabilities(): readonly Capability[];
+  /** System-wide usage policies in force. */
+  usagePolicies(): readonly UsagePolicy[];
+  /** Statistics of an access point, or undefined without `data-statistics`. */
+  statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined;
+  /** The session counter of an access point. */
+  holdCount(identifier: string): number;
+  /** Raises the counter of `identifier` for `holder` (activating the link if it is the first). */
+  acquire(identifier: string, holder: NetworkSession): Promise<void>;
+  /** Lowers the counter of `identifier` for `holder` (deactivating the link if it was the last). */
+  release(identifier: string, holder: NetworkSession): Promise<void>;
+  /** Forces the link down; the other holders get `closed` + `session-aborted`. */
+  stopAccessPoint(identifier: string, by: NetworkSession): Promise<void>;
+  /** The session wants events from the manager (open, or listened to). */
+  register(session: NetworkSession): void;
+  /** The session no longer needs events. */
+  unregister(session: NetworkSession): void;
+}
