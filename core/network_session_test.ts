@@ -3,6 +3,7 @@ import { ap, FakeDriver, settle } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import { NetworkSession } from "./network_session.ts";
 import type { Clock } from "./clock.ts";
+import { sessionLog } from "./_session_log.ts";
 
 class ManualClock implements Clock {
   t = 0;
@@ -38,14 +39,7 @@ async function setup(configs = [ap("a"), ap("b", { bearerType: "ethernet" })]) {
   return { driver, clock, manager, errors };
 }
 
-function record(session: NetworkSession): string[] {
-  const log: string[] = [];
-  session.on("stateChanged", (s) => log.push(`state:${s}`));
-  session.on("opened", () => log.push("opened"));
-  session.on("closed", () => log.push("closed"));
-  session.on("error", (e) => log.push(`error:${e}`));
-  return log;
-}
+const record = (session: NetworkSession) => sessionLog(session);
 
 Deno.test("open() activates the access point and resolves true once connected", async () => {
   const { driver, manager } = await setup();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ap, FakeDriver, settle, sn } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import type { NetworkSession } from "./network_session.ts";
+import { DEFAULT_LOGGED, sessionLog } from "./_session_log.ts";
 
 async function world(options: { seamless?: boolean; forcedRoaming?: "on-loss" | "on-loss-or-better" } = {}) {
   const driver = new FakeDriver([
@@ -21,16 +22,8 @@ async function world(options: { seamless?: boolean; forcedRoaming?: "on-loss" | 
   return { driver, manager };
 }
 
-function trace(s: NetworkSession): string[] {
-  const log: string[] = [];
-  s.on("stateChanged", (x) => log.push(`state:${x}`));
-  s.on("opened", () => log.push("opened"));
-  s.on("closed", () => log.push("closed"));
-  s.on("error", (e) => log.push(`error:${e}`));
-  s.on("newConfigurationActivated", () => log.push("activated"));
-  s.on("usagePoliciesChanged", (p) => log.push(`policies:${p.join(",")}`));
-  return log;
-}
+const trace = (s: NetworkSession) =>
+  sessionLog(s, [...DEFAULT_LOGGED, "newConfigurationActivated", "usagePoliciesChanged"]);
 
 async function openOnLte() {
   const w = await world();

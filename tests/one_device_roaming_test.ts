@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { NetworkConfigurationManager, type NetworkSession } from "../core/mod.ts";
 import { SimDriver, SimWorld } from "../drivers/sim/mod.ts";
+import { sessionLog } from "../core/_session_log.ts";
 
 async function radio(options: { forced?: boolean } = {}) {
   const world = new SimWorld();
@@ -18,11 +19,7 @@ async function radio(options: { forced?: boolean } = {}) {
     },
   });
   const s = manager.createSession(manager.configurationFromIdentifier("any"));
-  const log: string[] = [];
-  s.on("stateChanged", (x) => log.push(`state:${x}`));
-  s.on("error", (e) => log.push(`error:${e}`));
-  s.on("closed", () => log.push("closed"));
-  s.on("newConfigurationActivated", () => log.push("activated"));
+  const log = sessionLog(s, ["stateChanged", "error", "closed", "newConfigurationActivated"]);
   if (!options.forced) {
     s.on("preferredConfigurationChanged", (e) => {
       log.push(`preferred:${e.configuration.identifier}`);

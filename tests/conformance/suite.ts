@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type { NetworkConfigurationManager, NetworkSession } from "../../core/mod.ts";
+import { sessionLog } from "../../core/_session_log.ts";
 
 /** What a driver's test setup provides. */
 export interface ConformanceHarness {
@@ -38,14 +39,7 @@ export interface ConformanceOptions {
   readonly sanitize?: boolean;
 }
 
-function record(session: NetworkSession): string[] {
-  const log: string[] = [];
-  session.on("stateChanged", (s) => log.push(`state:${s}`));
-  session.on("opened", () => log.push("opened"));
-  session.on("closed", () => log.push("closed"));
-  session.on("error", (e) => log.push(`error:${e}`));
-  return log;
-}
+const record = (session: NetworkSession) => sessionLog(session);
 
 /** Registers the conformance tests for a driver. */
 export function runConformance(
