@@ -1,59 +1,30 @@
 /**
- * The demo world used by the CLI when no driver is named: a laptop with an
- * unplugged Ethernet port, home and office WLAN, and metered LTE, grouped in a
- * service network, with a scripted day that repeats (walk to the office, plug
+ * The demo world of the CLI when no daemon is named: the daemon's default world
+ * (`server/default_world.ts`: unplugged Ethernet, home and office WLAN, metered LTE, in
+ * the service network `internet`), with a scripted day that repeats (walk to the office, plug
  * in, walk out).
  *
  * @module
  */
-import { SimWorld } from "../drivers/sim/mod.ts";
+import type { SimWorld } from "../drivers/sim/mod.ts";
+import { createDefaultWorld } from "../server/default_world.ts";
+
+/** The demo world: the daemon's default world (`netsession serve` shows the same one). */
+export const createDemoWorld: (seed?: number) => SimWorld = createDefaultWorld;
 
 /** One cycle of the demo day, in virtual milliseconds. */
 export const DEMO_CYCLE_MS = 60_000;
 
-/** Builds the demo world. */
-export function createDemoWorld(seed = 1): SimWorld {
-  const world = new SimWorld({ seed });
-  world.addAccessPoint({ id: "eth", name: "Ethernet", bearer: "ethernet", signal: 0, interface: "eth0" });
-  world.addAccessPoint({
-    id: "office-wlan",
-    name: "Office WLAN",
-    bearer: "wlan",
-    signal: 0,
-    interface: "wlan0",
-  });
-  world.addAccessPoint({
-    id: "home-wlan",
-    name: "Home WLAN",
-    bearer: "wlan",
-    signal: 80,
-    interface: "wlan1",
-  });
-  world.addAccessPoint({
-    id: "lte",
-    name: "LTE",
-    bearer: "lte",
-    signal: 70,
-    metered: true,
-    interface: "wwan0",
-  });
-  world.addServiceNetwork({
-    id: "auto",
-    name: "Automatic",
-    members: ["eth", "office-wlan", "home-wlan", "lte"],
-  });
-  return world;
-}
-
 /** The scripted day: signal changes at offsets within one cycle. */
 const DAY: [at: number, id: string, signal: number][] = [
-  [10_000, "home-wlan", 15], // leaving home: the WLAN degrades
-  [15_000, "home-wlan", 0], // out of range: sessions roam to LTE
+  [5_000, "office-wlan", 0], // the office WLAN out of range
+  [10_000, "home-wlan", 15], // leaving home: the WLAN degrades, sessions roam to LTE
+  [15_000, "home-wlan", 0], // out of range
   [25_000, "office-wlan", 85], // arriving at the office
-  [35_000, "eth", 100], // cable plugged in
-  [45_000, "eth", 0], // unplugged
+  [35_000, "ethernet", 100], // cable plugged in
+  [45_000, "ethernet", 0], // unplugged
   [50_000, "office-wlan", 0], // walking out
-  [55_000, "home-wlan", 80], // home again
+  [55_000, "home-wlan", 72], // home again
 ];
 
 /**

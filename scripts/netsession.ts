@@ -123,7 +123,7 @@ async function monitor(args: string[]): Promise<number> {
   manager.on("onlineStateChanged", (online) => print("online", { online }));
   const stopAnimation = animateDemoWorld(world);
   if (!values["no-session"]) {
-    const session = manager.createSession(manager.configurationFromIdentifier("auto"));
+    const session = manager.createSession(manager.configurationFromIdentifier("internet"));
     session.on(
       "stateChanged",
       (state) =>

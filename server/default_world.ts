@@ -61,8 +61,8 @@ export function createDefaultWorld(seed = 1): SimWorld {
   });
   world.addServiceNetwork({
     id: "internet",
-    name: "Internet (WLAN over LTE)",
-    members: ["home-wlan", "lte"],
+    name: "Internet (best available)",
+    members: ["ethernet", "home-wlan", "office-wlan", "lte"],
     seamless: true,
   });
   world.setDefault("internet");

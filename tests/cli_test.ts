@@ -15,16 +15,23 @@ Deno.test("netsession list --json prints the demo world's configurations", async
   const r = await run(["list", "--json"]);
   assert.equal(r.code, 0, r.stderr);
   const configs = JSON.parse(r.stdout) as { identifier: string; state: string; type: string }[];
-  assert.deepEqual(configs.map((c) => c.identifier), ["eth", "office-wlan", "home-wlan", "lte", "auto"]);
-  assert.equal(configs.find((c) => c.identifier === "auto")?.type, "service-network");
+  assert.deepEqual(configs.map((c) => c.identifier), [
+    "ethernet",
+    "home-wlan",
+    "office-wlan",
+    "lte",
+    "internet",
+  ]);
+  assert.equal(configs.find((c) => c.identifier === "internet")?.type, "service-network");
 });
 
 Deno.test("netsession list --state filters cumulatively and rejects unknown states", async () => {
   const r = await run(["list", "--json", "--state", "discovered"]);
   assert.deepEqual(JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier), [
     "home-wlan",
+    "office-wlan",
     "lte",
-    "auto",
+    "internet",
   ]);
   const bad = await run(["list", "--state", "sideways"]);
   assert.equal(bad.code, 2);
@@ -38,7 +45,7 @@ Deno.test("netsession monitor --fast --json streams the session roaming through 
   const session = events.filter((e) => e.event === "session").map((e) => `${e.state}@${e.accessPoint}`);
   assert.deepEqual(session.slice(0, 2), ["connecting@-", "connected@home-wlan"]);
   assert.ok(session.includes("connected@lte"), "roams to LTE when home WLAN fades");
-  assert.ok(session.includes("connected@eth"), "roams to Ethernet when plugged in");
+  assert.ok(session.includes("connected@ethernet"), "roams to Ethernet when plugged in");
   const policies = events.filter((e) => e.event === "policies").map((e) => e.policies.join(","));
   assert.deepEqual(policies.slice(0, 2), ["no-background-traffic", ""]);
   assert.ok(events.every((e, i) => i === 0 || e.at >= events[i - 1].at), "in time order");
