@@ -7,10 +7,12 @@
  * @module
  */
 
-import type { NetworkConfiguration } from "./configuration.ts";
+import { type NetworkConfiguration, stateRank } from "./configuration.ts";
+import type { LinkReach } from "./reachability.ts";
 import type { RoamCandidate, RoamSituation } from "./roaming_policy.ts";
+import type { ReachabilityChange } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
-import type { SessionModel } from "./session_machine.ts";
+import type { SessionModel } from "./session_model.ts";
 import type { NetworkInterface, SessionState, UsagePolicy } from "./types.ts";
 
 /** The state of a session that is not open, from its configuration (and what a user choice resolved to). */
@@ -128,4 +130,44 @@ export function stopTarget(effective: NetworkConfiguration | undefined): string 
     return effective.children.find((c) => c.state === "active")?.identifier;
   }
   return undefined;
+}
+
+/** How far `ap` reaches while active (`disconnected` otherwise). */
+export function linkReach(ap: NetworkConfiguration | undefined): LinkReach {
+  if (!ap || ap.state !== "active") return NO_REACH;
+  return { reachability: ap.reachability, captivePortal: ap.behindCaptivePortal };
+}
+
+/** The reach of no link. */
+export const NO_REACH: LinkReach = { reachability: "disconnected", captivePortal: false };
+
+/** The public form of a link's reach (the payload of `reachabilityChanged` and `newConfigurationActivated`). */
+export function reachChange(reach: LinkReach): ReachabilityChange {
+  return { reachability: reach.reachability, behindCaptivePortal: reach.captivePortal };
+}
+
+/** The byte counters of `links` added up (those without statistics count 0). */
+export function sumStatistics(
+  links: readonly NetworkConfiguration[],
+  statistics: (identifier: string) => { bytesReceived: number; bytesWritten: number } | undefined,
+): { bytesReceived: number; bytesWritten: number } {
+  let bytesReceived = 0, bytesWritten = 0;
+  for (const ap of links) {
+    const s = statistics(ap.identifier);
+    if (s) {
+      bytesReceived += s.bytesReceived;
+      bytesWritten += s.bytesWritten;
+    }
+  }
+  return { bytesReceived, bytesWritten };
+}
+
+/** Whether the access point a roam is leaving could be started (again) now: in range and still configured. */
+export function roamFromAvailable(
+  m: SessionModel,
+  lookup: (identifier: string) => NetworkConfiguration | undefined,
+): boolean {
+  const from = m.roam?.from;
+  const c = from === undefined ? undefined : lookup(from);
+  return c !== undefined && stateRank(c.state) >= stateRank("discovered");
 }

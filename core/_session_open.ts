@@ -13,6 +13,9 @@ import { type NetworkConfiguration, stateRank } from "./configuration.ts";
 import type { NetworkSession } from "./network_session.ts";
 import { preferredMember } from "./roaming_policy.ts";
 import type { SessionHost } from "./session_host.ts";
+import type { SessionInput } from "./session_model.ts";
+
+type Input<T extends SessionInput["type"]> = Extract<SessionInput, { type: T }>;
 
 /** What a user-choice session opens on; rejects with the reason when there is nothing. */
 export async function resolveUserChoice(
@@ -41,6 +44,20 @@ export async function resolveUserChoice(
     );
   }
   return d;
+}
+
+/** The machine's `open` input for opening `requested` on `target` (or failing with `failure`). */
+export function openInput(
+  requested: string,
+  target: NetworkConfiguration | undefined,
+  failure: string | undefined,
+): Input<"open"> {
+  if (failure !== undefined || !target) {
+    return { type: "open", targetActive: false, failure: failure ?? "nothing to connect to" };
+  }
+  const check = openTarget(requested, target);
+  if (typeof check === "string") return { type: "open", targetActive: false, failure: check };
+  return { type: "open", target: check.identifier, targetActive: check.state === "active" };
 }
 
 /** The access point opening `c` should use, or a reason why there is none (`requested`: the session's own identifier). */

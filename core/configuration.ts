@@ -8,7 +8,7 @@
  */
 
 import type { DriverConfiguration } from "./driver.ts";
-import type { BearerType, ConfigurationState, ConfigurationType, Purpose } from "./types.ts";
+import type { BearerType, ConfigurationState, ConfigurationType, Purpose, Reachability } from "./types.ts";
 import { CONFIGURATION_STATES } from "./types.ts";
 
 const BEARER_NAMES: Record<BearerType, string> = {
@@ -197,6 +197,28 @@ export class NetworkConfiguration {
     return d?.metered ?? false;
   }
 
+  /**
+   * How far the link reaches: `"disconnected"` while not active, `"unknown"`
+   * while active when the driver cannot tell. Service networks: their active
+   * member's (the highest-priority one).
+   */
+  get reachability(): Reachability {
+    const ap = this.#activeAccessPoint();
+    if (!ap) return "disconnected";
+    return ap.data?.reachability ?? "unknown";
+  }
+
+  /** Whether the active link is behind a captive portal (service networks: their active member's). */
+  get behindCaptivePortal(): boolean {
+    return this.#activeAccessPoint()?.data?.captivePortal === true;
+  }
+
+  #activeAccessPoint(): NetworkConfiguration | undefined {
+    const d = this.#data;
+    if (d?.type === "service-network") return this.children.find((c) => c.state === "active");
+    return d?.type === "internet-access-point" && d.state === "active" ? this : undefined;
+  }
+
   /** Whether two views are of the same configuration. */
   equals(other: NetworkConfiguration): boolean {
     return other === this ||
@@ -217,6 +239,8 @@ export class NetworkConfiguration {
       children: this.children.map((c) => c.identifier),
       connectTimeout: this.connectTimeout,
       metered: this.metered,
+      reachability: this.reachability,
+      behindCaptivePortal: this.behindCaptivePortal,
     };
   }
 }

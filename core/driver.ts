@@ -43,6 +43,7 @@ import type {
   ConfigurationType,
   NetworkInterface,
   Purpose,
+  Reachability,
   SessionError,
   UsagePolicy,
 } from "./types.ts";
@@ -90,6 +91,13 @@ export interface DriverConfiguration {
   readonly interface?: NetworkInterface;
   /** Access points: link quality 0..100 where known (0 = out of range). */
   readonly signal?: number;
+  /**
+   * Access points: how far the link reaches while `active`. Omitted (or
+   * `unknown`) when the driver cannot tell; drivers never guess.
+   */
+  readonly reachability?: Reachability;
+  /** Access points: whether the link is behind a captive portal (a sign-in page) while `active`. */
+  readonly captivePortal?: boolean;
 }
 
 /**
@@ -220,6 +228,13 @@ export interface NetworkDriver {
   deactivate(identifier: string, options?: DeactivateOptions): Promise<void>;
   /** Current counters of an access point's interface, or undefined without `data-statistics`. */
   statistics(identifier: string): DriverStatistics | undefined;
+  /**
+   * Optional: tests now how far an active access point reaches (a
+   * connectivity check) and resolves with the answer; the change, if any, is
+   * also pushed as a `configuration-changed` event before it resolves. A
+   * driver without it reports what it knows through its configurations.
+   */
+  checkReachability?(identifier: string): Promise<Reachability>;
   /** Stops pushing events and releases the platform connection. */
   close(): Promise<void>;
 }

@@ -24,3 +24,4 @@
 export * from "./types.ts";
 export * from "./clock.ts";
 export * from "./driver.ts";
+export * from "./reachability.ts";

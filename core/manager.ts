@@ -15,7 +15,16 @@ import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
 import type { SessionHost, UserChoiceResolver } from "./session_host.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
-import type { BearerType, Capability, ConfigurationState, Subscription, UsagePolicy } from "./types.ts";
+import { compareConfigurations } from "./_ranking.ts";
+import { transportMediumOf } from "./reachability.ts";
+import type {
+  Capability,
+  ConfigurationState,
+  Reachability,
+  Subscription,
+  TransportMedium,
+  UsagePolicy,
+} from "./types.ts";
 
 /**
  * Options of {@linkcode NetworkConfigurationManager.create}.
@@ -60,24 +69,30 @@ export interface ManagerEvents {
   onlineStateChanged: (online: boolean) => void;
   /** `updateConfigurations()` finished. */
   updateCompleted: () => void;
+  /** How far the default route reaches changed (`"disconnected"` with no active link). */
+  reachabilityChanged: (reachability: Reachability) => void;
+  /** Whether the default route is behind a captive portal changed. */
+  behindCaptivePortalChanged: (behindCaptivePortal: boolean) => void;
+  /** The default route's transport medium changed (`"unknown"` with no active link). */
+  transportMediumChanged: (transportMedium: TransportMedium) => void;
+  /** Whether the default route is metered changed. */
+  isMeteredChanged: (isMetered: boolean) => void;
 }
 
-const BEARER_PREFERENCE: BearerType[] = [
-  "ethernet",
-  "wlan",
-  "5g",
-  "lte",
-  "4g",
-  "wimax",
-  "hspa",
-  "wcdma",
-  "3g",
-  "evdo",
-  "cdma2000",
-  "2g",
-  "bluetooth",
-  "unknown",
-];
+/** The manager's view of the default route (Qt 6's `QNetworkInformation`). */
+interface RouteView {
+  reachability: Reachability;
+  behindCaptivePortal: boolean;
+  transportMedium: TransportMedium;
+  isMetered: boolean;
+}
+
+const NO_ROUTE: RouteView = {
+  reachability: "disconnected",
+  behindCaptivePortal: false,
+  transportMedium: "unknown",
+  isMetered: false,
+};
 
 /**
  * Knows every configuration of a platform (through a driver), tells whether
@@ -106,6 +121,7 @@ export class NetworkConfigurationManager implements SessionHost {
   #sessions = new Set<NetworkSession>();
   #closed = false;
   #online = false;
+  #route: RouteView = NO_ROUTE;
   /** @internal */
   readonly leases: LeaseTable;
   /** @internal */
@@ -155,6 +171,7 @@ export class NetworkConfigurationManager implements SessionHost {
     manager.#policies = [...snapshot.usagePolicies];
     manager.#default = snapshot.defaultConfiguration;
     manager.#online = manager.#computeOnline();
+    manager.#route = manager.#computeRoute();
     ready = true;
     for (const e of queued) manager.#onDriverEvent(e);
     return manager;
@@ -230,6 +247,68 @@ export class NetworkConfigurationManager implements SessionHost {
       if (v.type === "internet-access-point" && v.state === "active") return true;
     }
     return false;
+  }
+
+  /**
+   * The access point of the default route: the default configuration's
+   * active link if it has one, else the best active access point; undefined
+   * when nothing is up.
+   */
+  defaultRoute(): NetworkConfiguration | undefined {
+    const d = this.defaultConfiguration();
+    if (d.state === "active") {
+      return d.type === "service-network" ? d.children.find((c) => c.state === "active") : d;
+    }
+    const active = [...this.#views.values()].filter((c) =>
+      c.type === "internet-access-point" && c.state === "active"
+    );
+    return active.sort(compareConfigurations)[0];
+  }
+
+  /** How far the default route reaches (`"disconnected"` with no active link; `"unknown"` when the driver cannot tell). */
+  get reachability(): Reachability {
+    return this.#route.reachability;
+  }
+
+  /** Whether the default route is behind a captive portal. */
+  get behindCaptivePortal(): boolean {
+    return this.#route.behindCaptivePortal;
+  }
+
+  /** The default route's transport medium (`"unknown"` with no active link). */
+  get transportMedium(): TransportMedium {
+    return this.#route.transportMedium;
+  }
+
+  /** Whether the default route is metered (charged by volume). */
+  get isMetered(): boolean {
+    return this.#route.isMetered;
+  }
+
+  #computeRoute(): RouteView {
+    const ap = this.defaultRoute();
+    if (!ap) return NO_ROUTE;
+    return {
+      reachability: ap.reachability,
+      behindCaptivePortal: ap.behindCaptivePortal,
+      transportMedium: transportMediumOf(ap.bearerType),
+      isMetered: ap.metered,
+    };
+  }
+
+  #refreshRoute(): void {
+    const before = this.#route;
+    const after = this.#computeRoute();
+    this.#route = after;
+    const e = this.#emitter;
+    if (before.reachability !== after.reachability) e.emit("reachabilityChanged", after.reachability);
+    if (before.behindCaptivePortal !== after.behindCaptivePortal) {
+      e.emit("behindCaptivePortalChanged", after.behindCaptivePortal);
+    }
+    if (before.transportMedium !== after.transportMedium) {
+      e.emit("transportMediumChanged", after.transportMedium);
+    }
+    if (before.isMetered !== after.isMetered) e.emit("isMeteredChanged", after.isMetered);
   }
 
   /** What the platform supports. */
@@ -323,6 +402,14 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.options.userChoice;
   }
 
+  /** @internal tests how far an active access point reaches: the driver's check, else what it reported. */
+  async checkReachability(identifier: string): Promise<Reachability> {
+    const view = this.#views.get(identifier);
+    if (!view || view.state !== "active") return "disconnected";
+    if (!this.#driver.checkReachability) return view.reachability;
+    return await this.#driver.checkReachability(identifier);
+  }
+
   /** @internal raises the counter of `identifier` for `holder`. */
   acquire(identifier: string, holder: NetworkSession): Promise<void> {
     return this.leases.acquire(identifier, holder);
@@ -379,6 +466,7 @@ export class NetworkConfigurationManager implements SessionHost {
         break;
       case "default-changed":
         this.#default = event.identifier;
+        this.#refreshRoute();
         break;
       case "capabilities-changed":
         this.#capabilities = [...event.capabilities];
@@ -401,6 +489,7 @@ export class NetworkConfigurationManager implements SessionHost {
       this.#online = online;
       this.#emitter.emit("onlineStateChanged", online);
     }
+    this.#refreshRoute();
   }
 
   /** @internal a session's stop(): force the link down, then abort the other holders. */
@@ -428,13 +517,4 @@ export class NetworkConfigurationManager implements SessionHost {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function compareConfigurations(a: NetworkConfiguration, b: NetworkConfiguration): number {
-  const byState = stateRank(b.state) - stateRank(a.state);
-  if (byState !== 0) return byState;
-  const byBearer = BEARER_PREFERENCE.indexOf(a.bearerType) - BEARER_PREFERENCE.indexOf(b.bearerType);
-  if (byBearer !== 0) return byBearer;
-  // Among equals a plain access point comes before a service network.
-  return Number(a.type === "service-network") - Number(b.type === "service-network");
 }

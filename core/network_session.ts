@@ -12,32 +12,38 @@ import {
   accessPointInUse,
   currentAccessPoint,
   linkInterface,
-  linkPolicies,
+  linkReach,
+  NO_REACH,
+  reachChange,
   restingState,
+  roamFromAvailable,
   roamSituation,
-  samePolicies,
   statisticsLinks,
   stopTarget,
+  sumStatistics,
 } from "./_session_link.ts";
 import { SessionProperties } from "./_session_properties.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
-import { stateRank } from "./configuration.ts";
+import { DEFAULT_CONNECT_TIMEOUT, stateRank } from "./configuration.ts";
 import type { DriverError } from "./driver.ts";
 import { Emitter } from "./emitter.ts";
 import { decideOnChange, decideOnLoss, type RoamSituation } from "./roaming_policy.ts";
-import { openTarget, resolveUserChoice, settleWithin } from "./_session_open.ts";
+import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
 import type { SessionEvents, SessionPropertyKey } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
-import {
-  heldAccessPoints,
-  initialSessionModel,
-  type SessionEffect,
-  type SessionInput,
-  type SessionModel,
-  type SessionPhase,
-  transition,
-} from "./session_machine.ts";
-import type { NetworkInterface, SessionError, SessionState, Subscription, UsagePolicy } from "./types.ts";
+import { heldAccessPoints, initialSessionModel, transition } from "./session_machine.ts";
+import type { SessionEffect, SessionInput, SessionModel, SessionPhase } from "./session_model.ts";
+import type {
+  NetworkInterface,
+  Reachability,
+  SessionError,
+  SessionState,
+  Subscription,
+  UsagePolicy,
+} from "./types.ts";
+import { type CarrierVerdict, carrierVerdict } from "./reachability.ts";
+import { LinkWatch } from "./_link_watch.ts";
+import { CarrierTimer } from "./_carrier_test.ts";
 
 /**
  * A session on a network configuration. Opening it registers the
@@ -72,10 +78,11 @@ export class NetworkSession {
   #error: SessionError | undefined;
   #errorString = "";
   #openedAt: number | undefined;
-  #policies: readonly UsagePolicy[] = [];
   #properties = new SessionProperties();
   #registered = false;
   #closingWork: Promise<unknown>[] = [];
+  #link: LinkWatch;
+  #carrierTimer: CarrierTimer;
 
   /** Creates a session on `configuration` (from a manager; the invalid configuration gives an invalid session). */
   constructor(configuration: NetworkConfiguration) {
@@ -89,10 +96,10 @@ export class NetworkSession {
     this.#configuration = configuration;
     this.#emitter = new Emitter<SessionEvents>(manager.onListenerError, () => this.#updateRegistration());
     this.#model = initialSessionModel(this.#restingState());
-    this.#policies = this.#computePolicies();
+    this.#link = new LinkWatch(this.#emitter);
+    this.#carrierTimer = new CarrierTimer(manager.clock);
+    this.#refreshLink(false);
   }
-
-  // reading
 
   /** The configuration this session was created on. */
   get configuration(): NetworkConfiguration {
@@ -143,9 +150,30 @@ export class NetworkSession {
     return this.#statistics().bytesWritten;
   }
 
+  /** How far the session's link reaches (`"disconnected"` when it has none up; `"unknown"` when the driver cannot tell). */
+  get reachability(): Reachability {
+    return linkReach(this.#currentAccessPoint()).reachability;
+  }
+
+  /** Whether the session's link is behind a captive portal. */
+  get behindCaptivePortal(): boolean {
+    return linkReach(this.#currentAccessPoint()).captivePortal;
+  }
+
+  /**
+   * Asks the driver to test now how far the session's link reaches (a
+   * connectivity check where the platform has one). Resolves with the answer;
+   * `"disconnected"` when the session has no link up.
+   */
+  checkReachability(): Promise<Reachability> {
+    const ap = this.#currentAccessPoint();
+    if (!ap || ap.state !== "active") return Promise.resolve("disconnected");
+    return this.#manager.checkReachability(ap.identifier);
+  }
+
   /** Usage policies in force for this session: system-wide ones plus the link's (metered). */
   get usagePolicies(): readonly UsagePolicy[] {
-    return this.#policies;
+    return this.#link.policies;
   }
 
   /** @internal the service network this session acts for, if any. */
@@ -187,7 +215,7 @@ export class NetworkSession {
    */
   sessionProperty(key: SessionPropertyKey | (string & Record<never, never>)): unknown {
     if (key === "ActiveConfiguration") {
-      return this.isOpen ? this.#inUse() ?? "" : "";
+      return this.isOpen ? accessPointInUse(this.#model) ?? "" : "";
     }
     if (key === "UserChoiceConfiguration") {
       return this.isOpen && this.#configuration.type === "user-choice"
@@ -208,14 +236,10 @@ export class NetworkSession {
     this.#properties.set(key, value);
   }
 
-  // events
-
   /** Listens to a session event; see {@linkcode SessionEvents}. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): Subscription {
     return this.#emitter.on(event, listener);
   }
-
-  // actions
 
   /**
    * Opens the session: raises the session counter and starts the link if
@@ -225,13 +249,11 @@ export class NetworkSession {
     if (this.isOpen) return Promise.resolve(true);
     const settled = new Promise<boolean>((resolve) => this.#settlers.push(resolve));
     if (this.#configuration.type === "user-choice" && this.#model.phase !== "opening") {
-      this.#resolveUserChoice().then(
+      const background = this.#properties.get("ConnectInBackground") === true;
+      resolveUserChoice(this.#manager, this, background).then(
         (target) => this.#openOn(target),
         (error) =>
-          this.#openOn(
-            undefined,
-            `the user choice could not be resolved: ${error instanceof Error ? error.message : error}`,
-          ),
+          this.#openOn(undefined, `the user choice could not be resolved: ${error?.message ?? error}`),
       );
     } else {
       this.#openOn(this.#effective());
@@ -239,23 +261,9 @@ export class NetworkSession {
     return settled;
   }
 
-  #resolveUserChoice(): Promise<NetworkConfiguration | undefined> {
-    const background = this.#properties.get("ConnectInBackground") === true;
-    return resolveUserChoice(this.#manager, this, background);
-  }
-
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
     if (this.#configuration.type === "user-choice") this.#resolved = target;
-    if (failure !== undefined || !target) {
-      this.#dispatch({ type: "open", targetActive: false, failure: failure ?? "nothing to connect to" });
-      return;
-    }
-    const check = openTarget(this.#configuration.identifier, target);
-    if (typeof check === "string") {
-      this.#dispatch({ type: "open", targetActive: false, failure: check });
-      return;
-    }
-    this.#dispatch({ type: "open", target: check.identifier, targetActive: check.state === "active" });
+    this.#dispatch(openInput(this.#configuration.identifier, target, failure));
   }
 
   /** Waits until open, up to `ms` milliseconds (-1: no time-out). False at once unless connecting or open. */
@@ -309,9 +317,7 @@ export class NetworkSession {
 
   /** Whether the access point a roam is leaving could be started (again) now. */
   #roamFromAvailable(): boolean {
-    const from = this.#model.roam?.from;
-    const c = from === undefined ? undefined : this.#manager.lookup(from);
-    return c !== undefined && stateRank(c.state) >= stateRank("discovered");
+    return roamFromAvailable(this.#model, (id) => this.#manager.lookup(id));
   }
 
   /** Closes the session if open and drops every listener. */
@@ -321,8 +327,6 @@ export class NetworkSession {
     this.#updateRegistration();
   }
 
-  // notifications from the manager
-
   /** @internal the configuration states changed. */
   notifyObserved(): void {
     const m = this.#model;
@@ -331,6 +335,15 @@ export class NetworkSession {
       if (!ignored || stateRank(ignored.state) < 2) this.#model = { ...m, ignored: undefined };
     }
     this.#dispatch({ type: "observed", restingState: this.#restingState() });
+    const r = this.#model.roam;
+    if (r?.step === "validating") {
+      this.#dispatch({
+        type: "carrier",
+        identifier: r.to,
+        verdict: this.#carrier(r.to),
+        ...this.#returnInfo(),
+      });
+    }
     this.#checkRoaming();
   }
 
@@ -338,7 +351,15 @@ export class NetworkSession {
   notifyLost(identifier: string, message: string, mayRoam = true): void {
     const situation = mayRoam ? this.#roamSituation() : undefined;
     const next = situation && decideOnLoss(situation, identifier);
-    this.#dispatch({ type: "lost", identifier, message, restingState: this.#restingState(), next });
+    const fromReach = this.#link.reach;
+    this.#dispatch({
+      type: "lost",
+      identifier,
+      message,
+      restingState: this.#restingState(),
+      next,
+      fromReach,
+    });
   }
 
   /** @internal a configuration was removed. */
@@ -347,8 +368,6 @@ export class NetworkSession {
       this.#dispatch({ type: "removed", message: `configuration '${view.name}' was removed` });
     }
   }
-
-  // machinery
 
   #dispatch(input: SessionInput): void {
     this.#queue.push(input);
@@ -364,7 +383,8 @@ export class NetworkSession {
         this.#updateRegistration();
         for (const e of effects) this.#apply(e);
         if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
-        this.#refreshPolicies();
+        this.#refreshLink();
+        if (model.roam?.step !== "validating") this.#carrierTimer.stop();
       }
     } finally {
       this.#busy = false;
@@ -380,7 +400,8 @@ export class NetworkSession {
             this.#dispatch({
               type: "activated",
               identifier: e.identifier,
-              fromAvailable: this.#roamFromAvailable(),
+              carrier: this.#model.roam?.forced ? this.#carrier(e.identifier) : undefined,
+              ...this.#returnInfo(),
             }),
           (error: DriverError) =>
             this.#dispatch({
@@ -408,8 +429,16 @@ export class NetworkSession {
       case "emit":
         if (e.event === "opened") this.#openedAt = manager.clock.now();
         if (e.event === "closed") this.#openedAt = undefined;
-        this.#emitter.emit(e.event);
+        if (e.event === "newConfigurationActivated") {
+          this.#emitter.emit(e.event, reachChange(linkReach(manager.lookup(e.identifier ?? ""))));
+        } else this.#emitter.emit(e.event);
         break;
+      case "validate": {
+        const timeout = manager.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+        const input = { type: "carrier", identifier: e.identifier, verdict: "timeout" } as const;
+        this.#carrierTimer.start(timeout, () => this.#dispatch({ ...input, ...this.#returnInfo() }));
+        break;
+      }
       case "error":
         this.#error = e.error;
         this.#errorString = e.message;
@@ -453,7 +482,7 @@ export class NetworkSession {
     if (want) {
       this.#manager.register(this);
       if (this.#model.phase === "idle") this.#model = { ...this.#model, state: this.#restingState() };
-      this.#policies = this.#computePolicies();
+      this.#refreshLink(false);
     } else {
       this.#manager.unregister(this);
     }
@@ -468,11 +497,6 @@ export class NetworkSession {
   #serviceNetwork(): NetworkConfiguration | undefined {
     const c = this.#effective();
     return c?.type === "service-network" ? c : undefined;
-  }
-
-  /** The access point the session's traffic uses. */
-  #inUse(): string | undefined {
-    return accessPointInUse(this.#model);
   }
 
   /** The access point in use (held, or observed for a session that is not open). */
@@ -495,31 +519,27 @@ export class NetworkSession {
     if (m.phase !== "open" || m.roam) return;
     const situation = this.#roamSituation();
     const decision = situation && decideOnChange(situation);
-    if (decision) this.#dispatch({ type: "preferred", ...decision });
+    if (decision) this.#dispatch({ type: "preferred", ...decision, fromReach: this.#link.reach });
   }
 
-  #computePolicies(): readonly UsagePolicy[] {
-    // While opening, the link is not the session's yet: its policies apply from `connected` on.
-    const ap = this.#model.phase === "opening" ? undefined : this.#currentAccessPoint();
-    return linkPolicies(this.#manager.usagePolicies(), ap);
+  /** How a roam target fares in the carrier test against what the roam requires. */
+  #carrier(identifier: string): CarrierVerdict {
+    const required = this.#model.roam?.required ?? NO_REACH;
+    return carrierVerdict(linkReach(this.#manager.lookup(identifier)), required);
   }
 
-  #refreshPolicies(): void {
-    const next = this.#computePolicies();
-    if (samePolicies(next, this.#policies)) return;
-    this.#policies = next;
-    if (this.#registered) this.#emitter.emit("usagePoliciesChanged", next);
+  /** What a transition back to a roam's old access point needs to know. */
+  #returnInfo(): { fromAvailable: boolean; restingState: SessionState } {
+    return { fromAvailable: this.#roamFromAvailable(), restingState: this.#restingState() };
+  }
+
+  #refreshLink(notify = this.#registered): void {
+    const ap = this.#currentAccessPoint();
+    this.#link.refresh(this.#manager.usagePolicies(), ap, this.#model.phase === "opening", notify);
   }
 
   #statistics(): { bytesReceived: number; bytesWritten: number } {
-    let rx = 0, tx = 0;
-    for (const ap of statisticsLinks(this.#effective(), this.#currentAccessPoint())) {
-      const s = this.#manager.statistics(ap.identifier);
-      if (s) {
-        rx += s.bytesReceived;
-        tx += s.bytesWritten;
-      }
-    }
-    return { bytesReceived: rx, bytesWritten: tx };
+    const links = statisticsLinks(this.#effective(), this.#currentAccessPoint());
+    return sumStatistics(links, (id) => this.#manager.statistics(id));
   }
 }

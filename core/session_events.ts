@@ -6,7 +6,7 @@
  */
 
 import type { NetworkConfiguration } from "./configuration.ts";
-import type { SessionError, SessionState, UsagePolicy } from "./types.ts";
+import type { Reachability, SessionError, SessionState, UsagePolicy } from "./types.ts";
 
 /**
  * Listener signatures of {@linkcode NetworkSession} events.
@@ -22,8 +22,14 @@ export interface SessionEvents {
   opened: () => void;
   /** The session closed (by `close()`, `stop()`, or because the link went). */
   closed: () => void;
-  /** A roam finished: the new access point is up. Call `accept()` or `reject()`. */
-  newConfigurationActivated: () => void;
+  /**
+   * A roam finished: the new access point is up; `link` says how far it
+   * reaches (the seed's "the application may now test the carrier"). Call
+   * `accept()` or `reject()`.
+   */
+  newConfigurationActivated: (link: ReachabilityChange) => void;
+  /** How far the session's link reaches, or whether it is behind a captive portal, changed. */
+  reachabilityChanged: (change: ReachabilityChange) => void;
   /** `state` changed. */
   stateChanged: (state: SessionState) => void;
   /** An error occurred; see `error` and `errorString`. */
@@ -48,6 +54,22 @@ export interface PreferredConfigurationChange {
   readonly configuration: NetworkConfiguration;
   /** Whether moving keeps the session's address. */
   readonly isSeamless: boolean;
+}
+
+/**
+ * Payload of `reachabilityChanged` and `newConfigurationActivated`: how far a link reaches.
+ *
+ * @example
+ * ```ts
+ * import type { ReachabilityChange } from "@netsession/core";
+ * const portal: ReachabilityChange = { reachability: "local", behindCaptivePortal: true };
+ * ```
+ */
+export interface ReachabilityChange {
+  /** How far the link reaches (`"disconnected"` when it is not up). */
+  readonly reachability: Reachability;
+  /** Whether it is behind a captive portal. */
+  readonly behindCaptivePortal: boolean;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { NetworkConfiguration } from "./configuration.ts";
 import type { ListenerErrorHandler } from "./emitter.ts";
 import type { NetworkSession } from "./network_session.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
-import type { Capability, ConfigurationState, UsagePolicy } from "./types.ts";
+import type { Capability, ConfigurationState, Reachability, UsagePolicy } from "./types.ts";
 
 /**
  * Chooses the configuration a `user-choice` session resolves to (a prompt in
@@ -63,6 +63,8 @@ export interface SessionHost {
   usagePolicies(): readonly UsagePolicy[];
   /** Statistics of an access point, or undefined without `data-statistics`. */
   statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined;
+  /** Tests now how far an active access point reaches (the driver's check, else what it last reported). */
+  checkReachability(identifier: string): Promise<Reachability>;
   /** The session counter of an access point. */
   holdCount(identifier: string): number;
   /** Raises the counter of `identifier` for `holder` (activating the link if it is the first). */

@@ -19,160 +19,8 @@
  * @module
  */
 
-import type { SessionError, SessionState } from "./types.ts";
-
-/**
- * Where a session is in its lifecycle.
- *
- * @example
- * ```ts
- * import type { SessionPhase } from "@netsession/core";
- * const p: SessionPhase = "open";
- * ```
- */
-export type SessionPhase = "idle" | "opening" | "open" | "closing";
-
-/**
- * A roam in progress.
- *
- * @example
- * ```ts
- * import type { RoamModel } from "@netsession/core";
- * const r: RoamModel = { from: "lte", to: "wlan", seamless: false, forced: false, step: "offered", fromLost: false };
- * ```
- */
-export interface RoamModel {
-  /** The access point the session is leaving. */
-  readonly from: string;
-  /** The access point the session is moving to. */
-  readonly to: string;
-  /** Whether the handover keeps the session's address. */
-  readonly seamless: boolean;
-  /** Forced roaming: the system decides, no application consent. */
-  readonly forced: boolean;
-  /** `offered`, `migrating`, `activated`, or `returning` (a reject restarting the old access point). */
-  readonly step: "offered" | "migrating" | "activated" | "returning";
-  /** The old access point went down (its lease went with it). */
-  readonly fromLost: boolean;
-  /** The old access point went down while the new one was being started (displaced by it). */
-  readonly displaced?: boolean;
-  /** In `returning`: the new access point went down meanwhile (displaced by the old one coming back). */
-  readonly toLost?: boolean;
-}
-
-/**
- * The machine's state.
- *
- * @example
- * ```ts
- * import { initialSessionModel } from "@netsession/core";
- * console.log(initialSessionModel("disconnected").phase); // "idle"
- * ```
- */
-export interface SessionModel {
-  /** The public session state. */
-  readonly state: SessionState;
-  /** Lifecycle phase. */
-  readonly phase: SessionPhase;
-  /** The access point this session holds a lease on (while opening, open or closing). */
-  readonly accessPoint?: string;
-  /** The roam in progress, if any. */
-  readonly roam?: RoamModel;
-  /** An access point the application ignored or rejected; not offered again until something changes. */
-  readonly ignored?: string;
-  /** In `closing`: whether `closed` is emitted when done (the session was open). */
-  readonly closeEmits?: boolean;
-}
-
-/**
- * What the machine reacts to: API calls and observations made by the manager.
- * `restingState` is the state the session would have if it held nothing
- * (derived from its configuration's state).
- *
- * @example
- * ```ts
- * import type { SessionInput } from "@netsession/core";
- * const i: SessionInput = { type: "close", lastHolder: true, restingState: "connected" };
- * ```
- */
-export type SessionInput =
-  | {
-    readonly type: "open";
-    readonly target?: string;
-    readonly targetActive: boolean;
-    readonly failure?: string;
-  }
-  | {
-    readonly type: "activated";
-    readonly identifier: string;
-    /** Whether the roam's old access point could be started again now (in range, still configured). */
-    readonly fromAvailable?: boolean;
-  }
-  | {
-    readonly type: "activation-failed";
-    readonly identifier: string;
-    readonly error: SessionError;
-    readonly message: string;
-    readonly restingState: SessionState;
-  }
-  | { readonly type: "close"; readonly lastHolder: boolean; readonly restingState: SessionState }
-  | { readonly type: "stop"; readonly target?: string; readonly restingState: SessionState }
-  | { readonly type: "released"; readonly restingState: SessionState }
-  | {
-    readonly type: "lost";
-    readonly identifier: string;
-    readonly message: string;
-    readonly restingState: SessionState;
-    readonly next?: { readonly identifier: string; readonly seamless: boolean; readonly alr: boolean };
-  }
-  | { readonly type: "observed"; readonly restingState: SessionState }
-  | { readonly type: "removed"; readonly message: string }
-  | {
-    readonly type: "preferred";
-    readonly identifier: string;
-    readonly seamless: boolean;
-    readonly alr: boolean;
-  }
-  | { readonly type: "migrate" }
-  | { readonly type: "ignore"; readonly restingState: SessionState }
-  | { readonly type: "accept" }
-  | { readonly type: "reject"; readonly fromAvailable?: boolean };
-
-/**
- * What the session class must do after a transition, in order.
- *
- * @example
- * ```ts
- * import type { SessionEffect } from "@netsession/core";
- * const e: SessionEffect = { type: "acquire", identifier: "wlan" };
- * ```
- */
-export type SessionEffect =
-  | { readonly type: "acquire"; readonly identifier: string }
-  | { readonly type: "release"; readonly identifier: string }
-  | { readonly type: "stop"; readonly identifier: string }
-  | { readonly type: "state"; readonly state: SessionState }
-  | { readonly type: "emit"; readonly event: "opened" | "closed" | "newConfigurationActivated" }
-  | { readonly type: "error"; readonly error: SessionError; readonly message: string }
-  | { readonly type: "preferred"; readonly identifier: string; readonly seamless: boolean }
-  | { readonly type: "settle"; readonly opened: boolean };
-
-/**
- * The result of {@linkcode transition}.
- *
- * @example
- * ```ts
- * import { initialSessionModel, transition } from "@netsession/core";
- * const { model, effects } = transition(initialSessionModel("disconnected"), { type: "open", target: "a", targetActive: false });
- * console.log(model.state, effects.map((e) => e.type)); // "connecting" ["state", "acquire"]
- * ```
- */
-export interface Transition {
-  /** The next model. */
-  readonly model: SessionModel;
-  /** Effects to carry out, in order. */
-  readonly effects: readonly SessionEffect[];
-}
+import type { RoamModel, SessionEffect, SessionInput, SessionModel, Transition } from "./session_model.ts";
+import type { SessionState } from "./types.ts";
 
 /**
  * The model of a session that holds nothing.
@@ -251,269 +99,374 @@ function aborted(m: SessionModel, restingState: SessionState, message: string, w
  */
 export function transition(m: SessionModel, input: SessionInput): Transition {
   switch (input.type) {
-    case "open": {
-      if (m.phase === "open") return { model: m, effects: [{ type: "settle", opened: true }] };
-      if (m.phase === "opening") return { model: m, effects: NONE };
-      if (input.failure !== undefined || input.target === undefined) {
-        return {
-          model: m,
-          effects: [
-            {
-              type: "error",
-              error: "invalid-configuration",
-              message: input.failure ?? "nothing to connect to",
-            },
-            { type: "settle", opened: false },
-          ],
-        };
-      }
-      const effects: SessionEffect[] = [];
-      // Re-opening while an earlier close is still taking the link down: that close is done for this session.
-      if (m.phase === "closing" && m.closeEmits) effects.push({ type: "emit", event: "closed" });
-      effects.push({ type: "acquire", identifier: input.target });
-      const state: SessionState = input.targetActive && m.state === "connected" ? "connected" : "connecting";
-      return step(m, { state, phase: "opening", accessPoint: input.target, ignored: m.ignored }, effects);
-    }
-
-    case "activated": {
-      if (m.phase === "opening" && input.identifier === m.accessPoint) {
-        return step(m, { ...m, state: "connected", phase: "open" }, [
-          { type: "emit", event: "opened" },
-          { type: "settle", opened: true },
-        ]);
-      }
-      const r = m.roam;
-      if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
-        // Back on the old access point: let go of the rejected one.
-        return step(
-          m,
-          { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to },
-          r.toLost ? [] : [{ type: "release", identifier: r.to }],
-        );
-      }
-      if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
-        if (r.forced || (r.fromLost && !(r.displaced && input.fromAvailable))) {
-          const effects: SessionEffect[] = [];
-          if (!r.fromLost) effects.push({ type: "release", identifier: r.from });
-          effects.push({ type: "emit", event: "newConfigurationActivated" });
-          return step(m, { state: "connected", phase: "open", accessPoint: r.to }, effects);
-        }
-        return step(m, { ...m, roam: { ...r, step: "activated" } }, [
-          { type: "emit", event: "newConfigurationActivated" },
-        ]);
-      }
-      return { model: m, effects: NONE };
-    }
-
-    case "activation-failed": {
-      if (m.phase === "opening" && input.identifier === m.accessPoint) {
-        return step(m, idle(m, input.restingState), [
-          { type: "release", identifier: input.identifier },
-          { type: "error", error: input.error, message: input.message },
-          { type: "settle", opened: false },
-        ]);
-      }
-      const r = m.roam;
-      if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
-        return cannotReturn(m, r, input.restingState, input.message);
-      }
-      if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
-        if (r.fromLost) {
-          return aborted(
-            m,
-            input.restingState,
-            `roaming failed and the previous access point is gone: ${input.message}`,
-            true,
-          );
-        }
-        return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
-          { type: "release", identifier: r.to },
-          { type: "error", error: "roaming", message: input.message },
-        ]);
-      }
-      return { model: m, effects: NONE };
-    }
-
-    case "close": {
-      if (m.phase === "opening") {
-        return step(m, idle(m, input.restingState), [
-          ...held(m).map((id): SessionEffect => ({ type: "release", identifier: id })),
-          { type: "error", error: "session-aborted", message: "the session was closed before it opened" },
-          { type: "settle", opened: false },
-        ]);
-      }
-      if (m.phase !== "open") return { model: m, effects: NONE };
-      const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
-      if (input.lastHolder) {
-        return step(
-          m,
-          { state: "closing", phase: "closing", accessPoint: m.accessPoint, closeEmits: true },
-          effects,
-        );
-      }
-      effects.push({ type: "emit", event: "closed" });
-      return step(m, idle(m, input.restingState), effects);
-    }
-
-    case "stop": {
-      const target = m.accessPoint ?? input.target;
-      if (target === undefined || m.phase === "closing") return { model: m, effects: NONE };
-      const effects: SessionEffect[] = [];
-      if (m.roam && m.roam.step !== "offered" && m.roam.to !== target) {
-        effects.push({ type: "stop", identifier: m.roam.to });
-      }
-      effects.push({ type: "stop", identifier: target });
-      if (m.phase === "opening") {
-        effects.push({
-          type: "error",
-          error: "session-aborted",
-          message: "the session was stopped before it opened",
-        });
-        effects.push({ type: "settle", opened: false });
-      }
-      return step(m, {
-        state: "closing",
-        phase: "closing",
-        accessPoint: target,
-        closeEmits: m.phase === "open",
-      }, effects);
-    }
-
-    case "released": {
-      if (m.phase !== "closing") return { model: m, effects: NONE };
-      return step(m, idle(m, input.restingState), m.closeEmits ? [{ type: "emit", event: "closed" }] : []);
-    }
-
-    case "lost": {
-      const r = m.roam;
-      if (m.phase === "open" && r && r.step === "returning") {
-        if (input.identifier === r.to) return step(m, { ...m, roam: { ...r, toLost: true } }, []);
-        if (input.identifier === r.from) return cannotReturn(m, r, input.restingState, input.message);
-        return { model: m, effects: NONE };
-      }
-      if (m.phase === "open" && input.identifier === m.accessPoint) {
-        if (r && r.step === "activated") {
-          // The old link died while the new one is up: the only way is forward.
-          return step(m, { state: "connected", phase: "open", accessPoint: r.to }, []);
-        }
-        if (r && r.step === "migrating") {
-          return step(m, { ...m, roam: { ...r, fromLost: true, displaced: true } }, []);
-        }
-        if (input.next) {
-          const roam: RoamModel = {
-            from: input.identifier,
-            to: input.next.identifier,
-            seamless: input.next.seamless,
-            forced: !input.next.alr,
-            step: input.next.alr ? "offered" : "migrating",
-            fromLost: true,
-          };
-          const effects: SessionEffect[] = input.next.alr
-            ? [{ type: "preferred", identifier: roam.to, seamless: roam.seamless }]
-            : [{ type: "acquire", identifier: roam.to }];
-          return step(m, { state: "roaming", phase: "open", accessPoint: input.identifier, roam }, effects);
-        }
-        return aborted(m, input.restingState, input.message, true);
-      }
-      if (m.phase === "open" && r && r.step !== "offered" && r.to === input.identifier) {
-        if (r.fromLost) return aborted(m, input.restingState, input.message, true);
-        return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
-          { type: "release", identifier: r.to },
-          { type: "error", error: "roaming", message: input.message },
-        ]);
-      }
-      if (m.phase === "open" && r && r.step === "offered" && r.to === input.identifier) {
-        // The candidate vanished before the application decided: withdraw the offer.
-        if (r.fromLost) return aborted(m, input.restingState, input.message, true);
-        return step(
-          m,
-          { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored },
-          [],
-        );
-      }
-      return { model: m, effects: NONE };
-    }
-
-    case "observed": {
-      if (m.phase !== "idle" || m.state === input.restingState) return { model: m, effects: NONE };
-      return step(m, { ...m, state: input.restingState }, []);
-    }
-
-    case "removed": {
-      const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
-      if (m.phase === "opening") {
-        effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-        effects.push({ type: "settle", opened: false });
-      } else if (m.phase === "open" || (m.phase === "closing" && m.closeEmits)) {
-        effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-        effects.push({ type: "emit", event: "closed" });
-      }
-      return step(m, { state: "invalid", phase: "idle" }, effects);
-    }
-
-    case "preferred": {
-      if (m.phase !== "open" || m.roam) return { model: m, effects: NONE };
-      if (input.identifier === m.accessPoint || input.identifier === m.ignored) {
-        return { model: m, effects: NONE };
-      }
-      const roam: RoamModel = {
-        from: m.accessPoint!,
-        to: input.identifier,
-        seamless: input.seamless,
-        forced: !input.alr,
-        step: input.alr ? "offered" : "migrating",
-        fromLost: false,
-      };
-      if (input.alr) {
-        return step(m, { ...m, roam }, [{ type: "preferred", identifier: roam.to, seamless: roam.seamless }]);
-      }
-      return step(m, { ...m, state: "roaming", roam }, [{ type: "acquire", identifier: roam.to }]);
-    }
-
-    case "migrate": {
-      const r = m.roam;
-      if (m.phase !== "open" || !r || r.step !== "offered") return { model: m, effects: NONE };
-      return step(m, { ...m, state: "roaming", roam: { ...r, step: "migrating" } }, [
-        { type: "acquire", identifier: r.to },
-      ]);
-    }
-
-    case "ignore": {
-      const r = m.roam;
-      if (m.phase !== "open" || !r || r.step !== "offered") return { model: m, effects: NONE };
-      if (r.fromLost) {
-        return aborted(m, input.restingState, "the access point was lost and roaming was ignored", true);
-      }
-      return step(m, { state: m.state, phase: "open", accessPoint: m.accessPoint, ignored: r.to }, []);
-    }
-
-    case "accept": {
-      const r = m.roam;
-      if (m.phase !== "open" || !r || r.step !== "activated") return { model: m, effects: NONE };
-      const effects: SessionEffect[] = r.fromLost ? [] : [{ type: "release", identifier: r.from }];
-      return step(m, { state: "connected", phase: "open", accessPoint: r.to }, effects);
-    }
-
-    case "reject": {
-      const r = m.roam;
-      if (m.phase !== "open" || !r || r.step !== "activated") return { model: m, effects: NONE };
-      if (r.fromLost) {
-        if (input.fromAvailable) {
-          // The old access point was displaced by the new one: start it again, then release the new one.
-          return step(m, { ...m, roam: { ...r, step: "returning", fromLost: false } }, [
-            { type: "acquire", identifier: r.from },
-          ]);
-        }
-        // Nothing to go back to: the session stays on the new access point.
-        return step(m, { state: "connected", phase: "open", accessPoint: r.to }, [
-          { type: "error", error: "roaming", message: "cannot reject: the previous access point is gone" },
-        ]);
-      }
-      return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
-        { type: "release", identifier: r.to },
-      ]);
-    }
+    case "open":
+      return onOpen(m, input);
+    case "activated":
+      return onActivated(m, input);
+    case "carrier":
+      return onCarrier(m, input);
+    case "activation-failed":
+      return onActivationFailed(m, input);
+    case "close":
+      return onClose(m, input);
+    case "stop":
+      return onStop(m, input);
+    case "released":
+      return onReleased(m, input);
+    case "lost":
+      return onLost(m, input);
+    case "observed":
+      return onObserved(m, input);
+    case "removed":
+      return onRemoved(m, input);
+    case "preferred":
+      return onPreferred(m, input);
+    case "migrate":
+      return onMigrate(m);
+    case "ignore":
+      return onIgnore(m, input);
+    case "accept":
+      return onAccept(m);
+    case "reject":
+      return onReject(m, input);
   }
+}
+
+/** The input of type `T`. */
+type Input<T extends SessionInput["type"]> = Extract<SessionInput, { type: T }>;
+
+function onOpen(m: SessionModel, input: Input<"open">): Transition {
+  if (m.phase === "open") return { model: m, effects: [{ type: "settle", opened: true }] };
+  if (m.phase === "opening") return { model: m, effects: NONE };
+  if (input.failure !== undefined || input.target === undefined) {
+    return {
+      model: m,
+      effects: [
+        {
+          type: "error",
+          error: "invalid-configuration",
+          message: input.failure ?? "nothing to connect to",
+        },
+        { type: "settle", opened: false },
+      ],
+    };
+  }
+  const effects: SessionEffect[] = [];
+  // Re-opening while an earlier close is still taking the link down: that close is done for this session.
+  if (m.phase === "closing" && m.closeEmits) effects.push({ type: "emit", event: "closed" });
+  effects.push({ type: "acquire", identifier: input.target });
+  const state: SessionState = input.targetActive && m.state === "connected" ? "connected" : "connecting";
+  return step(m, { state, phase: "opening", accessPoint: input.target, ignored: m.ignored }, effects);
+}
+
+function onActivated(m: SessionModel, input: Input<"activated">): Transition {
+  if (m.phase === "opening" && input.identifier === m.accessPoint) {
+    return step(m, { ...m, state: "connected", phase: "open" }, [
+      { type: "emit", event: "opened" },
+      { type: "settle", opened: true },
+    ]);
+  }
+  const r = m.roam;
+  if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
+    // Back on the old access point: let go of the rejected one.
+    return step(
+      m,
+      { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to },
+      r.toLost ? [] : [{ type: "release", identifier: r.to }],
+    );
+  }
+  if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
+    if (r.forced) {
+      // The carrier test: a forced roam commits only onto a link that reaches as far as the old one did.
+      const verdict = input.carrier ?? "ok";
+      if (verdict === "ok") return commitRoam(m, r);
+      if (verdict === "short") {
+        return step(m, { ...m, roam: { ...r, step: "validating" } }, [{
+          type: "validate",
+          identifier: r.to,
+        }]);
+      }
+      return refuseRoam(m, r, "captive", input.fromAvailable, input.restingState ?? "disconnected");
+    }
+    if (r.fromLost && !(r.displaced && input.fromAvailable)) return commitRoam(m, r);
+    return step(m, { ...m, roam: { ...r, step: "activated" } }, [
+      { type: "emit", event: "newConfigurationActivated", identifier: r.to },
+    ]);
+  }
+  return { model: m, effects: NONE };
+}
+
+function onCarrier(m: SessionModel, input: Input<"carrier">): Transition {
+  const r = m.roam;
+  if (m.phase !== "open" || !r || r.step !== "validating" || r.to !== input.identifier) {
+    return { model: m, effects: NONE };
+  }
+  if (input.verdict === "ok") return commitRoam(m, r);
+  if (input.verdict === "short") return { model: m, effects: NONE };
+  return refuseRoam(
+    m,
+    r,
+    input.verdict === "captive" ? "captive" : "timeout",
+    input.fromAvailable,
+    input.restingState,
+  );
+}
+
+/** A roam is done: the new access point is the session's; the old one is let go. */
+function commitRoam(m: SessionModel, r: RoamModel, extra: SessionEffect[] = []): Transition {
+  const effects: SessionEffect[] = r.fromLost ? [] : [{ type: "release", identifier: r.from }];
+  effects.push(...extra, { type: "emit", event: "newConfigurationActivated", identifier: r.to });
+  return step(m, { state: "connected", phase: "open", accessPoint: r.to }, effects);
+}
+
+/**
+ * A forced roam failed its carrier test (`captive`: the new link is behind a captive portal the old one was
+ * not; `timeout`: it did not reach as far within its connect time-out): back to the old access point, as a
+ * `reject()` goes. With the old one gone: started again when the new one displaced it; else a captive portal
+ * ends the session and a short link is kept, with error `roaming`.
+ */
+function refuseRoam(
+  m: SessionModel,
+  r: RoamModel,
+  why: "captive" | "timeout",
+  fromAvailable: boolean | undefined,
+  restingState: SessionState,
+): Transition {
+  const what = why === "captive"
+    ? `'${r.to}' is behind a captive portal`
+    : `'${r.to}' did not reach ${r.required?.reachability ?? "as far"} within its connect time-out`;
+  if (!r.fromLost) {
+    return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
+      { type: "release", identifier: r.to },
+      { type: "error", error: "roaming", message: `${what}: the session stays on '${r.from}'` },
+    ]);
+  }
+  if (r.displaced && fromAvailable) {
+    return step(m, { ...m, roam: { ...r, step: "returning", fromLost: false } }, [
+      { type: "acquire", identifier: r.from },
+    ]);
+  }
+  if (why === "captive") {
+    return aborted(m, restingState, `${what} and the previous access point is gone`, true);
+  }
+  return commitRoam(m, r, [
+    { type: "error", error: "roaming", message: `${what}; the previous access point is gone, so it is kept` },
+  ]);
+}
+
+function onActivationFailed(m: SessionModel, input: Input<"activation-failed">): Transition {
+  if (m.phase === "opening" && input.identifier === m.accessPoint) {
+    return step(m, idle(m, input.restingState), [
+      { type: "release", identifier: input.identifier },
+      { type: "error", error: input.error, message: input.message },
+      { type: "settle", opened: false },
+    ]);
+  }
+  const r = m.roam;
+  if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
+    return cannotReturn(m, r, input.restingState, input.message);
+  }
+  if (m.phase === "open" && r && r.step === "migrating" && r.to === input.identifier) {
+    if (r.fromLost) {
+      return aborted(
+        m,
+        input.restingState,
+        `roaming failed and the previous access point is gone: ${input.message}`,
+        true,
+      );
+    }
+    return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
+      { type: "release", identifier: r.to },
+      { type: "error", error: "roaming", message: input.message },
+    ]);
+  }
+  return { model: m, effects: NONE };
+}
+
+function onClose(m: SessionModel, input: Input<"close">): Transition {
+  if (m.phase === "opening") {
+    return step(m, idle(m, input.restingState), [
+      ...held(m).map((id): SessionEffect => ({ type: "release", identifier: id })),
+      { type: "error", error: "session-aborted", message: "the session was closed before it opened" },
+      { type: "settle", opened: false },
+    ]);
+  }
+  if (m.phase !== "open") return { model: m, effects: NONE };
+  const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
+  if (input.lastHolder) {
+    return step(
+      m,
+      { state: "closing", phase: "closing", accessPoint: m.accessPoint, closeEmits: true },
+      effects,
+    );
+  }
+  effects.push({ type: "emit", event: "closed" });
+  return step(m, idle(m, input.restingState), effects);
+}
+
+function onStop(m: SessionModel, input: Input<"stop">): Transition {
+  const target = m.accessPoint ?? input.target;
+  if (target === undefined || m.phase === "closing") return { model: m, effects: NONE };
+  const effects: SessionEffect[] = [];
+  if (m.roam && m.roam.step !== "offered" && m.roam.to !== target) {
+    effects.push({ type: "stop", identifier: m.roam.to });
+  }
+  effects.push({ type: "stop", identifier: target });
+  if (m.phase === "opening") {
+    effects.push({
+      type: "error",
+      error: "session-aborted",
+      message: "the session was stopped before it opened",
+    });
+    effects.push({ type: "settle", opened: false });
+  }
+  return step(m, {
+    state: "closing",
+    phase: "closing",
+    accessPoint: target,
+    closeEmits: m.phase === "open",
+  }, effects);
+}
+
+function onReleased(m: SessionModel, input: Input<"released">): Transition {
+  if (m.phase !== "closing") return { model: m, effects: NONE };
+  return step(m, idle(m, input.restingState), m.closeEmits ? [{ type: "emit", event: "closed" }] : []);
+}
+
+function onLost(m: SessionModel, input: Input<"lost">): Transition {
+  const r = m.roam;
+  if (m.phase === "open" && r && r.step === "returning") {
+    if (input.identifier === r.to) return step(m, { ...m, roam: { ...r, toLost: true } }, []);
+    if (input.identifier === r.from) return cannotReturn(m, r, input.restingState, input.message);
+    return { model: m, effects: NONE };
+  }
+  if (m.phase === "open" && input.identifier === m.accessPoint) {
+    if (r && r.step === "activated") {
+      // The old link died while the new one is up: the only way is forward.
+      return step(m, { state: "connected", phase: "open", accessPoint: r.to }, []);
+    }
+    if (r && r.step === "migrating") {
+      return step(m, { ...m, roam: { ...r, fromLost: true, displaced: true } }, []);
+    }
+    if (r && r.step === "validating") {
+      // The old link went while the new one is tested: the test goes on, with nothing to return to.
+      return step(m, { ...m, roam: { ...r, fromLost: true } }, []);
+    }
+    if (input.next) {
+      const roam: RoamModel = {
+        from: input.identifier,
+        to: input.next.identifier,
+        seamless: input.next.seamless,
+        forced: !input.next.alr,
+        step: input.next.alr ? "offered" : "migrating",
+        fromLost: true,
+        required: input.fromReach,
+      };
+      const effects: SessionEffect[] = input.next.alr
+        ? [{ type: "preferred", identifier: roam.to, seamless: roam.seamless }]
+        : [{ type: "acquire", identifier: roam.to }];
+      return step(m, { state: "roaming", phase: "open", accessPoint: input.identifier, roam }, effects);
+    }
+    return aborted(m, input.restingState, input.message, true);
+  }
+  if (m.phase === "open" && r && r.step !== "offered" && r.to === input.identifier) {
+    if (r.fromLost) return aborted(m, input.restingState, input.message, true);
+    return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
+      { type: "release", identifier: r.to },
+      { type: "error", error: "roaming", message: input.message },
+    ]);
+  }
+  if (m.phase === "open" && r && r.step === "offered" && r.to === input.identifier) {
+    // The candidate vanished before the application decided: withdraw the offer.
+    if (r.fromLost) return aborted(m, input.restingState, input.message, true);
+    return step(
+      m,
+      { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored },
+      [],
+    );
+  }
+  return { model: m, effects: NONE };
+}
+
+function onObserved(m: SessionModel, input: Input<"observed">): Transition {
+  if (m.phase !== "idle" || m.state === input.restingState) return { model: m, effects: NONE };
+  return step(m, { ...m, state: input.restingState }, []);
+}
+
+function onRemoved(m: SessionModel, input: Input<"removed">): Transition {
+  const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
+  if (m.phase === "opening") {
+    effects.push({ type: "error", error: "invalid-configuration", message: input.message });
+    effects.push({ type: "settle", opened: false });
+  } else if (m.phase === "open" || (m.phase === "closing" && m.closeEmits)) {
+    effects.push({ type: "error", error: "invalid-configuration", message: input.message });
+    effects.push({ type: "emit", event: "closed" });
+  }
+  return step(m, { state: "invalid", phase: "idle" }, effects);
+}
+
+function onPreferred(m: SessionModel, input: Input<"preferred">): Transition {
+  if (m.phase !== "open" || m.roam) return { model: m, effects: NONE };
+  if (input.identifier === m.accessPoint || input.identifier === m.ignored) {
+    return { model: m, effects: NONE };
+  }
+  const roam: RoamModel = {
+    from: m.accessPoint!,
+    to: input.identifier,
+    seamless: input.seamless,
+    forced: !input.alr,
+    step: input.alr ? "offered" : "migrating",
+    fromLost: false,
+    required: input.fromReach,
+  };
+  if (input.alr) {
+    return step(m, { ...m, roam }, [{ type: "preferred", identifier: roam.to, seamless: roam.seamless }]);
+  }
+  return step(m, { ...m, state: "roaming", roam }, [{ type: "acquire", identifier: roam.to }]);
+}
+
+function onMigrate(m: SessionModel): Transition {
+  const r = m.roam;
+  if (m.phase !== "open" || !r || r.step !== "offered") return { model: m, effects: NONE };
+  return step(m, { ...m, state: "roaming", roam: { ...r, step: "migrating" } }, [
+    { type: "acquire", identifier: r.to },
+  ]);
+}
+
+function onIgnore(m: SessionModel, input: Input<"ignore">): Transition {
+  const r = m.roam;
+  if (m.phase !== "open" || !r || r.step !== "offered") return { model: m, effects: NONE };
+  if (r.fromLost) {
+    return aborted(m, input.restingState, "the access point was lost and roaming was ignored", true);
+  }
+  return step(m, { state: m.state, phase: "open", accessPoint: m.accessPoint, ignored: r.to }, []);
+}
+
+function onAccept(m: SessionModel): Transition {
+  const r = m.roam;
+  if (m.phase !== "open" || !r || r.step !== "activated") return { model: m, effects: NONE };
+  const effects: SessionEffect[] = r.fromLost ? [] : [{ type: "release", identifier: r.from }];
+  return step(m, { state: "connected", phase: "open", accessPoint: r.to }, effects);
+}
+
+function onReject(m: SessionModel, input: Input<"reject">): Transition {
+  const r = m.roam;
+  if (m.phase !== "open" || !r || r.step !== "activated") return { model: m, effects: NONE };
+  if (r.fromLost) {
+    if (input.fromAvailable) {
+      // The old access point was displaced by the new one: start it again, then release the new one.
+      return step(m, { ...m, roam: { ...r, step: "returning", fromLost: false } }, [
+        { type: "acquire", identifier: r.from },
+      ]);
+    }
+    // Nothing to go back to: the session stays on the new access point.
+    return step(m, { state: "connected", phase: "open", accessPoint: r.to }, [
+      { type: "error", error: "roaming", message: "cannot reject: the previous access point is gone" },
+    ]);
+  }
+  return step(m, { state: "connected", phase: "open", accessPoint: r.from, ignored: r.to }, [
+    { type: "release", identifier: r.to },
+  ]);
 }
 
 /**

@@ -3,13 +3,8 @@ import fc from "fast-check";
 import { ap, FakeDriver, settle, sn } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import type { NetworkSession } from "./network_session.ts";
-import {
-  heldAccessPoints,
-  initialSessionModel,
-  type SessionInput,
-  type SessionModel,
-  transition,
-} from "./session_machine.ts";
+import { heldAccessPoints, initialSessionModel, transition } from "./session_machine.ts";
+import type { SessionInput, SessionModel } from "./session_model.ts";
 import { SESSION_STATES } from "./types.ts";
 
 const aps = ["a", "b", "c"];

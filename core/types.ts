@@ -228,6 +228,52 @@ export const CAPABILITIES = [
 export type Capability = typeof CAPABILITIES[number];
 
 /**
+ * How far a link reaches, in Qt 6's `QNetworkInformation::Reachability`
+ * order: each level includes the previous (`unknown` below all: the driver
+ * cannot tell).
+ *
+ * @example
+ * ```ts
+ * import { REACHABILITIES } from "@netsession/core";
+ * console.log(REACHABILITIES.indexOf("online") > REACHABILITIES.indexOf("local")); // true
+ * ```
+ */
+export const REACHABILITIES = ["unknown", "disconnected", "local", "site", "online"] as const;
+/**
+ * How far a link reaches: `unknown` (the driver cannot tell), `disconnected`
+ * (not up), `local` (the link only), `site` (beyond the link, not the
+ * internet), `online` (the internet).
+ *
+ * @example
+ * ```ts
+ * import type { Reachability } from "@netsession/core";
+ * const r: Reachability = "online";
+ * ```
+ */
+export type Reachability = typeof REACHABILITIES[number];
+
+/**
+ * Every transport medium (Qt 6's `QNetworkInformation::TransportMedium`).
+ *
+ * @example
+ * ```ts
+ * import { TRANSPORT_MEDIA } from "@netsession/core";
+ * console.log(TRANSPORT_MEDIA.includes("wifi")); // true
+ * ```
+ */
+export const TRANSPORT_MEDIA = ["unknown", "ethernet", "cellular", "wifi", "bluetooth"] as const;
+/**
+ * The kind of link the default route runs over.
+ *
+ * @example
+ * ```ts
+ * import type { TransportMedium } from "@netsession/core";
+ * const t: TransportMedium = "cellular";
+ * ```
+ */
+export type TransportMedium = typeof TRANSPORT_MEDIA[number];
+
+/**
  * A network interface used by a connected session.
  *
  * @example
