@@ -4,6 +4,7 @@
  * @module
  */
 import type { BearerType } from "@netsession/core";
+import { NMConnectivityState, NMMetered } from "./nm_enums.ts";
 
 /**
  * ModemManager access-technology bits (`MMModemAccessTechnology`), highest first with the bearer each maps to.
@@ -90,13 +91,13 @@ export type Connectivity = "unknown" | "none" | "portal" | "limited" | "full";
  */
 export function connectivityFromNetworkManager(value: unknown): Connectivity {
   switch (Number(value)) {
-    case 1:
+    case NMConnectivityState.NONE:
       return "none";
-    case 2:
+    case NMConnectivityState.PORTAL:
       return "portal";
-    case 3:
+    case NMConnectivityState.LIMITED:
       return "limited";
-    case 4:
+    case NMConnectivityState.FULL:
       return "full";
     default:
       return "unknown";
@@ -118,11 +119,11 @@ export function isMetered(
   connectionMetered: unknown,
   deviceMetered?: unknown,
 ): boolean {
-  const c = Number(connectionMetered ?? 0);
-  if (c === 1 || c === 3) return true;
-  if (c === 2 || c === 4) return false;
-  const d = Number(deviceMetered ?? 0);
-  return d === 1 || d === 3;
+  const c = Number(connectionMetered ?? NMMetered.UNKNOWN);
+  if (c === NMMetered.YES || c === NMMetered.GUESS_YES) return true;
+  if (c === NMMetered.NO || c === NMMetered.GUESS_NO) return false;
+  const d = Number(deviceMetered ?? NMMetered.UNKNOWN);
+  return d === NMMetered.YES || d === NMMetered.GUESS_YES;
 }
 
 /**

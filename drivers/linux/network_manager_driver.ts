@@ -21,6 +21,7 @@ import {
 import { BusCallError, BusConnection, type BusMessage, NM, toDriverError, unwrap, variant } from "./_dbus.ts";
 import { computeView, IFACE, Mirror, NM_PATH, type View } from "./_model.ts";
 import { type Connectivity, parseServiceNetworks, type ServiceNetworkDefinition } from "./mapping.ts";
+import { NMActiveConnectionState, NMActiveConnectionStateReason } from "./nm_enums.ts";
 
 /**
  * Options of {@linkcode NetworkManagerDriver}.
@@ -64,20 +65,22 @@ const CAPABILITIES: readonly Capability[] = [
   "application-level-roaming",
 ];
 
+const R = NMActiveConnectionStateReason;
+/** What an active connection's `StateChanged` reason means, for activation failure messages. */
 const AC_REASONS: Record<number, string> = {
-  2: "disconnected by a user",
-  3: "the device disconnected",
-  4: "the VPN service stopped",
-  5: "the IP configuration was invalid",
-  6: "the connection attempt timed out",
-  7: "the VPN service did not start in time",
-  8: "the VPN service failed to start",
-  9: "secrets were required but not provided",
-  10: "authentication failed",
-  11: "the connection was removed",
-  12: "a connection it depends on failed",
-  13: "the device could not be realized",
-  14: "the device was removed",
+  [R.USER_DISCONNECTED]: "disconnected by a user",
+  [R.DEVICE_DISCONNECTED]: "the device disconnected",
+  [R.SERVICE_STOPPED]: "the VPN service stopped",
+  [R.IP_CONFIG_INVALID]: "the IP configuration was invalid",
+  [R.CONNECT_TIMEOUT]: "the connection attempt timed out",
+  [R.SERVICE_START_TIMEOUT]: "the VPN service did not start in time",
+  [R.SERVICE_START_FAILED]: "the VPN service failed to start",
+  [R.NO_SECRETS]: "secrets were required but not provided",
+  [R.LOGIN_FAILED]: "authentication failed",
+  [R.CONNECTION_REMOVED]: "the connection was removed",
+  [R.DEPENDENCY_FAILED]: "a connection it depends on failed",
+  [R.DEVICE_REALIZE_FAILED]: "the device could not be realized",
+  [R.DEVICE_REMOVED]: "the device was removed",
 };
 
 interface Waiter {
@@ -326,7 +329,7 @@ export class NetworkManagerDriver implements NetworkDriver {
         const ac = this.#mirror.get(acPath, IFACE.active);
         if (ac) {
           seen = true;
-          if (Number(ac.State) === 4) {
+          if (Number(ac.State) === NMActiveConnectionState.DEACTIVATED) {
             return this.#activationFailure(
               conf,
               acPath,
@@ -806,7 +809,7 @@ export class NetworkManagerDriver implements NetworkDriver {
         // NetworkManager sends this signal at once but batches PropertiesChanged on its idle loop: taking the
         // state from the signal tells sessions a few milliseconds sooner (the properties follow in wire order).
         const [state, reason] = msg.body as [number, number];
-        if (Number(state) === 4) this.#acReasons.set(path, Number(reason));
+        if (Number(state) === NMActiveConnectionState.DEACTIVATED) this.#acReasons.set(path, Number(reason));
         if (this.#mirror.get(path, IFACE.active)) {
           this.#mirror.changeProperties(path, IFACE.active, { State: Number(state) });
         } else recompute = false;
