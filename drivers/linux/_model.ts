@@ -8,6 +8,7 @@ import {
   isMetered,
   type ServiceNetworkDefinition,
 } from "./mapping.ts";
+import { NMActiveConnectionState, NMDeviceState, NMDeviceType } from "./nm_enums.ts";
 
 export const IFACE = {
   nm: "org.freedesktop.NetworkManager",
@@ -22,9 +23,6 @@ export const IFACE = {
   /** ModemManager's modem interface (another service: `org.freedesktop.ModemManager1`). */
   mmModem: "org.freedesktop.ModemManager1.Modem",
 } as const;
-
-/** NetworkManager's `NM_DEVICE_TYPE_MODEM`. */
-const DEVICE_TYPE_MODEM = 8;
 
 export const NM_PATH = "/org/freedesktop/NetworkManager";
 /** Identifier of the service network made of NetworkManager's autoconnect connections. */
@@ -114,6 +112,10 @@ export interface ViewOptions {
 
 const SKIPPED_TYPES = new Set(["loopback"]);
 
+function activated(ac: Props): boolean {
+  return Number(ac.State) === NMActiveConnectionState.ACTIVATED;
+}
+
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
@@ -148,7 +150,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
   for (const [path, ac] of m.withInterface(IFACE.active)) {
     const uuid = str(ac.Uuid);
     const prev = actives.get(uuid);
-    if (!prev || (Number(prev[1].State) !== 2 && Number(ac.State) === 2)) {
+    if (!prev || (!activated(prev[1]) && activated(ac))) {
       actives.set(uuid, [path, ac]);
     }
   }
@@ -168,10 +170,13 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     if (!uuid || SKIPPED_TYPES.has(type)) continue;
     connectionPaths.set(uuid, path);
     const active = actives.get(uuid);
-    const acState = active ? Number(active[1].State) : 0;
+    const acState = active ? Number(active[1].State) : NMActiveConnectionState.UNKNOWN;
     let device: Props | undefined;
     let devicePath: string | undefined;
-    if (active && (acState === 1 || acState === 2)) {
+    if (
+      active &&
+      (acState === NMActiveConnectionState.ACTIVATING || acState === NMActiveConnectionState.ACTIVATED)
+    ) {
       activePaths.set(uuid, active[0]);
       const dp = (active[1].Devices as string[] | undefined)?.[0];
       device = m.get(dp, IFACE.device);
@@ -182,36 +187,24 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     }
     // A managed device, able to carry it now (NetworkManager lists it as available, carrier/in range).
     const carrier = devices.find(([, d]) =>
-      d.Managed !== false && Number(d.State) >= 30 &&
+      d.Managed !== false && Number(d.State) >= NMDeviceState.DISCONNECTED &&
       Array.isArray(d.AvailableConnections) &&
       (d.AvailableConnections as string[]).includes(path)
     );
-    const state: DriverConfiguration["state"] = acState === 2 ? "active" : carrier ? "discovered" : "defined";
+    const state: DriverConfiguration["state"] = acState === NMActiveConnectionState.ACTIVATED
+      ? "active"
+      : carrier
+      ? "discovered"
+      : "defined";
     const meterDevice = device ?? carrier?.[1];
-    // Cellular: the modem's current access technology (ModemManager), from the device carrying or able to carry
-    // the connection, else the only modem device there is.
-    let access: number | undefined;
-    if (type === "gsm" || type === "cdma") {
-      const modems = devices.filter(([, d]) => Number(d.DeviceType) === DEVICE_TYPE_MODEM);
-      const modem = device ?? carrier?.[1] ?? (modems.length === 1 ? modems[0][1] : undefined);
-      access = Number(m.modems.get(str(modem?.Udi))?.AccessTechnologies ?? 0) || undefined;
-    }
+    // Cellular: the modem's current access technology (ModemManager).
+    const access = type === "gsm" || type === "cdma"
+      ? accessTechnologies(m, devices, device ?? carrier?.[1])
+      : undefined;
     const bearerType = bearerTypeFromConnectionType(type, access);
-    let iface: NetworkInterface | undefined;
-    if (state === "active" && device) {
-      const name = str(device.IpInterface) || str(device.Interface);
-      const ip4 = m.get(active![1].Ip4Config, IFACE.ip4) ??
-        m.get(device.Ip4Config, IFACE.ip4);
-      const ip6 = m.get(active![1].Ip6Config, IFACE.ip6) ??
-        m.get(device.Ip6Config, IFACE.ip6);
-      const hw = str(device.HwAddress);
-      iface = {
-        name,
-        index: options.ifindex?.(name) ?? 0,
-        addresses: [...cidrs(ip4), ...cidrs(ip6)],
-        ...(hw ? { hardwareAddress: hw } : {}),
-      };
-    }
+    const iface = state === "active" && device
+      ? interfaceOf(m, active![1], device, options.ifindex)
+      : undefined;
     let signal: number | undefined;
     if (bearerType === "wlan") signal = wifiStrength(m, s, device, devicePath);
     const name = str(c.id) || uuid;
@@ -239,25 +232,8 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
   }
 
   // Service networks: NetworkManager's autoconnect order, then the user's.
-  const serviceNetwork = (
-    id: string,
-    name: string,
-    members: string[],
-  ): DriverConfiguration => ({
-    identifier: id,
-    name,
-    type: "service-network",
-    state: members.some((u) => byUuid.get(u)?.state === "active")
-      ? "active"
-      : members.some((u) => byUuid.get(u)?.state === "discovered")
-      ? "discovered"
-      : "defined",
-    purpose: "unknown",
-    bearerType: "unknown",
-    metered: members.length > 0 && members.every((u) => byUuid.get(u)?.metered),
-    children: members,
-    roamingAvailable: members.length > 1,
-  });
+  const serviceNetwork = (id: string, name: string, members: string[]) =>
+    serviceNetworkOf(byUuid, id, name, members);
   autoconnect.sort((a, b) =>
     b.priority - a.priority || b.timestamp - a.timestamp ||
     a.name.localeCompare(b.name)
@@ -295,6 +271,65 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     connectionPaths,
     activePaths,
     devicePaths,
+  };
+}
+
+/** A service network of these members (connection UUIDs, highest priority first). */
+function serviceNetworkOf(
+  byUuid: ReadonlyMap<string, DriverConfiguration>,
+  id: string,
+  name: string,
+  members: string[],
+): DriverConfiguration {
+  return {
+    identifier: id,
+    name,
+    type: "service-network",
+    state: members.some((u) => byUuid.get(u)?.state === "active")
+      ? "active"
+      : members.some((u) => byUuid.get(u)?.state === "discovered")
+      ? "discovered"
+      : "defined",
+    purpose: "unknown",
+    bearerType: "unknown",
+    metered: members.length > 0 && members.every((u) => byUuid.get(u)?.metered),
+    children: members,
+    roamingAvailable: members.length > 1,
+  };
+}
+
+/**
+ * Cellular: the modem's current access technology bits (ModemManager), from the device carrying or able to carry
+ * the connection, else the only modem device there is.
+ */
+function accessTechnologies(
+  m: Mirror,
+  devices: readonly [string, Props][],
+  device: Props | undefined,
+): number | undefined {
+  const modems = devices.filter(([, d]) => Number(d.DeviceType) === NMDeviceType.MODEM);
+  const modem = device ?? (modems.length === 1 ? modems[0][1] : undefined);
+  return Number(m.modems.get(str(modem?.Udi))?.AccessTechnologies ?? 0) || undefined;
+}
+
+/** The interface of an active connection on its device: name, index, addresses, MAC. */
+function interfaceOf(
+  m: Mirror,
+  active: Props,
+  device: Props,
+  ifindex: ((name: string) => number) | undefined,
+): NetworkInterface {
+  const name = str(device.IpInterface) || str(device.Interface);
+  const ip4 = m.get(active.Ip4Config, IFACE.ip4) ??
+    m.get(device.Ip4Config, IFACE.ip4);
+  const ip6 = m.get(active.Ip6Config, IFACE.ip6) ??
+    m.get(device.Ip6Config, IFACE.ip6);
+  const hw = str(device.HwAddress);
+  return {
+    name,
+    index: ifindex?.(name) ?? 0,
+    addresses: [...cidrs(ip4), ...cidrs(ip6)],
+    ...(hw ? { hardwareAddress: hw } : {}),
   };
 }
 

@@ -4,19 +4,37 @@
  * @module
  */
 import type { BearerType } from "@netsession/core";
+import { NMConnectivityState, NMMetered } from "./nm_enums.ts";
 
-/**
- * ModemManager access-technology bits (`MMModemAccessTechnology`), highest first with the bearer each maps to.
- * The bits are the ones of ModemManager's `AccessTechnologies` property.
- */
+/** ModemManager's `MMModemAccessTechnology` bits (of its `AccessTechnologies` property), the ones mapped here. */
+const MMModemAccessTechnology = {
+  GSM: 1 << 1,
+  GSM_COMPACT: 1 << 2,
+  GPRS: 1 << 3,
+  EDGE: 1 << 4,
+  UMTS: 1 << 5,
+  HSDPA: 1 << 6,
+  HSUPA: 1 << 7,
+  HSPA: 1 << 8,
+  HSPA_PLUS: 1 << 9,
+  "1XRTT": 1 << 10,
+  EVDO0: 1 << 11,
+  EVDOA: 1 << 12,
+  EVDOB: 1 << 13,
+  LTE: 1 << 14,
+  "5GNR": 1 << 15,
+} as const;
+
+const T = MMModemAccessTechnology;
+/** Access technologies, highest first, with the bearer each maps to. */
 const ACCESS_TECHNOLOGIES: readonly (readonly [number, BearerType])[] = [
-  [1 << 15, "5g"], // 5GNR
-  [1 << 14, "lte"], // LTE
-  [(1 << 6) | (1 << 7) | (1 << 8) | (1 << 9), "hspa"], // HSDPA, HSUPA, HSPA, HSPA+
-  [1 << 5, "wcdma"], // UMTS
-  [(1 << 11) | (1 << 12) | (1 << 13), "evdo"], // EVDO 0/A/B
-  [1 << 10, "cdma2000"], // 1xRTT
-  [(1 << 1) | (1 << 2) | (1 << 3) | (1 << 4), "2g"], // GSM, GSM compact, GPRS, EDGE
+  [T["5GNR"], "5g"],
+  [T.LTE, "lte"],
+  [T.HSDPA | T.HSUPA | T.HSPA | T.HSPA_PLUS, "hspa"],
+  [T.UMTS, "wcdma"],
+  [T.EVDO0 | T.EVDOA | T.EVDOB, "evdo"],
+  [T["1XRTT"], "cdma2000"],
+  [T.GSM | T.GSM_COMPACT | T.GPRS | T.EDGE, "2g"],
 ];
 
 /**
@@ -90,13 +108,13 @@ export type Connectivity = "unknown" | "none" | "portal" | "limited" | "full";
  */
 export function connectivityFromNetworkManager(value: unknown): Connectivity {
   switch (Number(value)) {
-    case 1:
+    case NMConnectivityState.NONE:
       return "none";
-    case 2:
+    case NMConnectivityState.PORTAL:
       return "portal";
-    case 3:
+    case NMConnectivityState.LIMITED:
       return "limited";
-    case 4:
+    case NMConnectivityState.FULL:
       return "full";
     default:
       return "unknown";
@@ -118,11 +136,11 @@ export function isMetered(
   connectionMetered: unknown,
   deviceMetered?: unknown,
 ): boolean {
-  const c = Number(connectionMetered ?? 0);
-  if (c === 1 || c === 3) return true;
-  if (c === 2 || c === 4) return false;
-  const d = Number(deviceMetered ?? 0);
-  return d === 1 || d === 3;
+  const c = Number(connectionMetered ?? NMMetered.UNKNOWN);
+  if (c === NMMetered.YES || c === NMMetered.GUESS_YES) return true;
+  if (c === NMMetered.NO || c === NMMetered.GUESS_NO) return false;
+  const d = Number(deviceMetered ?? NMMetered.UNKNOWN);
+  return d === NMMetered.YES || d === NMMetered.GUESS_YES;
 }
 
 /**

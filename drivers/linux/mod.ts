@@ -26,6 +26,15 @@ export {
   parseServiceNetworks,
   type ServiceNetworkDefinition,
 } from "./mapping.ts";
+export {
+  NMActiveConnectionState,
+  NMActiveConnectionStateReason,
+  NMConnectivityState,
+  NMDeviceState,
+  NMDeviceType,
+  NMMetered,
+  NMState,
+} from "./nm_enums.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.
 export * from "@netsession/core/driver";

@@ -4,8 +4,9 @@
  * {@linkcode startLab} starts a private system bus, a NetworkManager in a network and mount namespace of its own,
  * and two or more veth "access points" whose far ends live in namespaces of their own with an address and a tiny
  * HTTP server (connectivity checks, traffic). It installs nothing and never touches the host's networking.
+ * The processes are in `processes.ts`, the generated files in `files.ts`, the types in `types.ts`.
  *
- * CLI: `deno run -A scripts/lab/lab.ts up|down [id|--all|--stale]|status`.
+ * CLI: `deno run -A scripts/lab/cli.ts up|down [id|--all|--stale]|status`.
  *
  * @example
  * ```ts ignore
@@ -17,8 +18,40 @@
  *
  * @module
  */
+import {
+  accessPointServerScript,
+  defaultStateRoot,
+  readRecords,
+  saveRecord,
+  writeBusConfig,
+  writeMode,
+  writeNetworkManagerFiles,
+} from "./files.ts";
+import {
+  createNamespaces,
+  LabProcesses,
+  peerLinkUp,
+  processAlive,
+  run,
+  runOk,
+  spawnNetworkManager,
+  startAccessPoint,
+  startBus,
+  teardownRecord,
+  teardownRecordSync,
+  trace,
+  waitForNetworkManager,
+  which,
+} from "./processes.ts";
+import type {
+  LabAccessPoint,
+  LabAccessPointOptions,
+  LabConnectivity,
+  LabOptions,
+  LabRecord,
+} from "./types.ts";
 
-const textDecoder = new TextDecoder();
+export type { LabAccessPoint, LabAccessPointOptions, LabConnectivity, LabOptions } from "./types.ts";
 
 /**
  * Thrown when the lab cannot run on this machine (not root, a program missing, namespaces not allowed).
@@ -47,197 +80,9 @@ export class LabUnavailableError extends Error {
   }
 }
 
-/** Options of one access point of the lab. */
-export interface LabAccessPointOptions {
-  /** Connection name (`lab-a`, ...). Default `lab-<letter>`. */
-  readonly name?: string;
-  /** `connection.metered yes`. Default false. */
-  readonly metered?: boolean;
-  /** `connection.autoconnect`. Default false (an autoconnecting connection comes up at once). */
-  readonly autoconnect?: boolean;
-  /** `connection.autoconnect-priority`. Default 0. */
-  readonly autoconnectPriority?: number;
-}
-
-/** Options of {@linkcode startLab}. */
-export interface LabOptions {
-  /** Access points: a count (names `lab-a`, `lab-b`, ...; `lab-b` metered) or a list. Default 2. */
-  readonly accessPoints?: number | readonly LabAccessPointOptions[];
-  /** Directory under which the lab keeps its state. Default `<repo>/.lab/` (or the temp dir if too long). */
-  readonly stateRoot?: string;
-  /** Seconds between NetworkManager's periodic connectivity checks (0 = connectivity checking off). Default 10. */
-  readonly connectivityInterval?: number;
-  /** Leave the processes running when this Deno process exits (the CLI's `up`). Default false. */
-  readonly persistent?: boolean;
-  /** Milliseconds allowed for bring-up. Default 15000. */
-  readonly timeout?: number;
-}
-
-/** One access point of a running lab. */
-export interface LabAccessPoint {
-  /** Connection name, e.g. `lab-a`. */
-  readonly name: string;
-  /** Connection UUID. */
-  readonly uuid: string;
-  /** Interface name in NetworkManager's namespace, e.g. `ns-a`. */
-  readonly interface: string;
-  /** Interface index of {@linkcode LabAccessPoint.interface} (101, 102, ...). */
-  readonly ifindex: number;
-  /** The access point's end of the veth, e.g. `apa` (in {@linkcode LabAccessPoint.peerNamespace}). */
-  readonly peerInterface: string;
-  /** The namespace of the access point's end. */
-  readonly peerNamespace: string;
-  /** Our address on the link, e.g. `10.77.1.2`. */
-  readonly address: string;
-  /** The access point's address (also the gateway), e.g. `10.77.1.1`. */
-  readonly peerAddress: string;
-  /** Prefix length of the link subnet (24). */
-  readonly prefix: number;
-  /** Whether the connection is `metered yes`. */
-  readonly metered: boolean;
-  /** Whether the connection autoconnects. */
-  readonly autoconnect: boolean;
-}
-
-/** Connectivity answer of an access point's HTTP server. */
-export type LabConnectivity = "full" | "portal" | "limited";
-
-interface LabRecord {
-  id: string;
-  dir: string;
-  ownerPid: number;
-  persistent: boolean;
-  namespaces: string[];
-  pids: Record<string, number>;
-  busAddress: string;
-  accessPoints: LabAccessPoint[];
-}
-
-const LAB_DIR_MARK = "netsession-lab";
-const CONNECTIVITY_ADDRESS = "10.77.0.1";
-const HERE = new URL(".", import.meta.url);
-
-const TRACE = (() => {
-  try {
-    return Deno.env.get("LAB_TRACE") === "1";
-  } catch {
-    return false;
-  }
-})();
-const T0 = performance.now();
-function trace(what: string) {
-  if (TRACE) {
-    console.error(`lab +${Math.round(performance.now() - T0)} ms: ${what}`);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function which(cmd: string): Promise<string | undefined> {
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat([
-    "/usr/sbin",
-    "/sbin",
-    "/usr/bin",
-    "/bin",
-  ]);
-  for (const d of dirs) {
-    if (!d) continue;
-    try {
-      const p = `${d}/${cmd}`;
-      const st = await Deno.stat(p);
-      if (st.isFile && (st.mode ?? 0o111) & 0o111) return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(
-  cmd: string,
-  args: string[],
-  env?: Record<string, string>,
-): Promise<RunResult> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return {
-    code: out.code,
-    stdout: textDecoder.decode(out.stdout),
-    stderr: textDecoder.decode(out.stderr),
-  };
-}
-
-async function runOk(
-  cmd: string,
-  args: string[],
-  env?: Record<string, string>,
-): Promise<string> {
-  const r = await run(cmd, args, env);
-  if (r.code !== 0) {
-    throw new Error(
-      `lab: \`${cmd} ${args.join(" ")}\` exited with ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`,
-    );
-  }
-  return r.stdout;
-}
-
 function randomId(): string {
   const b = crypto.getRandomValues(new Uint8Array(3));
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
-
-/** Whether a pid is still a live (non-zombie) process. */
-function processAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(
-      stat.lastIndexOf(")") + 2,
-      stat.lastIndexOf(")") + 3,
-    );
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function processCmdline(pid: number): string {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-}
-
-/** SIGTERM a pid (only if its command line mentions `mark`), wait until gone or zombie; SIGKILL after `ms`. */
-async function terminate(pid: number, mark: string, ms = 3000): Promise<void> {
-  if (!processAlive(pid) || !processCmdline(pid).includes(mark)) return;
-  try {
-    Deno.kill(pid, "SIGTERM");
-  } catch { /* gone */ }
-  const deadline = Date.now() + ms;
-  while (processAlive(pid)) {
-    if (Date.now() > deadline) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-      const hard = Date.now() + 2000;
-      while (processAlive(pid) && Date.now() < hard) await sleep(10);
-      return;
-    }
-    await sleep(5);
-  }
 }
 
 /**
@@ -309,119 +154,6 @@ export async function labSkipReason(what: string): Promise<string | undefined> {
   return reason;
 }
 
-function defaultStateRoot(): string {
-  if (HERE.protocol === "file:") {
-    const root = decodeURIComponent(new URL("../../.lab/", HERE).pathname);
-    // A unix socket path is limited to 108 bytes: keep room for "<id>/bus".
-    if (root.length < 80) return root;
-  }
-  return `${Deno.env.get("TMPDIR") ?? "/tmp"}/${LAB_DIR_MARK}/`;
-}
-
-function busConfig(template: string, dir: string): string {
-  return template
-    .replace(/<listen>[^<]*<\/listen>/, `<listen>unix:path=${dir}/bus</listen>`)
-    .replace(/<user>[^<]*<\/user>/, "")
-    .replace(/<pidfile>[^<]*<\/pidfile>/, "")
-    .replace(/<fork\s*\/>/, "")
-    .replace(/<syslog\s*\/>/, "")
-    // No service activation: nothing (nm-dispatcher, polkit, ...) is ever started on the host's behalf.
-    .replace(/<standard_system_servicedirs\s*\/>/, "")
-    .replace(/<servicehelper>[^<]*<\/servicehelper>/, "")
-    .replace(
-      "<includedir>system.d</includedir>",
-      "<includedir>/usr/share/dbus-1/system.d</includedir>",
-    )
-    // Tests may stand in for ModemManager on this private bus (the host's ModemManager is never involved).
-    .replace(
-      "</busconfig>",
-      '<policy user="root"><allow own="org.freedesktop.ModemManager1"/>' +
-        '<allow send_destination="org.freedesktop.ModemManager1"/></policy>\n</busconfig>',
-    );
-}
-
-function nmConfig(dir: string, interval: number): string {
-  const lines = [
-    "[main]",
-    "plugins=keyfile",
-    "auth-polkit=false",
-    "dns=none",
-    "rc-manager=unmanaged",
-    "hostname-mode=none",
-    "no-auto-default=*",
-    "",
-    "[keyfile]",
-    `path=${dir}/connections`,
-    "unmanaged-devices=*,except:interface-name:ns-*",
-    "",
-    "[device]",
-    "carrier-wait-timeout=500",
-    "",
-  ];
-  if (interval > 0) {
-    lines.push(
-      "[connectivity]",
-      "enabled=true",
-      `uri=http://${CONNECTIVITY_ADDRESS}/nm`,
-      "response=NetworkManager is online",
-      `interval=${interval}`,
-      "",
-    );
-  }
-  return lines.join("\n");
-}
-
-function keyfile(ap: LabAccessPoint, priority: number): string {
-  return [
-    "[connection]",
-    `id=${ap.name}`,
-    `uuid=${ap.uuid}`,
-    "type=ethernet",
-    `interface-name=${ap.interface}`,
-    `autoconnect=${ap.autoconnect}`,
-    `autoconnect-priority=${priority}`,
-    `metered=${ap.metered ? 1 : 2}`,
-    "",
-    "[ethernet]",
-    "",
-    "[ipv4]",
-    `address1=${ap.address}/${ap.prefix},${ap.peerAddress}`,
-    "method=manual",
-    "",
-    "[ipv6]",
-    "method=disabled",
-    "",
-  ].join("\n");
-}
-
-async function readLines(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  n: number,
-  ms: number,
-  what: string,
-) {
-  let buf = "";
-  const deadline = Date.now() + ms;
-  while (buf.split("\n").length <= n) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new Error(`lab: ${what} did not start within ${ms} ms`);
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const r = await Promise.race([
-      reader.read(),
-      new Promise<"timeout">((res) => timer = setTimeout(() => res("timeout"), left)),
-    ]);
-    clearTimeout(timer);
-    if (r === "timeout") continue;
-    if (r.done) throw new Error(`lab: ${what} exited during start-up`);
-    buf += textDecoder.decode(r.value);
-  }
-  return buf;
-}
-
-const shQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
 /**
  * A running lab. Get one from {@linkcode startLab}; stop it with {@linkcode Lab.stop} or `await using`.
  *
@@ -437,8 +169,6 @@ export class Lab implements AsyncDisposable {
   readonly id: string;
   /** Directory holding the lab's state, configuration and logs. */
   readonly dir: string;
-  /** D-Bus address of the lab's private system bus. */
-  readonly busAddress: string;
   /** Network namespace of NetworkManager (and of the `ns-*` interfaces). */
   readonly namespace: string;
   /** The access points, in order. */
@@ -448,17 +178,17 @@ export class Lab implements AsyncDisposable {
   /** Interface names (in NetworkManager's namespace) by connection name. */
   readonly interfaces: Readonly<Record<string, string>>;
   #record: LabRecord;
-  #children = new Map<string, Deno.ChildProcess>();
+  #processes: LabProcesses;
   #stopped = false;
   #stopping: Promise<void> | undefined;
   #python: string;
   #onUnload = () => this.#stopSync();
+  #peersDown = new Set<string>();
 
   /** @internal use {@linkcode startLab}. */
-  constructor(record: LabRecord, python: string) {
+  constructor(record: LabRecord, python: string, processes: LabProcesses) {
     this.id = record.id;
     this.dir = record.dir;
-    this.busAddress = record.busAddress;
     this.namespace = record.namespaces[0];
     this.accessPoints = record.accessPoints;
     this.uuids = Object.fromEntries(
@@ -469,9 +199,15 @@ export class Lab implements AsyncDisposable {
     );
     this.#record = record;
     this.#python = python;
+    this.#processes = processes;
     if (!record.persistent) {
       globalThis.addEventListener("unload", this.#onUnload);
     }
+  }
+
+  /** D-Bus address of the lab's private system bus. */
+  get busAddress(): string {
+    return this.#record.busAddress;
   }
 
   /** Environment for clients of the lab's bus (`DBUS_SYSTEM_BUS_ADDRESS`). */
@@ -528,11 +264,7 @@ export class Lab implements AsyncDisposable {
 
   /** Sets what the access point answers to NetworkManager's connectivity check. */
   async setConnectivity(name: string, mode: LabConnectivity): Promise<void> {
-    const ap = this.accessPoint(name);
-    await Deno.writeTextFile(
-      `${this.dir}/${ap.peerInterface}.mode`,
-      mode + "\n",
-    );
+    await writeMode(this.dir, this.accessPoint(name), mode);
   }
 
   /**
@@ -561,127 +293,34 @@ export class Lab implements AsyncDisposable {
   async killNetworkManager(
     signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
   ): Promise<void> {
-    const pid = this.#record.pids.nm;
-    if (!pid) return;
-    const child = this.#children.get("nm");
-    if (processAlive(pid) && processCmdline(pid).includes(this.dir)) {
-      try {
-        Deno.kill(pid, signal);
-      } catch { /* gone */ }
-      const deadline = Date.now() + 5000;
-      while (processAlive(pid) && Date.now() < deadline) await sleep(5);
-      if (processAlive(pid)) await terminate(pid, this.dir, 0);
-    }
-    if (child) await child.status.catch(() => {});
-    this.#children.delete("nm");
-    delete this.#record.pids.nm;
-    await this.#save();
+    if (!this.#record.pids.nm) return;
+    await this.#processes.kill("nm", signal);
+    await saveRecord(this.#record);
   }
 
   /** Starts NetworkManager (again) and waits until it owns its bus name and its devices are ready. */
   async startNetworkManager(timeout = 15000): Promise<void> {
     if (this.networkManagerPid) return;
-    const dir = this.dir;
-    const script = [
-      "set -e",
-      "mount -n --make-rprivate /",
-      "mount -n -o remount,ro /sys",
-      `mount -n --bind ${shQuote(`${dir}/run`)} /run`,
-      `mount -n --bind ${shQuote(`${dir}/varlib`)} /var/lib/NetworkManager`,
-      `exec NetworkManager --no-daemon --debug --config=${shQuote(`${dir}/nm.conf`)}` +
-      ` --config-dir=${shQuote(`${dir}/conf.d`)} --system-config-dir=${shQuote(`${dir}/conf.d`)}` +
-      ` --intern-config=${shQuote(`${dir}/lib/intern.conf`)} --state-file=${shQuote(`${dir}/lib/state`)}` +
-      ` >>${shQuote(`${dir}/nm.log`)} 2>&1`,
-    ].join("\n");
-    const child = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        this.namespace,
-        "unshare",
-        "-m",
-        "sh",
-        "-c",
-        script,
-      ],
+    const child = spawnNetworkManager(this.dir, this.namespace, this.env);
+    this.#processes.adopt("nm", child);
+    await saveRecord(this.#record);
+    await waitForNetworkManager({
+      pid: child.pid,
+      busAddress: this.busAddress,
       env: this.env,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    if (this.#record.persistent) child.unref();
-    this.#children.set("nm", child);
-    this.#record.pids.nm = child.pid;
-    await this.#save();
-    const deadline = Date.now() + timeout;
-    // 1. NetworkManager owns its bus name.
-    for (;;) {
-      const r = await run("dbus-send", [
-        `--bus=${this.busAddress}`,
-        "--print-reply",
-        "--dest=org.freedesktop.DBus",
-        "/org/freedesktop/DBus",
-        "org.freedesktop.DBus.NameHasOwner",
-        "string:org.freedesktop.NetworkManager",
-      ]);
-      if (r.stdout.includes("boolean true")) {
-        trace("NetworkManager owns its name");
-        break;
-      }
-      if (!processAlive(child.pid)) {
-        throw new Error(
-          `lab: NetworkManager exited during start-up:\n${await this.log()}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `lab: NetworkManager did not start:\n${await this.log()}`,
-        );
-      }
-      await sleep(20);
-    }
-    // 2. Its devices left "unmanaged"/"unavailable" (carrier seen) and the connections are loaded.
-    const ifaces = new Set(this.accessPoints.map((a) => a.interface));
-    for (;;) {
-      const out = (await run("nmcli", ["-t", "-f", "DEVICE,STATE", "device"], this.env))
-        .stdout;
-      const states = new Map(
-        out.trim().split("\n").map((l) => l.split(":") as [string, string]),
-      );
-      const ready = [...ifaces].every((i) => {
-        const s = states.get(i) ?? "";
-        return s === "disconnected" || s.startsWith("connect") ||
-          s === "unavailable" && this.#peerIsDown(i);
-      });
-      if (ready) break;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `lab: devices not ready (${out.trim().replaceAll("\n", ", ")}):\n${await this.log()}`,
-        );
-      }
-      await sleep(20);
-    }
-  }
-
-  #peerDownCache = new Set<string>();
-  #peerIsDown(iface: string): boolean {
-    return this.#peerDownCache.has(iface);
+      interfaces: [...new Set(this.accessPoints.map((a) => a.interface))],
+      peerIsDown: (iface) => this.#peersDown.has(iface),
+      deadline: Date.now() + timeout,
+      log: () => this.log(),
+    });
   }
 
   /** Stops NetworkManager and starts it again (its active connections are kept, as on a real restart). */
   async restartNetworkManager(): Promise<void> {
     // Remember which peers are down: their devices stay "unavailable" after the restart.
-    this.#peerDownCache.clear();
+    this.#peersDown.clear();
     for (const ap of this.accessPoints) {
-      const out = await run("ip", [
-        "-n",
-        ap.peerNamespace,
-        "-o",
-        "link",
-        "show",
-        ap.peerInterface,
-      ]);
-      if (!/[<,]UP[,>]/.test(out.stdout)) this.#peerDownCache.add(ap.interface);
+      if (!(await peerLinkUp(ap))) this.#peersDown.add(ap.interface);
     }
     await this.killNetworkManager();
     await this.startNetworkManager();
@@ -693,18 +332,7 @@ export class Lab implements AsyncDisposable {
       this.#stopped = true;
       globalThis.removeEventListener("unload", this.#onUnload);
       this.#stopping = (async () => {
-        const order = [
-          "nm",
-          ...Object.keys(this.#record.pids).filter((k) => k !== "nm" && k !== "bus"),
-          "bus",
-        ];
-        for (const key of order) {
-          const pid = this.#record.pids[key];
-          if (pid) await terminate(pid, this.dir);
-          const child = this.#children.get(key);
-          if (child) await child.status.catch(() => {});
-        }
-        this.#children.clear();
+        await this.#processes.stopAll();
         await teardownRecord(this.#record);
       })();
     }
@@ -720,51 +348,8 @@ export class Lab implements AsyncDisposable {
   #stopSync() {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const pid of Object.values(this.#record.pids)) {
-      if (processAlive(pid) && processCmdline(pid).includes(this.dir)) {
-        try {
-          Deno.kill(pid, "SIGKILL");
-        } catch { /* gone */ }
-      }
-    }
-    for (const ns of this.#record.namespaces) {
-      new Deno.Command("ip", {
-        args: ["netns", "del", ns],
-        stdout: "null",
-        stderr: "null",
-      }).outputSync();
-    }
-    try {
-      Deno.removeSync(this.dir, { recursive: true });
-    } catch { /* gone */ }
+    teardownRecordSync(this.#record);
   }
-
-  #save(): Promise<void> {
-    return Deno.writeTextFile(
-      `${this.dir}/lab.json`,
-      JSON.stringify(this.#record, null, 2),
-    );
-  }
-
-  /** @internal */
-  _adopt(key: string, child: Deno.ChildProcess) {
-    this.#children.set(key, child);
-    this.#record.pids[key] = child.pid;
-    if (this.#record.persistent) child.unref();
-  }
-
-  /** @internal */
-  _save(): Promise<void> {
-    return this.#save();
-  }
-}
-
-async function teardownRecord(record: LabRecord): Promise<void> {
-  for (const pid of Object.values(record.pids)) {
-    await terminate(pid, record.dir);
-  }
-  for (const ns of record.namespaces) await run("ip", ["netns", "del", ns]);
-  await Deno.remove(record.dir, { recursive: true }).catch(() => {});
 }
 
 function accessPointOptions(
@@ -806,8 +391,53 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dir = `${stateRoot.replace(/\/+$/, "")}/${id}`;
   const timeout = options.timeout ?? 15000;
   const apOptions = accessPointOptions(options.accessPoints);
+  const accessPoints = makeAccessPoints(apOptions, id);
+  const record: LabRecord = {
+    id,
+    dir,
+    ownerPid: Deno.pid,
+    persistent: options.persistent ?? false,
+    namespaces: [`nsl-${id}`, ...accessPoints.map((a) => a.peerNamespace)],
+    pids: {},
+    busAddress: "",
+    accessPoints,
+  };
+  for (const sub of ["run", "varlib", "lib", "connections", "conf.d"]) {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true, mode: 0o700 });
+  }
+  await saveRecord(record);
+  const processes = new LabProcesses(record);
+  const lab = new Lab(record, python, processes);
+  try {
+    // Namespaces and links.
+    await createNamespaces(record);
+    const serverScript = await accessPointServerScript(dir);
+    const start = { processes, dir, namespace: record.namespaces[0], python, serverScript, timeout };
+    await Promise.all(accessPoints.map((ap, i) => startAccessPoint(start, ap, i)));
+    trace("access points up");
+    // The private bus.
+    record.busAddress = await startBus(processes, dir, await writeBusConfig(dir), timeout);
+    trace("bus up");
+    await writeNetworkManagerFiles(
+      dir,
+      accessPoints,
+      apOptions.map((o) => o.autoconnectPriority ?? 0),
+      options.connectivityInterval ?? 10,
+    );
+    await saveRecord(record);
+    await lab.startNetworkManager(timeout);
+    trace("NetworkManager ready");
+    return lab;
+  } catch (e) {
+    await lab.stop().catch(() => {});
+    throw e;
+  }
+}
+
+/** The access points of lab `id`: `lab-a` on `ns-a` (index 101, 10.77.1.2/24, peer `apa` 10.77.1.1), ... */
+function makeAccessPoints(apOptions: readonly LabAccessPointOptions[], id: string): LabAccessPoint[] {
   const names = new Set<string>();
-  const accessPoints: LabAccessPoint[] = apOptions.map((o, i) => {
+  return apOptions.map((o, i) => {
     const letter = String.fromCharCode(97 + i);
     const name = o.name ?? `lab-${letter}`;
     if (names.has(name)) {
@@ -828,180 +458,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       autoconnect: o.autoconnect ?? false,
     };
   });
-  const record: LabRecord = {
-    id,
-    dir,
-    ownerPid: Deno.pid,
-    persistent: options.persistent ?? false,
-    namespaces: [`nsl-${id}`, ...accessPoints.map((a) => a.peerNamespace)],
-    pids: {},
-    busAddress: "",
-    accessPoints,
-  };
-  for (const sub of ["run", "varlib", "lib", "connections", "conf.d"]) {
-    await Deno.mkdir(`${dir}/${sub}`, { recursive: true, mode: 0o700 });
-  }
-  await Deno.writeTextFile(`${dir}/lab.json`, JSON.stringify(record, null, 2));
-  const lab = new Lab(record, python);
-  try {
-    const [nmNs] = record.namespaces;
-    // Namespaces and links.
-    for (const ns of record.namespaces) await runOk("ip", ["netns", "add", ns]);
-    await runOk("ip", ["-n", nmNs, "link", "set", "lo", "up"]);
-    const pyScript = decodeURIComponent(new URL("ap_http.py", HERE).pathname);
-    let serverScript = pyScript;
-    if (HERE.protocol !== "file:") {
-      serverScript = `${dir}/ap_http.py`;
-      await Deno.writeTextFile(
-        serverScript,
-        await (await fetch(new URL("ap_http.py", HERE))).text(),
-      );
-    }
-    await Promise.all(accessPoints.map(async (ap, i) => {
-      const ns = ap.peerNamespace;
-      await runOk("ip", [
-        "-n",
-        nmNs,
-        "link",
-        "add",
-        ap.interface,
-        "index",
-        String(ap.ifindex),
-        "type",
-        "veth",
-        "peer",
-        "name",
-        ap.peerInterface,
-        "netns",
-        ns,
-        "index",
-        String(201 + i),
-      ]);
-      await runOk("ip", ["-n", ns, "link", "set", "lo", "up"]);
-      await runOk("ip", [
-        "-n",
-        ns,
-        "addr",
-        "add",
-        `${ap.peerAddress}/${ap.prefix}`,
-        "dev",
-        ap.peerInterface,
-      ]);
-      await runOk("ip", [
-        "-n",
-        ns,
-        "addr",
-        "add",
-        `${CONNECTIVITY_ADDRESS}/32`,
-        "dev",
-        "lo",
-      ]);
-      await runOk("ip", ["-n", ns, "link", "set", ap.peerInterface, "up"]);
-      await Deno.writeTextFile(`${dir}/${ap.peerInterface}.mode`, "full\n");
-      const child = new Deno.Command("ip", {
-        args: [
-          "netns",
-          "exec",
-          ns,
-          "sh",
-          "-c",
-          `exec "$0" "$@" 2>>${shQuote(`${dir}/http-${ap.peerInterface}.log`)}`,
-          python,
-          serverScript,
-          "0.0.0.0",
-          "80",
-          `${dir}/${ap.peerInterface}.mode`,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      lab._adopt(`http-${ap.peerInterface}`, child);
-      const reader = child.stdout.getReader();
-      await readLines(reader, 1, timeout, `the HTTP server of ${ap.name}`);
-      reader.releaseLock();
-      await child.stdout.cancel();
-    }));
-    trace("access points up");
-    // The private bus.
-    const template = await Deno.readTextFile("/usr/share/dbus-1/system.conf");
-    await Deno.writeTextFile(
-      `${dir}/bus.conf`,
-      assertBusConfig(busConfig(template, dir)),
-    );
-    const bus = new Deno.Command("sh", {
-      args: [
-        "-c",
-        `exec dbus-daemon --config-file=${
-          shQuote(`${dir}/bus.conf`)
-        } --nofork --print-address=1 --print-pid=1` +
-        ` 2>>${shQuote(`${dir}/bus.log`)}`,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    lab._adopt("bus", bus);
-    const reader = bus.stdout.getReader();
-    // Both lines (address, pid) must be read before the pipe is closed, or dbus-daemon dies writing the pid.
-    const lines = (await readLines(reader, 2, timeout, "dbus-daemon")).trim()
-      .split("\n");
-    reader.releaseLock();
-    await bus.stdout.cancel();
-    record.busAddress = lines[0];
-    (lab as { busAddress: string }).busAddress = lines[0];
-    trace("bus up");
-    // Saved connections, as keyfiles (NetworkManager reads them at start).
-    for (const [i, ap] of accessPoints.entries()) {
-      const path = `${dir}/connections/${ap.name}.nmconnection`;
-      await Deno.writeTextFile(
-        path,
-        keyfile(ap, apOptions[i].autoconnectPriority ?? 0),
-        { mode: 0o600 },
-      );
-      await Deno.chmod(path, 0o600);
-    }
-    await Deno.writeTextFile(
-      `${dir}/nm.conf`,
-      nmConfig(dir, options.connectivityInterval ?? 10),
-    );
-    await lab._save();
-    await lab.startNetworkManager(timeout);
-    trace("NetworkManager ready");
-    return lab;
-  } catch (e) {
-    await lab.stop().catch(() => {});
-    throw e;
-  }
-}
-
-function assertBusConfig(conf: string): string {
-  if (
-    !conf.includes("<listen>unix:path=") ||
-    conf.includes("<includedir>system.d</includedir>")
-  ) {
-    throw new Error(
-      "lab: unexpected /usr/share/dbus-1/system.conf layout (cannot make a private bus config)",
-    );
-  }
-  return conf;
-}
-
-async function readRecords(stateRoot: string): Promise<LabRecord[]> {
-  const out: LabRecord[] = [];
-  try {
-    for await (const e of Deno.readDir(stateRoot)) {
-      if (!e.isDirectory) continue;
-      try {
-        out.push(
-          JSON.parse(
-            await Deno.readTextFile(`${stateRoot}/${e.name}/lab.json`),
-          ),
-        );
-      } catch { /* not a lab */ }
-    }
-  } catch { /* no root */ }
-  return out;
 }
 
 /**
@@ -1025,78 +481,9 @@ export async function reapStaleLabs(
   return removed;
 }
 
-async function main(args: string[]): Promise<number> {
-  const [cmd, ...rest] = args;
-  const root = defaultStateRoot();
-  switch (cmd) {
-    case "up": {
-      const n = Number(rest.find((a) => /^\d+$/.test(a)) ?? 2);
-      const t0 = performance.now();
-      const lab = await startLab({ accessPoints: n, persistent: true });
-      console.log(JSON.stringify(
-        {
-          id: lab.id,
-          dir: lab.dir,
-          busAddress: lab.busAddress,
-          namespace: lab.namespace,
-          networkManagerPid: lab.networkManagerPid,
-          accessPoints: lab.accessPoints,
-          startedInMs: Math.round(performance.now() - t0),
-        },
-        null,
-        2,
-      ));
-      console.error(
-        `\nexport DBUS_SYSTEM_BUS_ADDRESS='${lab.busAddress}'  # then: nmcli con up lab-a`,
-      );
-      console.error(`stop with: deno run -A scripts/lab/lab.ts down ${lab.id}`);
-      return 0;
-    }
-    case "down": {
-      const records = await readRecords(root);
-      const which = rest[0] ?? "--all";
-      const chosen = which === "--all"
-        ? records
-        : which === "--stale"
-        ? records.filter((r) => !r.persistent && !processAlive(r.ownerPid))
-        : records.filter((r) => r.id === which);
-      if (which !== "--all" && which !== "--stale" && chosen.length === 0) {
-        console.error(`no lab ${which} under ${root}`);
-        return 1;
-      }
-      for (const r of chosen) {
-        await teardownRecord(r);
-        console.log(`stopped lab ${r.id}`);
-      }
-      return 0;
-    }
-    case "status": {
-      const records = await readRecords(root);
-      if (records.length === 0) console.log(`no labs under ${root}`);
-      for (const r of records) {
-        const alive = Object.entries(r.pids).map(([k, p]) => `${k}:${p}${processAlive(p) ? "" : "(dead)"}`);
-        console.log(
-          `${r.id} ${
-            r.persistent ? "persistent" : `owner ${r.ownerPid}${processAlive(r.ownerPid) ? "" : "(dead)"}`
-          }` +
-            ` bus=${r.busAddress} namespaces=${r.namespaces.join(",")} ${alive.join(" ")}`,
-        );
-      }
-      return 0;
-    }
-    default:
-      console.error(
-        "usage: deno run -A scripts/lab/lab.ts up [N] | down [id|--all|--stale] | status",
-      );
-      return 2;
-  }
-}
-
 if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
-    Deno.exit(1);
-  }
+  console.error(
+    "the lab's CLI is scripts/lab/cli.ts: deno run -A scripts/lab/cli.ts up [N] | down [id|--all|--stale] | status",
+  );
+  Deno.exit(2);
 }
