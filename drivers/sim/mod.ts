@@ -26,6 +26,7 @@
  */
 export * from "./virtual_clock.ts";
 export * from "./random.ts";
+export * from "./errors.ts";
 export {
   DEFAULT_SIM_CAPABILITIES,
   type SimAccessPoint,

@@ -298,8 +298,8 @@ export interface SimScenario {
 }
 
 /**
- * A malformed scenario. `path` names the field (`steps[3].signal`), `step`
- * the index of the step, when the problem is in one.
+ * A malformed scenario (code `"invalid"`). `path` names the field
+ * (`steps[3].signal`), `step` the index of the step, when the problem is in one.
  *
  * @example
  * ```ts
@@ -312,6 +312,8 @@ export interface SimScenario {
  * ```
  */
 export class ScenarioError extends Error {
+  /** Always `"invalid"`: a malformed scenario (see {@linkcode simErrorCode}). */
+  readonly code: "invalid" = "invalid";
   /** The field, as a path from the scenario's root. */
   readonly path: string;
   /** The index of the step at fault, if any. */

@@ -24,6 +24,17 @@ import {
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
+import {
+  checkBoolean,
+  checkBytes,
+  checkDuration,
+  checkId,
+  checkName,
+  checkOneOf,
+  checkSignal,
+  invalidType,
+} from "./_checks.ts";
+import { SimError } from "./errors.ts";
 import { SimRandom } from "./random.ts";
 import { playScenario, type SimPlayOptions, type SimPlayResult, type SimScenario } from "./scenario.ts";
 import { VirtualClock } from "./virtual_clock.ts";
@@ -355,66 +366,8 @@ const engines = new WeakMap<SimWorld, SimEngine>();
  */
 export function engineOf(world: SimWorld): SimEngine {
   const engine = engines.get(world);
-  if (engine === undefined) throw new TypeError("SimDriver needs a SimWorld: new SimDriver(new SimWorld())");
+  if (engine === undefined) throw invalidType("SimDriver needs a SimWorld: new SimDriver(new SimWorld())");
   return engine;
-}
-
-function checkId(id: unknown, what: string): asserts id is string {
-  if (typeof id !== "string" || id.length === 0) {
-    throw new TypeError(`${what} needs a non-empty string id, got ${JSON.stringify(id)}`);
-  }
-}
-
-function checkName(name: unknown, id: string): void {
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`name of '${id}' must be a string, got ${JSON.stringify(name)}`);
-  }
-}
-
-function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(
-      `${what} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
-}
-
-function checkSignal(value: unknown, id: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 100) {
-    throw new RangeError(
-      `signal of '${id}' must be a number from 0 (out of range) to 100, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkDuration(value: unknown, what: string, positive = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new RangeError(
-      `${what} must be a finite ${positive ? "positive" : "non-negative"} number of milliseconds, got ${
-        JSON.stringify(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function checkBoolean(value: unknown, what: string): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`${what} must be true or false, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function checkBytes(value: unknown, what: string): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `${what} must be a non-negative integer number of bytes, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 function stateRank(s: ConfigurationState): number {
@@ -489,7 +442,7 @@ export class SimWorld {
    */
   addAccessPoint(options: SimAccessPointOptions): DriverConfiguration {
     if (options === null || typeof options !== "object") {
-      throw new TypeError("addAccessPoint() needs an options object such as { id: 'wlan' }");
+      throw invalidType("addAccessPoint() needs an options object such as { id: 'wlan' }");
     }
     const { id } = options;
     checkId(id, "addAccessPoint()");
@@ -506,7 +459,7 @@ export class SimWorld {
       : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
     const ordinal = this.#apCount;
     if (options.device !== undefined && (typeof options.device !== "string" || options.device.length === 0)) {
-      throw new TypeError(
+      throw invalidType(
         `device of '${id}' must be a non-empty string such as "wlan0", got ${JSON.stringify(options.device)}`,
       );
     }
@@ -521,18 +474,22 @@ export class SimWorld {
     if (options.interface === undefined && device !== undefined) {
       if (usedNames.has(device)) {
         const owner = [...this.#aps()].find((ap) => ap.interfaceName === device)!.id;
-        throw new Error(`device '${device}' of '${id}' is already the interface of access point '${owner}'`);
+        throw new SimError(
+          "conflict",
+          `device '${device}' of '${id}' is already the interface of access point '${owner}'`,
+        );
       }
       interfaceName = device;
     } else if (options.interface !== undefined) {
       if (typeof options.interface !== "string" || options.interface.length === 0) {
-        throw new TypeError(
+        throw invalidType(
           `interface of '${id}' must be a non-empty string, got ${JSON.stringify(options.interface)}`,
         );
       }
       if (usedNames.has(options.interface)) {
         const owner = [...this.#aps()].find((ap) => ap.interfaceName === options.interface)!.id;
-        throw new Error(
+        throw new SimError(
+          "conflict",
           `interface '${options.interface}' of '${id}' is already used by access point '${owner}': pick another name`,
         );
       }
@@ -596,7 +553,7 @@ export class SimWorld {
    */
   addServiceNetwork(options: SimServiceNetworkOptions): DriverConfiguration {
     if (options === null || typeof options !== "object") {
-      throw new TypeError(
+      throw invalidType(
         "addServiceNetwork() needs an options object such as { id: 'internet', members: ['wlan'] }",
       );
     }
@@ -605,24 +562,29 @@ export class SimWorld {
     this.#checkFree(id);
     checkName(options.name, id);
     if (!Array.isArray(options.members)) {
-      throw new TypeError(`members of service network '${id}' must be an array of access-point ids`);
+      throw invalidType(`members of service network '${id}' must be an array of access-point ids`);
     }
     const members = [...options.members];
     for (const m of members) {
       const e = this.#entries.get(m);
       if (e === undefined) {
-        throw new Error(
+        throw new SimError(
+          "not-found",
           `member '${m}' of service network '${id}' is unknown: add it with addAccessPoint() first`,
         );
       }
       if (e.kind !== "ap") {
-        throw new Error(
+        throw new SimError(
+          "conflict",
           `member '${m}' of service network '${id}' is ${KIND_NAMES[e.kind]}: members must be access points`,
         );
       }
     }
     if (new Set(members).size !== members.length) {
-      throw new Error(`service network '${id}' lists a member twice: each access point may appear once`);
+      throw new SimError(
+        "invalid",
+        `service network '${id}' lists a member twice: each access point may appear once`,
+      );
     }
     const seamless = checkBoolean(options.seamless, `seamless of '${id}'`) ?? false;
     const roamingAvailable = checkBoolean(options.roamingAvailable, `roamingAvailable of '${id}'`) ?? true;
@@ -662,7 +624,7 @@ export class SimWorld {
    */
   addUserChoice(options: SimUserChoiceOptions): DriverConfiguration {
     if (options === null || typeof options !== "object") {
-      throw new TypeError("addUserChoice() needs an options object such as { id: 'ask' }");
+      throw invalidType("addUserChoice() needs an options object such as { id: 'ask' }");
     }
     const { id } = options;
     checkId(id, "addUserChoice()");
@@ -819,7 +781,7 @@ export class SimWorld {
    */
   setUsagePolicies(policies: readonly UsagePolicy[]): void {
     if (!Array.isArray(policies)) {
-      throw new TypeError(`setUsagePolicies() needs an array such as ["no-background-traffic"] or []`);
+      throw invalidType(`setUsagePolicies() needs an array such as ["no-background-traffic"] or []`);
     }
     const next = [...new Set(policies.map((p) => checkOneOf(p, USAGE_POLICIES, "usage policy")))];
     if (next.length === this.#policies.length && next.every((p) => this.#policies.includes(p))) return;
@@ -891,7 +853,7 @@ export class SimWorld {
   failNextActivation(id: string, reason?: string): void {
     const ap = this.#ap(id);
     if (reason !== undefined && (typeof reason !== "string" || reason.length === 0)) {
-      throw new TypeError(
+      throw invalidType(
         `failNextActivation('${id}', reason): reason must be a non-empty string when given`,
       );
     }
@@ -914,12 +876,15 @@ export class SimWorld {
   traffic(id: string, bytes: SimTraffic): void {
     const ap = this.#ap(id);
     if (bytes === null || typeof bytes !== "object") {
-      throw new TypeError(`traffic('${id}', bytes) needs an object such as { rx: 1000, tx: 200 }`);
+      throw invalidType(`traffic('${id}', bytes) needs an object such as { rx: 1000, tx: 200 }`);
     }
     const rx = checkBytes(bytes.rx, `traffic rx of '${id}'`);
     const tx = checkBytes(bytes.tx, `traffic tx of '${id}'`);
     if (!this.#isUp(ap)) {
-      throw new Error(`access point '${id}' is not active: traffic needs an active link (activate it first)`);
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is not active: traffic needs an active link (activate it first)`,
+      );
     }
     ap.rx += rx;
     ap.tx += tx;
@@ -942,7 +907,10 @@ export class SimWorld {
   activateExternally(id: string): void {
     const ap = this.#ap(id);
     if (ap.signal === 0) {
-      throw new Error(`access point '${id}' is out of range (signal 0): setSignal('${id}', n) above 0 first`);
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is out of range (signal 0): setSignal('${id}', n) above 0 first`,
+      );
     }
     switch (ap.phase) {
       case "up":
@@ -1188,7 +1156,7 @@ export class SimWorld {
 
   #checkCapabilities(capabilities: readonly Capability[]): Capability[] {
     if (!Array.isArray(capabilities)) {
-      throw new TypeError(`capabilities must be an array such as ["forced-roaming"]`);
+      throw invalidType(`capabilities must be an array such as ["forced-roaming"]`);
     }
     return [...new Set(capabilities.map((c) => checkOneOf(c, CAPABILITIES, "capability")))];
   }
@@ -1196,7 +1164,8 @@ export class SimWorld {
   #checkFree(id: string): void {
     const e = this.#entries.get(id);
     if (e !== undefined) {
-      throw new Error(
+      throw new SimError(
+        "conflict",
         `configuration '${id}' already exists (${
           KIND_NAMES[e.kind]
         }): identifiers must be unique; pick another id or removeConfiguration('${id}') first`,
@@ -1208,7 +1177,8 @@ export class SimWorld {
     checkId(id, "this call");
     const e = this.#entries.get(id);
     if (e === undefined) {
-      throw new Error(
+      throw new SimError(
+        "not-found",
         `unknown configuration '${id}': add it with addAccessPoint(), addServiceNetwork() or addUserChoice() first`,
       );
     }
@@ -1217,11 +1187,15 @@ export class SimWorld {
 
   #ap(id: string): ApRecord {
     if (typeof id !== "string" || id.length === 0) {
-      throw new TypeError(`an access-point id must be a non-empty string, got ${JSON.stringify(id)}`);
+      throw invalidType(`an access-point id must be a non-empty string, got ${JSON.stringify(id)}`);
     }
     const e = this.#entries.get(id);
-    if (e === undefined) throw new Error(`unknown access point '${id}': add it with addAccessPoint() first`);
-    if (e.kind !== "ap") throw new Error(`'${id}' is ${KIND_NAMES[e.kind]}, not an access point`);
+    if (e === undefined) {
+      throw new SimError("not-found", `unknown access point '${id}': add it with addAccessPoint() first`);
+    }
+    if (e.kind !== "ap") {
+      throw new SimError("conflict", `'${id}' is ${KIND_NAMES[e.kind]}, not an access point`);
+    }
     return e;
   }
 
