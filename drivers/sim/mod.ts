@@ -27,13 +27,13 @@
 export * from "./virtual_clock.ts";
 export * from "./random.ts";
 export * from "./errors.ts";
+export * from "./access_point_options.ts";
+export * from "./service_network_options.ts";
 export {
   DEFAULT_SIM_CAPABILITIES,
   type SimAccessPoint,
-  type SimAccessPointOptions,
   type SimHolders,
   type SimLinkPhase,
-  type SimServiceNetworkOptions,
   type SimTraffic,
   type SimUserChoiceOptions,
   SimWorld,

@@ -11,14 +11,12 @@
  */
 
 import {
-  BEARER_TYPES,
   CAPABILITIES,
   type Capability,
   CONFIGURATION_STATES,
   type ConfigurationState,
   NetworkConfigurationManager,
   type NetworkSession,
-  PURPOSES,
   SESSION_ERRORS,
   SESSION_STATES,
   type SessionError,
@@ -27,12 +25,10 @@ import {
   type UsagePolicy,
 } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
-import type {
-  SimAccessPointOptions,
-  SimServiceNetworkOptions,
-  SimUserChoiceOptions,
-  SimWorld,
-} from "./world.ts";
+import type { FieldError } from "./_checks.ts";
+import { parseAccessPointOptions, type SimAccessPointOptions } from "./access_point_options.ts";
+import { parseServiceNetworkOptions, type SimServiceNetworkOptions } from "./service_network_options.ts";
+import type { SimUserChoiceOptions, SimWorld } from "./world.ts";
 
 /**
  * A world change: the {@linkcode SimWorld} method named by `action`, with the other fields as its arguments.
@@ -499,53 +495,32 @@ function show(v: Json): string {
   return s === undefined ? "nothing" : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-const AP_FIELDS = [
-  "id",
-  "name",
-  "bearer",
-  "signal",
-  "metered",
-  "purpose",
-  "activationMs",
-  "deactivationMs",
-  "interface",
-  "connectTimeout",
-  "device",
-];
-
-function checkAccessPoint(c: Checker, o: Obj, path: string, extra: readonly string[] = []): void {
-  c.only(o, [...AP_FIELDS, ...extra], path);
-  const id = c.newId(o.id, `${path}.id`);
-  c.str(o.name, `${path}.name`, true);
-  c.oneOf(o.bearer, BEARER_TYPES, `${path}.bearer`, true);
-  c.num(o.signal, `${path}.signal`, 0, 100, true);
-  c.bool(o.metered, `${path}.metered`);
-  c.oneOf(o.purpose, PURPOSES, `${path}.purpose`, true);
-  for (const f of ["activationMs", "deactivationMs", "connectTimeout"]) {
-    c.num(o[f], `${path}.${f}`, 0, Infinity, true);
+/** Runs an option validator and re-words its error as a ScenarioError at `path`. */
+function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path: string): T {
+  const { at: _at, action: _action, ...options } = o;
+  try {
+    return parse(options);
+  } catch (error) {
+    const { field, reason } = error as Partial<FieldError>;
+    if (field === undefined || reason === undefined) throw error;
+    return c.fail(field === "(root)" ? path : `${path}.${field}`, reason);
   }
-  c.str(o.interface, `${path}.interface`, true);
-  c.str(o.device, `${path}.device`, true);
+}
+
+function checkAccessPoint(c: Checker, o: Obj, path: string): void {
+  checkOptions(c, parseAccessPointOptions, o, path);
+  const id = c.newId(o.id, `${path}.id`);
   c.known.add(id);
   c.aps.add(id);
 }
 
-function checkServiceNetwork(c: Checker, o: Obj, path: string, extra: readonly string[] = []): void {
-  c.only(
-    o,
-    ["id", "name", "members", "seamless", "roamingAvailable", "purpose", "connectTimeout", ...extra],
-    path,
-  );
+function checkServiceNetwork(c: Checker, o: Obj, path: string): void {
+  const { members } = checkOptions(c, parseServiceNetworkOptions, o, path);
   const id = c.newId(o.id, `${path}.id`);
-  c.str(o.name, `${path}.name`, true);
-  if (!Array.isArray(o.members) || o.members.length === 0) {
+  if (members.length === 0) {
     c.fail(`${path}.members`, `expected a non-empty array of access point ids, got ${show(o.members)}`);
   }
-  o.members.forEach((m, i) => c.knownId(m, `${path}.members[${i}]`, true));
-  c.bool(o.seamless, `${path}.seamless`);
-  c.bool(o.roamingAvailable, `${path}.roamingAvailable`);
-  c.oneOf(o.purpose, PURPOSES, `${path}.purpose`, true);
-  c.num(o.connectTimeout, `${path}.connectTimeout`, 0, Infinity, true);
+  members.forEach((m, i) => c.knownId(m, `${path}.members[${i}]`, true));
   c.known.add(id);
 }
 
@@ -555,9 +530,9 @@ function checkWorldStep(c: Checker, s: Obj, path: string): void {
   const fields = (list: string[]) => c.only(s, ["at", "action", ...list], path);
   switch (action as typeof SCENARIO_ACTIONS[number]) {
     case "addAccessPoint":
-      return checkAccessPoint(c, s, path, ["at", "action"]);
+      return checkAccessPoint(c, s, path);
     case "addServiceNetwork":
-      return checkServiceNetwork(c, s, path, ["at", "action"]);
+      return checkServiceNetwork(c, s, path);
     case "addUserChoice":
       fields(["id", "name"]);
       c.known.add(c.newId(s.id, `${path}.id`));

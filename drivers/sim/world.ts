@@ -7,7 +7,6 @@
  */
 
 import {
-  BEARER_TYPES,
   type BearerType,
   CAPABILITIES,
   type Capability,
@@ -20,21 +19,13 @@ import {
   type DriverSnapshot,
   type DriverStatistics,
   type Purpose,
-  PURPOSES,
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
-import {
-  checkBoolean,
-  checkBytes,
-  checkDuration,
-  checkId,
-  checkName,
-  checkOneOf,
-  checkSignal,
-  invalidType,
-} from "./_checks.ts";
+import { checkBytes, checkId, checkName, checkOneOf, checkSignal, invalidType } from "./_checks.ts";
+import { parseAccessPointOptions, type SimAccessPointOptions } from "./access_point_options.ts";
 import { SimError } from "./errors.ts";
+import { parseServiceNetworkOptions, type SimServiceNetworkOptions } from "./service_network_options.ts";
 import { SimRandom } from "./random.ts";
 import { playScenario, type SimPlayOptions, type SimPlayResult, type SimScenario } from "./scenario.ts";
 import { VirtualClock } from "./virtual_clock.ts";
@@ -74,70 +65,6 @@ export interface SimWorldOptions {
   readonly capabilities?: readonly Capability[];
   /** Start time of the virtual clock in milliseconds (default 0). */
   readonly startTime?: number;
-}
-
-/**
- * Options of {@linkcode SimWorld.addAccessPoint}.
- *
- * @example
- * ```ts
- * import type { SimAccessPointOptions } from "@netsession/sim";
- * const lte: SimAccessPointOptions = { id: "lte", bearer: "lte", signal: 60, metered: true, activationMs: 800 };
- * ```
- */
-export interface SimAccessPointOptions {
-  /** Identifier, unique in the world. */
-  readonly id: string;
-  /** Human-readable name (default: the id). */
-  readonly name?: string;
-  /** Link technology (default `"wlan"`). */
-  readonly bearer?: BearerType;
-  /** Link quality 0..100 (default 100); 0 means out of range (state `defined`). */
-  readonly signal?: number;
-  /** Whether traffic is charged by volume (default false). */
-  readonly metered?: boolean;
-  /** What the access point is for (default `"unknown"`). */
-  readonly purpose?: Purpose;
-  /** Virtual milliseconds an activation takes (default 100). */
-  readonly activationMs?: number;
-  /** Virtual milliseconds a deactivation takes (default 50). */
-  readonly deactivationMs?: number;
-  /** Interface name while active (default: the `device`, else `sim0`, `sim1`, … in order of creation). */
-  readonly interface?: string;
-  /** Reported `connectTimeout` in milliseconds (default: none, the core uses 30000). */
-  readonly connectTimeout?: number;
-  /**
-   * A device (radio) shared with other access points: at most one of them is up at a time, and starting one
-   * takes the others down first, as NetworkManager does with two WLAN profiles on one radio. Default: a
-   * device of its own.
-   */
-  readonly device?: string;
-}
-
-/**
- * Options of {@linkcode SimWorld.addServiceNetwork}.
- *
- * @example
- * ```ts
- * import type { SimServiceNetworkOptions } from "@netsession/sim";
- * const sn: SimServiceNetworkOptions = { id: "internet", members: ["wlan", "lte"], seamless: true };
- * ```
- */
-export interface SimServiceNetworkOptions {
-  /** Identifier, unique in the world. */
-  readonly id: string;
-  /** Human-readable name (default: the id). */
-  readonly name?: string;
-  /** Member access-point identifiers, highest priority first; each must exist. */
-  readonly members: readonly string[];
-  /** Whether a handover keeps the session's address (default false); seamless networks get a virtual address. */
-  readonly seamless?: boolean;
-  /** Whether sessions may roam between members (default true). */
-  readonly roamingAvailable?: boolean;
-  /** What the network is for (default `"unknown"`). */
-  readonly purpose?: Purpose;
-  /** Reported `connectTimeout` in milliseconds (default: none). */
-  readonly connectTimeout?: number;
 }
 
 /**
@@ -441,29 +368,18 @@ export class SimWorld {
    * ```
    */
   addAccessPoint(options: SimAccessPointOptions): DriverConfiguration {
-    if (options === null || typeof options !== "object") {
-      throw invalidType("addAccessPoint() needs an options object such as { id: 'wlan' }");
-    }
-    const { id } = options;
-    checkId(id, "addAccessPoint()");
+    const o = parseAccessPointOptions(options);
+    const { id } = o;
     this.#checkFree(id);
-    checkName(options.name, id);
-    const bearer = checkOneOf(options.bearer ?? "wlan", BEARER_TYPES, `bearer of '${id}'`);
-    const purpose = checkOneOf(options.purpose ?? "unknown", PURPOSES, `purpose of '${id}'`);
-    const signal = checkSignal(options.signal ?? 100, id);
-    const metered = checkBoolean(options.metered, `metered of '${id}'`) ?? false;
-    const activationMs = checkDuration(options.activationMs ?? 100, `activationMs of '${id}'`);
-    const deactivationMs = checkDuration(options.deactivationMs ?? 50, `deactivationMs of '${id}'`);
-    const connectTimeout = options.connectTimeout === undefined
-      ? undefined
-      : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
+    const bearer = o.bearer ?? "wlan";
+    const purpose = o.purpose ?? "unknown";
+    const signal = o.signal ?? 100;
+    const metered = o.metered ?? false;
+    const activationMs = o.activationMs ?? 100;
+    const deactivationMs = o.deactivationMs ?? 50;
+    const connectTimeout = o.connectTimeout;
     const ordinal = this.#apCount;
-    if (options.device !== undefined && (typeof options.device !== "string" || options.device.length === 0)) {
-      throw invalidType(
-        `device of '${id}' must be a non-empty string such as "wlan0", got ${JSON.stringify(options.device)}`,
-      );
-    }
-    const device = options.device;
+    const device = o.device;
     // Access points of one device share its interface name.
     const usedNames = new Set(
       [...this.#aps()].filter((ap) => device === undefined || ap.device !== device).map((ap) =>
@@ -471,7 +387,7 @@ export class SimWorld {
       ),
     );
     let interfaceName: string;
-    if (options.interface === undefined && device !== undefined) {
+    if (o.interface === undefined && device !== undefined) {
       if (usedNames.has(device)) {
         const owner = [...this.#aps()].find((ap) => ap.interfaceName === device)!.id;
         throw new SimError(
@@ -480,20 +396,15 @@ export class SimWorld {
         );
       }
       interfaceName = device;
-    } else if (options.interface !== undefined) {
-      if (typeof options.interface !== "string" || options.interface.length === 0) {
-        throw invalidType(
-          `interface of '${id}' must be a non-empty string, got ${JSON.stringify(options.interface)}`,
-        );
-      }
-      if (usedNames.has(options.interface)) {
-        const owner = [...this.#aps()].find((ap) => ap.interfaceName === options.interface)!.id;
+    } else if (o.interface !== undefined) {
+      if (usedNames.has(o.interface)) {
+        const owner = [...this.#aps()].find((ap) => ap.interfaceName === o.interface)!.id;
         throw new SimError(
           "conflict",
-          `interface '${options.interface}' of '${id}' is already used by access point '${owner}': pick another name`,
+          `interface '${o.interface}' of '${id}' is already used by access point '${owner}': pick another name`,
         );
       }
-      interfaceName = options.interface;
+      interfaceName = o.interface;
     } else {
       let k = ordinal;
       while (usedNames.has(`sim${k}`)) k++;
@@ -509,7 +420,7 @@ export class SimWorld {
       kind: "ap",
       id,
       ordinal,
-      name: options.name ?? id,
+      name: o.name ?? id,
       bearer,
       signal,
       metered,
@@ -552,19 +463,10 @@ export class SimWorld {
    * ```
    */
   addServiceNetwork(options: SimServiceNetworkOptions): DriverConfiguration {
-    if (options === null || typeof options !== "object") {
-      throw invalidType(
-        "addServiceNetwork() needs an options object such as { id: 'internet', members: ['wlan'] }",
-      );
-    }
-    const { id } = options;
-    checkId(id, "addServiceNetwork()");
+    const o = parseServiceNetworkOptions(options);
+    const { id } = o;
     this.#checkFree(id);
-    checkName(options.name, id);
-    if (!Array.isArray(options.members)) {
-      throw invalidType(`members of service network '${id}' must be an array of access-point ids`);
-    }
-    const members = [...options.members];
+    const members = [...o.members];
     for (const m of members) {
       const e = this.#entries.get(m);
       if (e === undefined) {
@@ -580,23 +482,15 @@ export class SimWorld {
         );
       }
     }
-    if (new Set(members).size !== members.length) {
-      throw new SimError(
-        "invalid",
-        `service network '${id}' lists a member twice: each access point may appear once`,
-      );
-    }
-    const seamless = checkBoolean(options.seamless, `seamless of '${id}'`) ?? false;
-    const roamingAvailable = checkBoolean(options.roamingAvailable, `roamingAvailable of '${id}'`) ?? true;
-    const purpose = checkOneOf(options.purpose ?? "unknown", PURPOSES, `purpose of '${id}'`);
-    const connectTimeout = options.connectTimeout === undefined
-      ? undefined
-      : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
+    const seamless = o.seamless ?? false;
+    const roamingAvailable = o.roamingAvailable ?? true;
+    const purpose = o.purpose ?? "unknown";
+    const connectTimeout = o.connectTimeout;
     const k = this.#snCount++;
     const sn: SnRecord = {
       kind: "sn",
       id,
-      name: options.name ?? id,
+      name: o.name ?? id,
       members,
       seamless,
       roamingAvailable,
