@@ -41,6 +41,7 @@ export {
 } from "./world.ts";
 export * from "./driver.ts";
 export {
+  applyWorldStep,
   type ParsedScenario,
   parseScenario,
   SCENARIO_ACTIONS,
@@ -58,6 +59,7 @@ export {
   type SimSessionStep,
   type SimStep,
   type SimTimelineEntry,
+  type SimWorldStep,
 } from "./scenario.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.

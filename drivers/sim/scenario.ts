@@ -25,27 +25,38 @@ import {
   type UsagePolicy,
 } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
-import type { FieldError } from "./_checks.ts";
-import { parseAccessPointOptions, type SimAccessPointOptions } from "./access_point_options.ts";
-import { parseServiceNetworkOptions, type SimServiceNetworkOptions } from "./service_network_options.ts";
+import { type FieldError, show } from "./_checks.ts";
+import {
+  ACCESS_POINT_OPTION_FIELDS,
+  parseAccessPointOptions,
+  type SimAccessPointOptions,
+} from "./access_point_options.ts";
+import { SimError } from "./errors.ts";
+import {
+  parseServiceNetworkOptions,
+  SERVICE_NETWORK_OPTION_FIELDS,
+  type SimServiceNetworkOptions,
+} from "./service_network_options.ts";
 import type { SimUserChoiceOptions, SimWorld } from "./world.ts";
 
 /**
- * A world change: the {@linkcode SimWorld} method named by `action`, with the other fields as its arguments.
+ * One world change: the {@linkcode SimWorld} method named by `action`, with
+ * the other fields as its arguments; `at` (its time in a scenario) is ignored
+ * by {@linkcode applyWorldStep}.
  *
  * @example
  * ```ts
- * import type { SimScenarioStep } from "@netsession/sim";
- * const steps: SimScenarioStep[] = [
- *   { at: 0, action: "addAccessPoint", id: "wlan", signal: 80 },
- *   { at: 5000, action: "setSignal", id: "wlan", signal: 0 },
+ * import type { SimWorldStep } from "@netsession/sim";
+ * const steps: SimWorldStep[] = [
+ *   { action: "addAccessPoint", id: "wlan", signal: 80 },
+ *   { action: "setSignal", id: "wlan", signal: 0 },
  * ];
  * ```
  */
-export type SimScenarioStep =
+export type SimWorldStep =
   & {
-    /** Milliseconds after the start of the play; steps are in non-decreasing order. */
-    readonly at: number;
+    /** Milliseconds after the start of a play (ignored when the step is applied alone). */
+    readonly at?: number;
   }
   & (
     | ({ readonly action: "addAccessPoint" } & SimAccessPointOptions)
@@ -67,6 +78,23 @@ export type SimScenarioStep =
     | { readonly action: "failNextActivation"; readonly id: string; readonly reason?: string }
     | { readonly action: "traffic"; readonly id: string; readonly rx?: number; readonly tx?: number }
   );
+
+/**
+ * A world change in a scenario's timeline: a {@linkcode SimWorldStep} at its time.
+ *
+ * @example
+ * ```ts
+ * import type { SimScenarioStep } from "@netsession/sim";
+ * const steps: SimScenarioStep[] = [
+ *   { at: 0, action: "addAccessPoint", id: "wlan", signal: 80 },
+ *   { at: 5000, action: "setSignal", id: "wlan", signal: 0 },
+ * ];
+ * ```
+ */
+export type SimScenarioStep = SimWorldStep & {
+  /** Milliseconds after the start of the play; steps are in non-decreasing order. */
+  readonly at: number;
+};
 
 /**
  * Every world action a scenario step may use.
@@ -93,6 +121,24 @@ export const SCENARIO_ACTIONS = [
   "deactivateExternally",
   "releaseExternally",
 ] as const;
+
+/** The fields of each world action besides `at` and `action`. */
+const WORLD_STEP_FIELDS: Readonly<Record<typeof SCENARIO_ACTIONS[number], readonly string[]>> = {
+  addAccessPoint: ACCESS_POINT_OPTION_FIELDS,
+  addServiceNetwork: SERVICE_NETWORK_OPTION_FIELDS,
+  addUserChoice: ["id", "name"],
+  removeAccessPoint: ["id"],
+  removeConfiguration: ["id"],
+  setDefault: ["id"],
+  setSignal: ["id", "signal"],
+  setUsagePolicies: ["policies"],
+  setCapabilities: ["capabilities"],
+  failNextActivation: ["id", "reason"],
+  traffic: ["id", "rx", "tx"],
+  activateExternally: ["id"],
+  deactivateExternally: ["id"],
+  releaseExternally: ["id"],
+};
 
 /**
  * Every session action (`{ "session": "app", "do": "migrate" }`).
@@ -490,11 +536,6 @@ class Checker {
   }
 }
 
-function show(v: Json): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? "nothing" : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
 /** Runs an option validator and re-words its error as a ScenarioError at `path`. */
 function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path: string): T {
   const { at: _at, action: _action, ...options } = o;
@@ -527,25 +568,26 @@ function checkServiceNetwork(c: Checker, o: Obj, path: string): void {
 function checkWorldStep(c: Checker, s: Obj, path: string): void {
   const action = s.action;
   c.oneOf(action, SCENARIO_ACTIONS, `${path}.action`);
-  const fields = (list: string[]) => c.only(s, ["at", "action", ...list], path);
+  const fields = () =>
+    c.only(s, ["at", "action", ...WORLD_STEP_FIELDS[action as typeof SCENARIO_ACTIONS[number]]], path);
   switch (action as typeof SCENARIO_ACTIONS[number]) {
     case "addAccessPoint":
       return checkAccessPoint(c, s, path);
     case "addServiceNetwork":
       return checkServiceNetwork(c, s, path);
     case "addUserChoice":
-      fields(["id", "name"]);
+      fields();
       c.known.add(c.newId(s.id, `${path}.id`));
       return;
     case "removeAccessPoint": {
-      fields(["id"]);
+      fields();
       const id = c.knownId(s.id, `${path}.id`, true);
       c.known.delete(id);
       c.aps.delete(id);
       return;
     }
     case "removeConfiguration": {
-      fields(["id"]);
+      fields();
       const id = c.knownId(s.id, `${path}.id`);
       c.known.delete(id);
       c.aps.delete(id);
@@ -554,33 +596,33 @@ function checkWorldStep(c: Checker, s: Obj, path: string): void {
     case "activateExternally":
     case "deactivateExternally":
     case "releaseExternally":
-      fields(["id"]);
+      fields();
       c.knownId(s.id, `${path}.id`, true);
       return;
     case "setDefault":
-      fields(["id"]);
+      fields();
       if (s.id !== undefined) c.knownId(s.id, `${path}.id`);
       return;
     case "setSignal":
-      fields(["id", "signal"]);
+      fields();
       c.knownId(s.id, `${path}.id`, true);
       c.num(s.signal, `${path}.signal`, 0, 100);
       return;
     case "setUsagePolicies":
-      fields(["policies"]);
+      fields();
       c.listOf(s.policies, USAGE_POLICIES, `${path}.policies`);
       return;
     case "setCapabilities":
-      fields(["capabilities"]);
+      fields();
       c.listOf(s.capabilities, CAPABILITIES, `${path}.capabilities`);
       return;
     case "failNextActivation":
-      fields(["id", "reason"]);
+      fields();
       c.knownId(s.id, `${path}.id`, true);
       c.str(s.reason, `${path}.reason`, true);
       return;
     case "traffic":
-      fields(["id", "rx", "tx"]);
+      fields();
       c.knownId(s.id, `${path}.id`, true);
       c.num(s.rx, `${path}.rx`, 0, Infinity, true);
       c.num(s.tx, `${path}.tx`, 0, Infinity, true);
@@ -888,9 +930,47 @@ export function parseScenario(
 
 // ------------------------------------------------------------------ playing
 
-function applyWorldStep(world: SimWorld, step: Obj): void {
-  const { at: _at, action, ...args } = step;
-  // The step was checked field by field in parseScenario.
+/**
+ * Applies one world change to `world` now, as a scenario step does: the
+ * {@linkcode SimWorld} method named by `step.action` with the step's other
+ * fields (`at` is ignored). Throws what that method throws (errors with a
+ * {@linkcode SimErrorCode}: `not-found`, `conflict`, `invalid`), and a
+ * `SimError` with code `invalid` for an unknown action or a field the action
+ * does not take. Synchronous: the world reports the change to its drivers
+ * before it returns.
+ *
+ * @example
+ * ```ts
+ * import { applyWorldStep, SimWorld } from "@netsession/sim";
+ * const world = new SimWorld();
+ * applyWorldStep(world, { action: "addAccessPoint", id: "wlan" });
+ * applyWorldStep(world, { action: "setSignal", id: "wlan", signal: 0 });
+ * console.log(world.accessPoint("wlan").state); // "defined"
+ * ```
+ *
+ * @param world the world to change
+ * @param step the change, typically parsed JSON
+ */
+export function applyWorldStep(world: SimWorld, step: SimWorldStep): void {
+  if (step === null || typeof step !== "object" || Array.isArray(step)) {
+    throw new SimError("invalid", `a world step must be an object such as { "action": "setSignal", ... }`);
+  }
+  const { at: _at, action, ...args } = step as Obj;
+  if (typeof action !== "string" || !(SCENARIO_ACTIONS as readonly string[]).includes(action)) {
+    throw new SimError(
+      "invalid",
+      `action must be one of ${SCENARIO_ACTIONS.join(", ")}, got ${show(action)}`,
+    );
+  }
+  const known = WORLD_STEP_FIELDS[action as typeof SCENARIO_ACTIONS[number]];
+  const extra = Object.keys(args).find((k) => !known.includes(k));
+  if (extra !== undefined) {
+    throw new SimError(
+      "invalid",
+      `'${extra}' is not a field of action ${action}; its fields are ${known.join(", ")}`,
+    );
+  }
+  // The world methods check their arguments themselves.
   // deno-lint-ignore no-explicit-any
   const a = args as any;
   switch (action as typeof SCENARIO_ACTIONS[number]) {
@@ -1098,7 +1178,7 @@ export async function playScenario(
         else session[action]();
       } else {
         record("world", String(s.action), "id" in s ? String(s.id) : undefined);
-        applyWorldStep(world, s);
+        applyWorldStep(world, s as unknown as SimWorldStep);
       }
     } catch (error) {
       fail(`step failed: ${(error as Error).message ?? error}`);
