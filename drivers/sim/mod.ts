@@ -29,23 +29,12 @@ export * from "./random.ts";
 export * from "./errors.ts";
 export * from "./access_point_options.ts";
 export * from "./service_network_options.ts";
-export {
-  DEFAULT_SIM_CAPABILITIES,
-  type SimAccessPoint,
-  type SimHolders,
-  type SimLinkPhase,
-  type SimTraffic,
-  type SimUserChoiceOptions,
-  SimWorld,
-  type SimWorldOptions,
-} from "./world.ts";
+export * from "./world_types.ts";
+export type { SimLinkPhase } from "./link.ts";
+export { SimWorld } from "./world.ts";
 export * from "./driver.ts";
 export {
-  applyWorldStep,
-  type ParsedScenario,
-  parseScenario,
   SCENARIO_ACTIONS,
-  ScenarioError,
   SESSION_ACTIONS,
   type SimExpectation,
   type SimExpectStep,
@@ -60,7 +49,9 @@ export {
   type SimStep,
   type SimTimelineEntry,
   type SimWorldStep,
-} from "./scenario.ts";
+} from "./scenario_types.ts";
+export { type ParsedScenario, parseScenario, ScenarioError } from "./scenario_parse.ts";
+export { applyWorldStep } from "./scenario_play.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.
 export * from "@netsession/core/driver";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseScenario, ScenarioError, type SimScenario } from "./scenario.ts";
+import { parseScenario, ScenarioError } from "./scenario_parse.ts";
+import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
 
 const base: SimScenario = {
