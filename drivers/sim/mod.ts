@@ -50,7 +50,8 @@ export {
   type SimTimelineEntry,
   type SimWorldStep,
 } from "./scenario_types.ts";
-export { type ParsedScenario, parseScenario, ScenarioError } from "./scenario_parse.ts";
+export { type ParsedScenario, parseScenario } from "./scenario_parse.ts";
+export { ScenarioError } from "./scenario_error.ts";
 export { applyWorldStep } from "./scenario_play.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.

@@ -16,119 +16,10 @@ import {
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
 import { parseAccessPointOptions } from "./access_point_options.ts";
+import { Checker, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
+import { ScenarioError } from "./scenario_error.ts";
 import { parseServiceNetworkOptions } from "./service_network_options.ts";
 import { SCENARIO_ACTIONS, SESSION_ACTIONS, type SimScenario, WORLD_STEP_FIELDS } from "./scenario_types.ts";
-
-/**
- * A malformed scenario (code `"invalid"`). `path` names the field
- * (`steps[3].signal`), `step` the index of the step, when the problem is in one.
- *
- * @example
- * ```ts
- * import { parseScenario, ScenarioError } from "@netsession/sim";
- * try {
- *   parseScenario({ steps: [{ at: 0, action: "setSignal", id: "x", signal: 1 }] });
- * } catch (e) {
- *   if (e instanceof ScenarioError) console.log(e.path); // "steps[0].id"
- * }
- * ```
- */
-export class ScenarioError extends Error {
-  /** Always `"invalid"`: a malformed scenario (see {@linkcode simErrorCode}). */
-  readonly code: "invalid" = "invalid";
-  /** The field, as a path from the scenario's root. */
-  readonly path: string;
-  /** The index of the step at fault, if any. */
-  readonly step: number | undefined;
-  /**
-   * Creates the error.
-   *
-   * @param path the field, as a path from the scenario's root
-   * @param message what is expected
-   * @param step the index of the step at fault
-   * @param at that step's time
-   */
-  constructor(path: string, message: string, step?: number, at?: number) {
-    const where = step === undefined
-      ? path
-      : `steps[${step}] (at ${at ?? "?"}) ${path.replace(/^steps\[\d+\]/, "")}`;
-    super(`${where}: ${message}`);
-    this.name = "ScenarioError";
-    this.path = path;
-    this.step = step;
-  }
-}
-
-type Json = unknown;
-type Obj = Record<string, Json>;
-const MAX_STEPS = 2_000_000;
-
-class Checker {
-  constructor(readonly known: Set<string>, readonly aps: Set<string>) {}
-  step?: number;
-  at?: number;
-
-  fail(path: string, message: string): never {
-    throw new ScenarioError(path, message, this.step, this.at);
-  }
-  obj(v: Json, path: string): Obj {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) {
-      this.fail(path, `expected an object, got ${show(v)}`);
-    }
-    return v as Obj;
-  }
-  str(v: Json, path: string, optional = false): string | undefined {
-    if (v === undefined && optional) return undefined;
-    if (typeof v !== "string" || v === "") this.fail(path, `expected a non-empty string, got ${show(v)}`);
-    return v;
-  }
-  num(v: Json, path: string, lo: number, hi: number, optional = false): number | undefined {
-    if (v === undefined && optional) return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) {
-      this.fail(path, `expected a number ${lo}..${hi === Infinity ? "" : hi}, got ${show(v)}`);
-    }
-    return v;
-  }
-  bool(v: Json, path: string): void {
-    if (v !== undefined && typeof v !== "boolean") this.fail(path, `expected true or false, got ${show(v)}`);
-  }
-  oneOf(v: Json, allowed: readonly string[], path: string, optional = false): void {
-    if (v === undefined && optional) return;
-    if (typeof v !== "string" || !allowed.includes(v)) {
-      this.fail(path, `expected one of ${allowed.join(", ")}, got ${show(v)}`);
-    }
-  }
-  listOf(v: Json, allowed: readonly string[], path: string, optional = false): void {
-    if (v === undefined && optional) return;
-    if (!Array.isArray(v)) this.fail(path, `expected an array of ${allowed.join(" | ")}, got ${show(v)}`);
-    v.forEach((x, i) => this.oneOf(x, allowed, `${path}[${i}]`));
-  }
-  only(o: Obj, fields: readonly string[], path: string): void {
-    for (const k of Object.keys(o)) {
-      if (!fields.includes(k)) {
-        this.fail(`${path}.${k}`, `unknown field; expected one of ${fields.join(", ")}`);
-      }
-    }
-  }
-  knownId(v: Json, path: string, accessPointOnly = false): string {
-    const id = this.str(v, path)!;
-    const set = accessPointOnly ? this.aps : this.known;
-    if (!set.has(id)) {
-      this.fail(
-        path,
-        `unknown ${accessPointOnly ? "access point" : "configuration"} '${id}'; known: ${
-          [...set].join(", ") || "none"
-        }`,
-      );
-    }
-    return id;
-  }
-  newId(v: Json, path: string): string {
-    const id = this.str(v, path)!;
-    if (this.known.has(id)) this.fail(path, `'${id}' already exists; pick another id`);
-    return id;
-  }
-}
 
 /** Runs an option validator and re-words its error as a ScenarioError at `path`. */
 function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path: string): T {
@@ -412,77 +303,9 @@ export function parseScenario(
   if (root.description !== undefined && typeof root.description !== "string") {
     c.fail("description", `expected a string, got ${show(root.description)}`);
   }
-  if (root.world !== undefined) {
-    const w = c.obj(root.world, "world");
-    c.only(
-      w,
-      ["accessPoints", "serviceNetworks", "userChoices", "default", "policies", "capabilities"],
-      "world",
-    );
-    const arr = (v: Json, path: string): Json[] => {
-      if (v === undefined) return [];
-      if (!Array.isArray(v)) c.fail(path, `expected an array, got ${show(v)}`);
-      return v;
-    };
-    arr(w.accessPoints, "world.accessPoints").forEach((a, i) =>
-      checkAccessPoint(c, c.obj(a, `world.accessPoints[${i}]`), `world.accessPoints[${i}]`)
-    );
-    arr(w.serviceNetworks, "world.serviceNetworks").forEach((a, i) =>
-      checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
-    );
-    arr(w.userChoices, "world.userChoices").forEach((a, i) => {
-      const o = c.obj(a, `world.userChoices[${i}]`);
-      c.only(o, ["id", "name"], `world.userChoices[${i}]`);
-      c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
-    });
-    if (w.default !== undefined) c.knownId(w.default, "world.default");
-    c.listOf(w.policies, USAGE_POLICIES, "world.policies", true);
-    c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true);
-  }
-  const processes = new Set<string>();
-  if (root.processes !== undefined) {
-    if (!Array.isArray(root.processes) || root.processes.length === 0) {
-      c.fail("processes", `expected a non-empty array of { "id" }, got ${show(root.processes)}`);
-    }
-    root.processes.forEach((p, i) => {
-      const o = c.obj(p, `processes[${i}]`);
-      c.only(o, ["id", "forcedRoaming"], `processes[${i}]`);
-      const id = c.str(o.id, `processes[${i}].id`)!;
-      if (processes.has(id)) c.fail(`processes[${i}].id`, `duplicate process '${id}'`);
-      processes.add(id);
-      c.oneOf(o.forcedRoaming, ["on-loss", "on-loss-or-better"], `processes[${i}].forcedRoaming`, true);
-    });
-  }
-  const sessions = new Set<string>();
-  if (root.sessions !== undefined) {
-    if (!Array.isArray(root.sessions)) c.fail("sessions", `expected an array, got ${show(root.sessions)}`);
-    root.sessions.forEach((s, i) => {
-      const p = `sessions[${i}]`;
-      const o = c.obj(s, p);
-      c.only(o, ["id", "configuration", "process", "alr", "auto", "properties"], p);
-      const id = c.str(o.id, `${p}.id`)!;
-      if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
-      sessions.add(id);
-      c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
-      if (o.process !== undefined) {
-        const proc = c.str(o.process, `${p}.process`)!;
-        if (!processes.has(proc)) {
-          c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
-        }
-      }
-      c.bool(o.alr, `${p}.alr`);
-      if (o.auto !== undefined) {
-        const a = c.obj(o.auto, `${p}.auto`);
-        c.only(a, ["preferred", "activated"], `${p}.auto`);
-        c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
-        c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
-        if (a.preferred !== undefined && o.alr !== true) {
-          c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
-        }
-      }
-      if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
-    });
-  }
+  if (root.world !== undefined) checkWorld(c, root.world);
+  const processes = checkProcesses(c, root.processes);
+  const sessions = checkSessions(c, root.sessions, processes);
   if (!Array.isArray(root.steps)) c.fail("steps", `expected an array of steps, got ${show(root.steps)}`);
   const flat: Flat[] = [];
   let last = 0;
@@ -520,4 +343,84 @@ export function parseScenario(
     flat,
     end: (root.duration as number | undefined) ?? lastAt,
   };
+}
+
+function checkWorld(c: Checker, world: Json): void {
+  const w = c.obj(world, "world");
+  c.only(
+    w,
+    ["accessPoints", "serviceNetworks", "userChoices", "default", "policies", "capabilities"],
+    "world",
+  );
+  const arr = (v: Json, path: string): Json[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) c.fail(path, `expected an array, got ${show(v)}`);
+    return v;
+  };
+  arr(w.accessPoints, "world.accessPoints").forEach((a, i) =>
+    checkAccessPoint(c, c.obj(a, `world.accessPoints[${i}]`), `world.accessPoints[${i}]`)
+  );
+  arr(w.serviceNetworks, "world.serviceNetworks").forEach((a, i) =>
+    checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
+  );
+  arr(w.userChoices, "world.userChoices").forEach((a, i) => {
+    const o = c.obj(a, `world.userChoices[${i}]`);
+    c.only(o, ["id", "name"], `world.userChoices[${i}]`);
+    c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
+  });
+  if (w.default !== undefined) c.knownId(w.default, "world.default");
+  c.listOf(w.policies, USAGE_POLICIES, "world.policies", true);
+  c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true);
+}
+
+function checkProcesses(c: Checker, list: Json): Set<string> {
+  const processes = new Set<string>();
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0) {
+      c.fail("processes", `expected a non-empty array of { "id" }, got ${show(list)}`);
+    }
+    list.forEach((p, i) => {
+      const o = c.obj(p, `processes[${i}]`);
+      c.only(o, ["id", "forcedRoaming"], `processes[${i}]`);
+      const id = c.str(o.id, `processes[${i}].id`)!;
+      if (processes.has(id)) c.fail(`processes[${i}].id`, `duplicate process '${id}'`);
+      processes.add(id);
+      c.oneOf(o.forcedRoaming, ["on-loss", "on-loss-or-better"], `processes[${i}].forcedRoaming`, true);
+    });
+  }
+  return processes;
+}
+
+function checkSessions(c: Checker, list: Json, processes: Set<string>): Set<string> {
+  const sessions = new Set<string>();
+  if (list !== undefined) {
+    if (!Array.isArray(list)) c.fail("sessions", `expected an array, got ${show(list)}`);
+    list.forEach((s, i) => {
+      const p = `sessions[${i}]`;
+      const o = c.obj(s, p);
+      c.only(o, ["id", "configuration", "process", "alr", "auto", "properties"], p);
+      const id = c.str(o.id, `${p}.id`)!;
+      if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
+      sessions.add(id);
+      c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
+      if (o.process !== undefined) {
+        const proc = c.str(o.process, `${p}.process`)!;
+        if (!processes.has(proc)) {
+          c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+        }
+      }
+      c.bool(o.alr, `${p}.alr`);
+      if (o.auto !== undefined) {
+        const a = c.obj(o.auto, `${p}.auto`);
+        c.only(a, ["preferred", "activated"], `${p}.auto`);
+        c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
+        c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
+        if (a.preferred !== undefined && o.alr !== true) {
+          c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+        }
+      }
+      if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
+    });
+  }
+  return sessions;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseScenario, ScenarioError } from "./scenario_parse.ts";
+import { parseScenario } from "./scenario_parse.ts";
+import { ScenarioError } from "./scenario_error.ts";
 import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
 
