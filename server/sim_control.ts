@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { SimPlayResult, SimScenario, SimWorld } from "@netsession/sim";
+import {
+  applyWorldStep,
+  type SimPlayResult,
+  type SimScenario,
+  type SimWorld,
+  type SimWorldStep,
+} from "@netsession/sim";
 
 interface ScenarioRun {
   left: number;
@@ -37,7 +43,7 @@ export class SimControl {
   readonly world: SimWorld | undefined;
   #advancing: Promise<void> = Promise.resolve();
   #realtime: ReturnType<typeof setInterval> | undefined;
-  #steps: { due: number; step: Record<string, unknown>; run: ScenarioRun }[] = [];
+  #steps: { due: number; index: number; step: Record<string, unknown>; run: ScenarioRun }[] = [];
 
   constructor(world: SimWorld | undefined) {
     this.world = world;
@@ -103,22 +109,27 @@ export class SimControl {
     const run: ScenarioRun = { left: scenario.steps.length, failed: false, ...Promise.withResolvers<void>() };
     if (run.left === 0) run.resolve();
     const start = world.clock.now();
-    for (const step of scenario.steps) this.#steps.push({ due: start + (step.at as number), step, run });
+    for (const [index, step] of scenario.steps.entries()) {
+      this.#steps.push({ due: start + (step.at as number), index, step, run });
+    }
     this.#steps.sort((a, b) => a.due - b.due);
     return run.promise;
   }
 
-  async #runDueSteps(): Promise<void> {
+  #runDueSteps(): void {
     const world = this.world!;
     while (this.#steps.length > 0 && this.#steps[0].due <= world.clock.now()) {
-      const { step, run } = this.#steps.shift()!;
+      const { index, step, run } = this.#steps.shift()!;
       if (run.failed) continue;
       try {
-        passed(await world.play({ steps: [{ ...step, at: 0 }] } as unknown as SimScenario));
+        // The step's fields are checked by applyWorldStep (unknown action or field: a SimError).
+        applyWorldStep(world, step as SimWorldStep);
         if (--run.left === 0) run.resolve();
       } catch (error) {
         run.failed = true;
-        run.reject(error);
+        run.reject(
+          new Error(`steps[${index}] (at ${step.at}): ${(error as Error).message}`, { cause: error }),
+        );
       }
     }
   }

@@ -1,7 +1,14 @@
 // Simulator control over HTTP: read the world, change signals, access points, links, traffic, policies, the
 // default, and play scenarios of world changes. 501 with another driver. Mounted at /v1/world.
-import { BEARER_TYPES, PURPOSES, USAGE_POLICIES, type UsagePolicy } from "@netsession/core";
-import { SCENARIO_ACTIONS, type SimWorld } from "@netsession/sim";
+import { USAGE_POLICIES, type UsagePolicy } from "@netsession/core";
+import {
+  ACCESS_POINT_OPTION_FIELDS,
+  parseAccessPointOptions,
+  SCENARIO_ACTIONS,
+  type SimAccessPointOptions,
+  simErrorCode,
+  type SimWorld,
+} from "@netsession/sim";
 import type { Daemon } from "../daemon.ts";
 import { DaemonError } from "../errors.ts";
 import { randomId } from "../_ids.ts";
@@ -20,15 +27,36 @@ function worldOf(daemon: Daemon): SimWorld {
   return daemon.world;
 }
 
-/** Runs a world change on the daemon's clock; a refusal of the world becomes 404 or 409 naming `field`. */
+/** HTTP status and error code of each simulator error code. */
+const SIM_REFUSALS = {
+  "not-found": [404, "not-found"],
+  conflict: [409, "conflict"],
+  invalid: [400, "bad-request"],
+} as const;
+
+/**
+ * A refusal of the simulated world as a {@linkcode DaemonError}, by its `simErrorCode` (an error without one is
+ * a conflict with the world's state). An invalid input names the field the world names, else `field`.
+ */
+function refusal(error: unknown, field: string): DaemonError {
+  if (error instanceof DaemonError) return error;
+  const message = (error as Error).message ?? String(error);
+  const [status, code] = SIM_REFUSALS[simErrorCode(error) ?? "conflict"];
+  const named = (error as { field?: unknown }).field;
+  return new DaemonError(
+    status,
+    code,
+    message,
+    code === "bad-request" && typeof named === "string" ? named : field,
+  );
+}
+
+/** Runs a world change on the daemon's clock; a refusal of the world becomes 404, 409 or 400 naming `field`. */
 async function simCall<T>(daemon: Daemon, field: string, fn: () => T): Promise<T> {
   try {
     return await daemon.exclusive(fn);
   } catch (error) {
-    if (error instanceof DaemonError) throw error;
-    const message = (error as Error).message ?? String(error);
-    const unknown = /unknown|no (access point|configuration)|not found|does not exist/i.test(message);
-    throw new DaemonError(unknown ? 404 : 409, unknown ? "not-found" : "conflict", message, field);
+    throw refusal(error, field);
   }
 }
 
@@ -39,45 +67,30 @@ function knownAccessPoint(w: SimWorld, id: string, field: string): void {
   }
 }
 
-function ifName(value: unknown): string {
+/** A network interface or device name of at most 15 characters, or 400 naming `field`. */
+function ifName(value: unknown, field: string): string {
   if (typeof value !== "string" || !/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(value)) {
-    throw v.bad(
-      "interface",
-      "an interface name of 1-15 letters, digits or _.- (starting with a letter)",
-      value,
-    );
+    throw v.bad(field, "an interface name of 1-15 letters, digits or _.- (starting with a letter)", value);
   }
   return value;
 }
 
-/** The options of `POST /v1/world/access-points`, every field validated, unknown ones refused. */
-function accessPointOptions(b: v.Json) {
-  v.onlyKeys(b, [
-    "id",
-    "name",
-    "bearer",
-    "signal",
-    "metered",
-    "purpose",
-    "activationMs",
-    "deactivationMs",
-    "interface",
-  ]);
-  return {
-    id: v.id(b.id, "id"),
-    ...(b.name === undefined ? {} : { name: v.text(b.name, "name") }),
-    ...(b.bearer === undefined ? {} : { bearer: v.oneOf(b.bearer, BEARER_TYPES, "bearer") }),
-    ...(b.signal === undefined ? {} : { signal: v.number(b.signal, "signal", 0, 100) }),
-    ...(b.metered === undefined ? {} : { metered: v.boolean(b.metered, "metered") }),
-    ...(b.purpose === undefined ? {} : { purpose: v.oneOf(b.purpose, PURPOSES, "purpose") }),
-    ...(b.activationMs === undefined
-      ? {}
-      : { activationMs: v.number(b.activationMs, "activationMs", 0, 600_000) }),
-    ...(b.deactivationMs === undefined
-      ? {}
-      : { deactivationMs: v.number(b.deactivationMs, "deactivationMs", 0, 600_000) }),
-    ...(b.interface === undefined ? {} : { interface: ifName(b.interface) }),
-  };
+/**
+ * The options of `POST /v1/world/access-points`: the simulator's one validator (`parseAccessPointOptions`), after
+ * the daemon's stricter checks of hostile input (unknown fields, id pattern, name length, interface and device
+ * names).
+ */
+function accessPointOptions(b: v.Json): SimAccessPointOptions {
+  v.onlyKeys(b, ACCESS_POINT_OPTION_FIELDS);
+  v.id(b.id, "id");
+  if (b.name !== undefined) v.text(b.name, "name");
+  if (b.interface !== undefined) ifName(b.interface, "interface");
+  if (b.device !== undefined) ifName(b.device, "device");
+  try {
+    return parseAccessPointOptions(b, "body");
+  } catch (error) {
+    throw refusal(error, "body");
+  }
 }
 
 /** The steps of `POST /v1/world/scenario`: at most 1000, in time order, each with a known action. */
