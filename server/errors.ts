@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ErrorBody } from "./protocol.ts";
+
 /**
  * An error the daemon reports to a client. `code` is either a session error
  * (`"invalid-configuration"`, `"session-aborted"`, `"unknown"`, …) when a
@@ -45,7 +47,7 @@ export class DaemonError extends Error {
   }
 
   /** The JSON body of the error response. */
-  toJSON(): { error: { code: string; message: string; field?: string } } {
+  toJSON(): ErrorBody {
     return {
       error: {
         code: this.code,

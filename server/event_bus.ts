@@ -8,24 +8,20 @@
  * @module
  */
 
+import type { EventStamp, GapMarker } from "./protocol.ts";
+
 /**
- * An event as the daemon publishes it: a `type`, the fields of that type, a
- * sequence number `seq` and the daemon's wall time `time` (ms since the epoch).
- * See the README for every type and its fields.
+ * What {@linkcode EventBus.publish} takes at the least: an object with a `type`.
+ * The daemon's bus takes exactly the protocol's `DaemonEventBody`.
  *
  * @example
  * ```ts
- * import type { DaemonEvent } from "@netsession/server";
- * const e: DaemonEvent = { seq: 7, time: 0, type: "default-changed", identifier: "internet" };
- * console.log(e.type, e.seq);
+ * import type { EventBody } from "@netsession/server";
+ * const body: EventBody = { type: "test", n: 1 };
  * ```
  */
-export interface DaemonEvent {
-  /** Sequence number: 1 for the first event of a daemon, then +1 per event. */
-  readonly seq: number;
-  /** Wall-clock time of publication, milliseconds since the epoch. */
-  readonly time: number;
-  /** The event type, for example `"configuration-changed"`. */
+export interface EventBody {
+  /** The event type. */
   readonly type: string;
   /** The fields of the type. */
   readonly [field: string]: unknown;
@@ -205,21 +201,20 @@ export class Subscriber {
 }
 
 function gapItem(from: number, to: number): BusItem {
-  return {
-    id: to,
-    data: JSON.stringify({
-      type: "gap",
-      from,
-      to,
-      message:
-        `events ${from}..${to} were not delivered (too far behind or no longer buffered); fetch GET /v1/driver/snapshot to resynchronise`,
-    }),
+  const gap: GapMarker = {
+    type: "gap",
+    from,
+    to,
+    message:
+      `events ${from}..${to} were not delivered (too far behind or no longer buffered); fetch GET /v1/driver/snapshot to resynchronise`,
   };
+  return { id: to, data: JSON.stringify(gap) };
 }
 
 /**
  * Sequence-numbered publish/subscribe with a bounded replay buffer and bounded
- * per-subscriber queues.
+ * per-subscriber queues. `E` is what it carries; the daemon's bus is an
+ * `EventBus<DaemonEventBody>` (the protocol's union), so it publishes nothing else.
  *
  * @example
  * ```ts
@@ -233,7 +228,7 @@ function gapItem(from: number, to: number): BusItem {
  * late.close();
  * ```
  */
-export class EventBus {
+export class EventBus<E extends { readonly type: string } = EventBody> {
   #ring: (BusItem | undefined)[];
   #start = 0; // index of the oldest buffered item
   #count = 0;
@@ -276,8 +271,8 @@ export class EventBus {
   }
 
   /** Publishes an event; returns it with its sequence number. Ignored after {@linkcode EventBus.close}. */
-  publish(body: { readonly type: string; readonly [field: string]: unknown }): DaemonEvent {
-    const event: DaemonEvent = { ...body, seq: this.#seq + 1, time: this.#now() };
+  publish(body: E): E & EventStamp {
+    const event: E & EventStamp = { ...body, seq: this.#seq + 1, time: this.#now() };
     if (this.#closed) return event;
     this.#seq = event.seq;
     this.published++;

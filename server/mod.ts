@@ -25,9 +25,14 @@
  *
  * @module
  */
+export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./event_bus.ts";
 export * from "./daemon.ts";
+export type { OpenSessionRequest } from "./daemon_sessions.ts";
+export type { DaemonCounters } from "./metrics.ts";
+export type { ClientSummary } from "./clients.ts";
+export type { WorldScenario } from "./sim_control.ts";
 export * from "./app.ts";
 export * from "./dashboard.ts";
 export * from "./default_world.ts";

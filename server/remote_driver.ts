@@ -25,6 +25,21 @@ import {
   type SessionError,
   type UsagePolicy,
 } from "@netsession/core";
+import { randomId } from "./_ids.ts";
+import { withSystemSessions } from "./_capabilities.ts";
+import {
+  CLIENT_HEADER,
+  type DaemonEvent,
+  type DaemonSnapshot,
+  type ErrorBody,
+  type HeartbeatAnswer,
+  type HeartbeatBody,
+  type OpenSessionBody,
+  type ReleaseAnswer,
+  type SeqAnswer,
+  type SessionAnswer,
+  type StreamMessage,
+} from "./protocol.ts";
 
 /**
  * Options of {@linkcode RemoteDriver}.
@@ -52,33 +67,19 @@ export interface RemoteDriverOptions {
   readonly syncTimeoutMs?: number;
 }
 
-interface WireSnapshot {
-  seq: number;
-  instance: string;
-  leaseTtlMs: number;
-  configurations: DriverConfiguration[];
-  capabilities: Capability[];
-  usagePolicies: UsagePolicy[];
-  defaultConfiguration?: string;
-  statistics?: Record<string, DriverStatistics>;
+/** A daemon answer: its status and its JSON body, `A` when it succeeded, else (usually) an {@linkcode ErrorBody}. */
+interface Reply<A> {
+  readonly status: number;
+  readonly json: A & Partial<ErrorBody>;
 }
 
-interface WireEvent {
-  type: string;
-  seq?: number;
-  [field: string]: unknown;
-}
+/** Bodies this driver sends. */
+type RequestBody = OpenSessionBody | HeartbeatBody | Record<string, never>;
 
 const CONNECT_HINT = "is the daemon running (netsession serve) and is the URL right?";
 
 function toSessionError(code: unknown): SessionError {
   return (SESSION_ERRORS as readonly unknown[]).includes(code) ? code as SessionError : "unknown";
-}
-
-function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
 }
 
 /**
@@ -164,20 +165,20 @@ export class RemoteDriver implements NetworkDriver {
     this.#token = options.token;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#options = options;
-    this.clientId = options.clientId ?? `remote-${randomHex(6)}`;
+    this.clientId = options.clientId ?? `remote-${randomId(6)}`;
   }
 
   // ------------------------------------------------------------------ HTTP
 
-  async #request(
+  async #request<A = unknown>(
     method: string,
     path: string,
-    body?: unknown,
+    body?: RequestBody,
     signal?: AbortSignal,
-  ): Promise<{ status: number; json: Record<string, unknown> }> {
+  ): Promise<Reply<A>> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#token}`,
-      "X-Netsession-Client": this.clientId,
+      [CLIENT_HEADER]: this.clientId,
     };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const work = (async () => {
@@ -188,11 +189,13 @@ export class RemoteDriver implements NetworkDriver {
         signal,
       });
       const text = await res.text();
-      let json: Record<string, unknown> = {};
+      // The daemon answers with the protocol's bodies (protocol.ts); a body that is not JSON becomes an error body.
+      let json: A & Partial<ErrorBody>;
       try {
-        json = text ? JSON.parse(text) : {};
+        json = JSON.parse(text || "{}");
       } catch {
-        json = { error: { code: "unknown", message: text.slice(0, 200) } };
+        const notJson: ErrorBody = { error: { code: "unknown", message: text.slice(0, 200) } };
+        json = JSON.parse(JSON.stringify(notJson));
       }
       return { status: res.status, json };
     })();
@@ -204,10 +207,10 @@ export class RemoteDriver implements NetworkDriver {
     }
   }
 
-  #errorOf(json: Record<string, unknown>, status: number, what: string): DriverError {
-    const e = (json.error ?? {}) as { code?: unknown; message?: unknown };
-    const message = typeof e.message === "string" ? e.message : `HTTP ${status}`;
-    return new DriverError(toSessionError(e.code), `${what}: the daemon answered ${status}: ${message}`);
+  #errorOf(json: Partial<ErrorBody>, status: number, what: string): DriverError {
+    const e = json.error;
+    const message = typeof e?.message === "string" ? e.message : `HTTP ${status}`;
+    return new DriverError(toSessionError(e?.code), `${what}: the daemon answered ${status}: ${message}`);
   }
 
   // ------------------------------------------------------------------ NetworkDriver
@@ -219,7 +222,7 @@ export class RemoteDriver implements NetworkDriver {
       throw new Error("this RemoteDriver is already started: close() it or make another one");
     }
     this.#started = true;
-    let snap: WireSnapshot;
+    let snap: DaemonSnapshot;
     try {
       snap = await this.#snapshot();
     } catch (error) {
@@ -245,13 +248,17 @@ export class RemoteDriver implements NetworkDriver {
     const every = this.#options.heartbeatMs ?? Math.max(250, Math.floor(this.#ttl / 3));
     this.#heartbeat = setInterval(() => {
       if (this.#closed) return;
-      this.#request("POST", `/v1/clients/${encodeURIComponent(this.clientId)}/heartbeat`, {}).catch(() => {});
+      this.#heartbeatNow().catch(() => {});
     }, every);
     return snapshot;
   }
 
-  async #snapshot(): Promise<WireSnapshot> {
-    let res: { status: number; json: Record<string, unknown> };
+  #heartbeatNow(): Promise<Reply<HeartbeatAnswer>> {
+    return this.#request("POST", `/v1/clients/${encodeURIComponent(this.clientId)}/heartbeat`, {});
+  }
+
+  async #snapshot(): Promise<DaemonSnapshot> {
+    let res: Reply<DaemonSnapshot>;
     try {
       res = await this.#request("GET", "/v1/driver/snapshot");
     } catch (error) {
@@ -262,10 +269,10 @@ export class RemoteDriver implements NetworkDriver {
       );
     }
     if (res.status !== 200) throw this.#errorOf(res.json, res.status, "reading the daemon's snapshot");
-    return res.json as unknown as WireSnapshot;
+    return res.json;
   }
 
-  #adopt(snap: WireSnapshot): void {
+  #adopt(snap: DaemonSnapshot): void {
     this.#configs = new Map(snap.configurations.map((c) => [c.identifier, c]));
     this.#capabilities = withSystemSessions(snap.capabilities);
     this.#policies = [...snap.usagePolicies];
@@ -279,9 +286,9 @@ export class RemoteDriver implements NetworkDriver {
 
   /** Rescans at the daemon; resolves once the changes found were delivered. */
   async scan(): Promise<void> {
-    const res = await this.#request("POST", "/v1/scan", {});
+    const res = await this.#request<SeqAnswer>("POST", "/v1/scan", {});
     if (res.status !== 200) throw this.#errorOf(res.json, res.status, "scan");
-    await this.#waitSeq(res.json.seq as number);
+    await this.#waitSeq(res.json.seq);
   }
 
   /** Opens a daemon session on the access point; see the class documentation. */
@@ -299,7 +306,7 @@ export class RemoteDriver implements NetworkDriver {
       timedOut = true;
       abort.abort();
     }, options.timeout);
-    let res: { status: number; json: Record<string, unknown> };
+    let res: Reply<SessionAnswer>;
     try {
       if (options.signal?.aborted) abort.abort();
       res = await this.#request("POST", "/v1/sessions", {
@@ -330,7 +337,7 @@ export class RemoteDriver implements NetworkDriver {
       options.signal?.removeEventListener("abort", onAbort);
     }
     if (res.status !== 201) throw this.#errorOf(res.json, res.status, `activation of '${identifier}'`);
-    const session = (res.json.session as { id: string }).id;
+    const session = res.json.session.id;
     if (abort.signal.aborted) {
       // Cancelled while the answer was on its way: give the lease back.
       this.#closeRemote(session, false).catch(() => {});
@@ -339,7 +346,7 @@ export class RemoteDriver implements NetworkDriver {
     const previous = this.#held.get(identifier);
     this.#held.set(identifier, session);
     if (previous !== undefined && previous !== session) this.#closeRemote(previous, false).catch(() => {});
-    await this.#waitSeq(res.json.seq as number);
+    await this.#waitSeq(res.json.seq);
     if (this.#configs.get(identifier)?.state !== "active") {
       if (this.#held.get(identifier) === session) this.#held.delete(identifier);
       this.#closeRemote(session, false).catch(() => {});
@@ -361,7 +368,7 @@ export class RemoteDriver implements NetworkDriver {
     this.#reholding = this.#reholding.then(async () => {
       for (const id of [...this.#wanted]) {
         if (this.#closed || this.#held.has(id) || this.#configs.get(id)?.state !== "active") continue;
-        let res: { status: number; json: Record<string, unknown> };
+        let res: Reply<SessionAnswer>;
         try {
           res = await this.#request("POST", "/v1/sessions", {
             configuration: id,
@@ -372,7 +379,7 @@ export class RemoteDriver implements NetworkDriver {
           continue; // unreachable again: the next reconnection retries
         }
         if (res.status !== 201) continue;
-        const session = (res.json.session as { id: string }).id;
+        const session = res.json.session.id;
         if (this.#wanted.has(id) && !this.#held.has(id) && !this.#closed) this.#held.set(id, session);
         else this.#closeRemote(session, false).catch(() => {}); // the core let go meanwhile
       }
@@ -384,15 +391,11 @@ export class RemoteDriver implements NetworkDriver {
   async #verifyHolds(): Promise<void> {
     await this.#resyncing;
     if (this.#held.size === 0 && this.#wanted.size === 0) return;
-    let sessions: string[];
+    let sessions: readonly string[];
     try {
-      const res = await this.#request(
-        "POST",
-        `/v1/clients/${encodeURIComponent(this.clientId)}/heartbeat`,
-        {},
-      );
+      const res = await this.#heartbeatNow();
       if (res.status !== 200) return;
-      sessions = res.json.sessions as string[];
+      sessions = res.json.sessions;
     } catch {
       return;
     }
@@ -403,12 +406,15 @@ export class RemoteDriver implements NetworkDriver {
   /** After a cancelled activation: the daemon may still be opening a session for us; close it. */
   #giveBack(identifier: string): void {
     if (this.#held.has(identifier)) return;
-    this.#request("DELETE", `/v1/sessions?configuration=${encodeURIComponent(identifier)}`).catch(() => {});
+    this.#request<ReleaseAnswer>("DELETE", `/v1/sessions?configuration=${encodeURIComponent(identifier)}`)
+      .catch(() => {});
   }
 
   async #closeRemote(session: string, force: boolean): Promise<number | undefined> {
     const path = `/v1/sessions/${encodeURIComponent(session)}`;
-    const res = force ? await this.#request("POST", `${path}/stop`, {}) : await this.#request("DELETE", path);
+    const res = force
+      ? await this.#request<SessionAnswer>("POST", `${path}/stop`, {})
+      : await this.#request<SessionAnswer>("DELETE", path);
     if (res.status === 404) return undefined; // already gone (closed by the daemon)
     if (res.status !== 200) {
       throw this.#errorOf(
@@ -417,7 +423,7 @@ export class RemoteDriver implements NetworkDriver {
         `${force ? "stopping" : "closing"} daemon session '${session}'`,
       );
     }
-    return res.json.seq as number;
+    return res.json.seq;
   }
 
   /** Closes (or with `force`, stops) this process's daemon session on the access point. */
@@ -513,13 +519,13 @@ export class RemoteDriver implements NetworkDriver {
             l.slice(5).replace(/^ /, "")
           ).join("\n");
           if (data === "") continue;
-          let event: WireEvent;
+          let message: StreamMessage;
           try {
-            event = JSON.parse(data);
+            message = JSON.parse(data);
           } catch {
             continue;
           }
-          await this.#onEvent(event);
+          await this.#onMessage(message);
           if (this.#closed) return;
         }
       }
@@ -553,15 +559,18 @@ export class RemoteDriver implements NetworkDriver {
     }
   }
 
-  async #onEvent(event: WireEvent): Promise<void> {
-    switch (event.type) {
+  async #onMessage(message: StreamMessage): Promise<void> {
+    switch (message.type) {
       case "hello":
-        if (event.instance !== this.#instance) await this.#resync(); // the daemon restarted
+        if (message.instance !== this.#instance) await this.#resync(); // the daemon restarted
         return;
       case "gap":
         await this.#resync();
         return;
+      case "keep-alive":
+        return;
     }
+    const event = message;
     if (typeof event.seq !== "number" || event.seq <= this.#lastSeq) return; // already seen
     this.#apply(event);
     this.#lastSeq = event.seq;
@@ -572,18 +581,19 @@ export class RemoteDriver implements NetworkDriver {
     this.#sink?.(event);
   }
 
-  #apply(event: WireEvent): void {
+  /** Applies one event to the local view; every kind is named, so a new kind is a compile error here. */
+  #apply(event: DaemonEvent): void {
     switch (event.type) {
       case "configuration-added":
       case "configuration-changed": {
-        const c = event.configuration as DriverConfiguration;
+        const c = event.configuration;
         this.#configs.set(c.identifier, c);
         if (c.state !== "active") this.#wanted.delete(c.identifier); // the core drops its hold on a loss
         this.#emit({ type: event.type, configuration: c });
         break;
       }
       case "configuration-removed": {
-        const id = event.identifier as string;
+        const id = event.identifier;
         this.#configs.delete(id);
         this.#wanted.delete(id);
         this.#stats.delete(id);
@@ -591,35 +601,53 @@ export class RemoteDriver implements NetworkDriver {
         break;
       }
       case "usage-policies-changed":
-        this.#policies = [...event.policies as UsagePolicy[]];
+        this.#policies = [...event.policies];
         this.#emit({ type: "usage-policies-changed", policies: this.#policies });
         break;
       case "default-changed":
-        this.#default = (event.identifier as string | null) ?? undefined;
+        this.#default = event.identifier ?? undefined;
         this.#emit({ type: "default-changed", identifier: this.#default });
         break;
       case "capabilities-changed":
-        this.#capabilities = withSystemSessions(event.capabilities as Capability[]);
+        this.#capabilities = withSystemSessions(event.capabilities);
         this.#emit({ type: "capabilities-changed", capabilities: this.#capabilities });
         break;
       case "statistics":
-        this.#stats = new Map(Object.entries(event.statistics as Record<string, DriverStatistics>));
+        this.#stats = new Map(Object.entries(event.statistics));
         break;
       case "session-closed":
-        if (event.client === this.clientId) {
-          let dropped = false;
-          for (const [ap, s] of this.#held) {
-            if (s === event.session) {
-              this.#held.delete(ap);
-              dropped = true;
-            }
-          }
-          // Closed by the daemon, not by us (deactivate forgets first): an expired lease. Take it back if the
-          // core still holds the link; a link that went down arrives as its own event and drops the want.
-          if (dropped) queueMicrotask(() => void this.#rehold());
-        }
+        if (event.client === this.clientId) this.#dropHold(event.session);
         break;
+      case "online-changed": // the local manager derives these from the configurations
+      case "session-opened":
+      case "session-state":
+      case "session-error":
+      case "session-usage-policies":
+      case "roaming":
+      case "client-expired": // its sessions' session-closed events follow
+      case "scenario":
+      case "shutdown": // the stream ends next; the reconnection finds the new daemon
+        break;
+      default: {
+        // Compile time: every kind of the protocol is handled above. Run time: a newer daemon's kind is ignored.
+        const unhandled: never = event;
+        void unhandled;
+      }
     }
+  }
+
+  /** A daemon session of this client was closed by the daemon, not by us (deactivate forgets first). */
+  #dropHold(session: string): void {
+    let dropped = false;
+    for (const [ap, s] of this.#held) {
+      if (s === session) {
+        this.#held.delete(ap);
+        dropped = true;
+      }
+    }
+    // An expired lease: take it back if the core still holds the link; a link that went down arrives as its
+    // own event and drops the want.
+    if (dropped) queueMicrotask(() => void this.#rehold());
   }
 
   /** Re-reads the snapshot and reports the differences as events (after a gap or a daemon restart). */
@@ -629,7 +657,7 @@ export class RemoteDriver implements NetworkDriver {
   }
 
   async #doResync(): Promise<void> {
-    let snap: WireSnapshot;
+    let snap: DaemonSnapshot;
     try {
       snap = await this.#snapshot();
     } catch {
@@ -698,10 +726,4 @@ export class RemoteDriver implements NetworkDriver {
   #release(all = false): void {
     for (const w of [...this.#waiters]) if (all || w.seq <= this.#lastSeq) w.resolve();
   }
-}
-
-function withSystemSessions(capabilities: readonly Capability[]): Capability[] {
-  const caps = new Set(capabilities);
-  caps.add("system-session-support");
-  return [...caps];
 }

@@ -1,7 +1,8 @@
 // Shared test helpers (a *_test.ts file so that it is not published).
 import type { DriverEvent } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
-import { SimWorld, type SimWorldOptions } from "./world.ts";
+import { SimWorld } from "./world.ts";
+import type { SimWorldOptions } from "./world_types.ts";
 
 /** A world, a started driver, and the events it received. */
 export async function setup(options: SimWorldOptions = {}) {

@@ -26,24 +26,15 @@
  */
 export * from "./virtual_clock.ts";
 export * from "./random.ts";
-export {
-  DEFAULT_SIM_CAPABILITIES,
-  type SimAccessPoint,
-  type SimAccessPointOptions,
-  type SimHolders,
-  type SimLinkPhase,
-  type SimServiceNetworkOptions,
-  type SimTraffic,
-  type SimUserChoiceOptions,
-  SimWorld,
-  type SimWorldOptions,
-} from "./world.ts";
+export * from "./errors.ts";
+export * from "./access_point_options.ts";
+export * from "./service_network_options.ts";
+export * from "./world_types.ts";
+export type { SimLinkPhase } from "./link.ts";
+export { SimWorld } from "./world.ts";
 export * from "./driver.ts";
 export {
-  type ParsedScenario,
-  parseScenario,
   SCENARIO_ACTIONS,
-  ScenarioError,
   SESSION_ACTIONS,
   type SimExpectation,
   type SimExpectStep,
@@ -57,7 +48,11 @@ export {
   type SimSessionStep,
   type SimStep,
   type SimTimelineEntry,
-} from "./scenario.ts";
+  type SimWorldStep,
+} from "./scenario_types.ts";
+export { type ParsedScenario, parseScenario } from "./scenario_parse.ts";
+export { ScenarioError } from "./scenario_error.ts";
+export { applyWorldStep } from "./scenario_play.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.
 export * from "@netsession/core/driver";

@@ -4,7 +4,7 @@
 // cost of one roam (migrate to accept) against a plain open+close.
 import { NetworkConfigurationManager } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
-import type { SimScenario } from "./scenario.ts";
+import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
 
 const STEPS = 100_000;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { parseScenario, ScenarioError, type SimScenario } from "./scenario.ts";
+import { parseScenario } from "./scenario_parse.ts";
+import { ScenarioError } from "./scenario_error.ts";
+import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
 
 const base: SimScenario = {

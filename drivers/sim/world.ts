@@ -7,7 +7,6 @@
  */
 
 import {
-  BEARER_TYPES,
   type BearerType,
   CAPABILITIES,
   type Capability,
@@ -20,230 +19,26 @@ import {
   type DriverSnapshot,
   type DriverStatistics,
   type Purpose,
-  PURPOSES,
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
+import { checkBytes, checkId, checkName, checkOneOf, checkSignal, invalidType } from "./_checks.ts";
+import { parseAccessPointOptions, type SimAccessPointOptions } from "./access_point_options.ts";
+import { SimError } from "./errors.ts";
+import { parseServiceNetworkOptions, type SimServiceNetworkOptions } from "./service_network_options.ts";
 import { SimRandom } from "./random.ts";
-import { playScenario, type SimPlayOptions, type SimPlayResult, type SimScenario } from "./scenario.ts";
+import { playScenario } from "./scenario_play.ts";
+import type { SimPlayOptions, SimPlayResult, SimScenario } from "./scenario_types.ts";
 import { VirtualClock } from "./virtual_clock.ts";
-
-/**
- * The capabilities a {@linkcode SimWorld} reports unless told otherwise
- * (everything but `system-session-support` and `network-session-required`).
- *
- * @example
- * ```ts
- * import { DEFAULT_SIM_CAPABILITIES } from "@netsession/sim";
- * console.log(DEFAULT_SIM_CAPABILITIES.includes("data-statistics")); // true
- * ```
- */
-export const DEFAULT_SIM_CAPABILITIES: readonly Capability[] = Object.freeze([
-  "can-start-and-stop-interfaces",
-  "direct-connection-routing",
-  "application-level-roaming",
-  "forced-roaming",
-  "data-statistics",
-]);
-
-/**
- * Options of {@linkcode SimWorld}.
- *
- * @example
- * ```ts
- * import { type SimWorldOptions, SimWorld } from "@netsession/sim";
- * const options: SimWorldOptions = { seed: 7, capabilities: ["forced-roaming"] };
- * const world = new SimWorld(options);
- * ```
- */
-export interface SimWorldOptions {
-  /** Seed of {@linkcode SimWorld.random} (default 1): the same seed gives the same world. */
-  readonly seed?: number;
-  /** Capabilities reported by drivers (default {@linkcode DEFAULT_SIM_CAPABILITIES}). */
-  readonly capabilities?: readonly Capability[];
-  /** Start time of the virtual clock in milliseconds (default 0). */
-  readonly startTime?: number;
-}
-
-/**
- * Options of {@linkcode SimWorld.addAccessPoint}.
- *
- * @example
- * ```ts
- * import type { SimAccessPointOptions } from "@netsession/sim";
- * const lte: SimAccessPointOptions = { id: "lte", bearer: "lte", signal: 60, metered: true, activationMs: 800 };
- * ```
- */
-export interface SimAccessPointOptions {
-  /** Identifier, unique in the world. */
-  readonly id: string;
-  /** Human-readable name (default: the id). */
-  readonly name?: string;
-  /** Link technology (default `"wlan"`). */
-  readonly bearer?: BearerType;
-  /** Link quality 0..100 (default 100); 0 means out of range (state `defined`). */
-  readonly signal?: number;
-  /** Whether traffic is charged by volume (default false). */
-  readonly metered?: boolean;
-  /** What the access point is for (default `"unknown"`). */
-  readonly purpose?: Purpose;
-  /** Virtual milliseconds an activation takes (default 100). */
-  readonly activationMs?: number;
-  /** Virtual milliseconds a deactivation takes (default 50). */
-  readonly deactivationMs?: number;
-  /** Interface name while active (default: the `device`, else `sim0`, `sim1`, … in order of creation). */
-  readonly interface?: string;
-  /** Reported `connectTimeout` in milliseconds (default: none, the core uses 30000). */
-  readonly connectTimeout?: number;
-  /**
-   * A device (radio) shared with other access points: at most one of them is up at a time, and starting one
-   * takes the others down first, as NetworkManager does with two WLAN profiles on one radio. Default: a
-   * device of its own.
-   */
-  readonly device?: string;
-}
-
-/**
- * Options of {@linkcode SimWorld.addServiceNetwork}.
- *
- * @example
- * ```ts
- * import type { SimServiceNetworkOptions } from "@netsession/sim";
- * const sn: SimServiceNetworkOptions = { id: "internet", members: ["wlan", "lte"], seamless: true };
- * ```
- */
-export interface SimServiceNetworkOptions {
-  /** Identifier, unique in the world. */
-  readonly id: string;
-  /** Human-readable name (default: the id). */
-  readonly name?: string;
-  /** Member access-point identifiers, highest priority first; each must exist. */
-  readonly members: readonly string[];
-  /** Whether a handover keeps the session's address (default false); seamless networks get a virtual address. */
-  readonly seamless?: boolean;
-  /** Whether sessions may roam between members (default true). */
-  readonly roamingAvailable?: boolean;
-  /** What the network is for (default `"unknown"`). */
-  readonly purpose?: Purpose;
-  /** Reported `connectTimeout` in milliseconds (default: none). */
-  readonly connectTimeout?: number;
-}
-
-/**
- * Options of {@linkcode SimWorld.addUserChoice}.
- *
- * @example
- * ```ts
- * import type { SimUserChoiceOptions } from "@netsession/sim";
- * const uc: SimUserChoiceOptions = { id: "ask", name: "Ask every time" };
- * ```
- */
-export interface SimUserChoiceOptions {
-  /** Identifier, unique in the world. */
-  readonly id: string;
-  /** Human-readable name (default: the id). */
-  readonly name?: string;
-}
-
-/**
- * Where an access point's link is: `down`, `activating` (coming up), `up`, or
- * `deactivating` (still up, going down).
- *
- * @example
- * ```ts
- * import type { SimLinkPhase } from "@netsession/sim";
- * const p: SimLinkPhase = "activating";
- * ```
- */
-export type SimLinkPhase = "down" | "activating" | "up" | "deactivating";
-
-/**
- * A read-only snapshot of an access point, from {@linkcode SimWorld.accessPoint}.
- *
- * @example
- * ```ts
- * import { SimWorld } from "@netsession/sim";
- * const world = new SimWorld();
- * world.addAccessPoint({ id: "wlan" });
- * const ap = world.accessPoint("wlan");
- * console.log(ap.interfaceName, ap.address, ap.state); // "sim0" "10.77.0.2/24" "discovered"
- * ```
- */
-export interface SimAccessPoint {
-  /** Identifier. */
-  readonly id: string;
-  /** Human-readable name. */
-  readonly name: string;
-  /** Link technology. */
-  readonly bearer: BearerType;
-  /** Link quality 0..100 (0 = out of range). */
-  readonly signal: number;
-  /** Whether traffic is charged by volume. */
-  readonly metered: boolean;
-  /** What the access point is for. */
-  readonly purpose: Purpose;
-  /** Virtual milliseconds an activation takes. */
-  readonly activationMs: number;
-  /** Virtual milliseconds a deactivation takes. */
-  readonly deactivationMs: number;
-  /** Reported `connectTimeout`, if any. */
-  readonly connectTimeout?: number;
-  /** The device shared with other access points, if any. */
-  readonly device?: string;
-  /** Interface name while active. */
-  readonly interfaceName: string;
-  /** Interface index (100 + creation order). */
-  readonly index: number;
-  /** MAC address (locally administered, drawn from the world's seed). */
-  readonly hardwareAddress: string;
-  /** The interface's address in CIDR notation. */
-  readonly address: string;
-  /** Reported configuration state. */
-  readonly state: ConfigurationState;
-  /** Where the link is. */
-  readonly phase: SimLinkPhase;
-  /** Bytes received since the link came up. */
-  readonly bytesReceived: number;
-  /** Bytes sent since the link came up. */
-  readonly bytesWritten: number;
-  /** Activations that will fail (from {@linkcode SimWorld.failNextActivation}). */
-  readonly pendingFailures: number;
-}
-
-/**
- * Who keeps an access point up, from {@linkcode SimWorld.holders}.
- *
- * @example
- * ```ts
- * import { SimWorld } from "@netsession/sim";
- * const world = new SimWorld();
- * world.addAccessPoint({ id: "wlan" });
- * world.activateExternally("wlan");
- * console.log(world.holders("wlan")); // { external: true, drivers: 0 }
- * ```
- */
-export interface SimHolders {
-  /** Whether "another program" holds the link ({@linkcode SimWorld.activateExternally}). */
-  readonly external: boolean;
-  /** How many attached drivers hold the link. */
-  readonly drivers: number;
-}
-
-/**
- * Bytes to add to an active access point's counters, for {@linkcode SimWorld.traffic}.
- *
- * @example
- * ```ts
- * import type { SimTraffic } from "@netsession/sim";
- * const t: SimTraffic = { rx: 1500, tx: 40 };
- * ```
- */
-export interface SimTraffic {
-  /** Bytes received (default 0). */
-  readonly rx?: number;
-  /** Bytes sent (default 0). */
-  readonly tx?: number;
-}
+import type { SimLinkPhase } from "./link.ts";
+import {
+  DEFAULT_SIM_CAPABILITIES,
+  type SimAccessPoint,
+  type SimHolders,
+  type SimTraffic,
+  type SimUserChoiceOptions,
+  type SimWorldOptions,
+} from "./world_types.ts";
 
 // ---------------------------------------------------------------------------
 // internal records
@@ -355,66 +150,8 @@ const engines = new WeakMap<SimWorld, SimEngine>();
  */
 export function engineOf(world: SimWorld): SimEngine {
   const engine = engines.get(world);
-  if (engine === undefined) throw new TypeError("SimDriver needs a SimWorld: new SimDriver(new SimWorld())");
+  if (engine === undefined) throw invalidType("SimDriver needs a SimWorld: new SimDriver(new SimWorld())");
   return engine;
-}
-
-function checkId(id: unknown, what: string): asserts id is string {
-  if (typeof id !== "string" || id.length === 0) {
-    throw new TypeError(`${what} needs a non-empty string id, got ${JSON.stringify(id)}`);
-  }
-}
-
-function checkName(name: unknown, id: string): void {
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`name of '${id}' must be a string, got ${JSON.stringify(name)}`);
-  }
-}
-
-function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(
-      `${what} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
-}
-
-function checkSignal(value: unknown, id: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 100) {
-    throw new RangeError(
-      `signal of '${id}' must be a number from 0 (out of range) to 100, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkDuration(value: unknown, what: string, positive = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new RangeError(
-      `${what} must be a finite ${positive ? "positive" : "non-negative"} number of milliseconds, got ${
-        JSON.stringify(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function checkBoolean(value: unknown, what: string): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`${what} must be true or false, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function checkBytes(value: unknown, what: string): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `${what} must be a non-negative integer number of bytes, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 function stateRank(s: ConfigurationState): number {
@@ -488,29 +225,18 @@ export class SimWorld {
    * ```
    */
   addAccessPoint(options: SimAccessPointOptions): DriverConfiguration {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError("addAccessPoint() needs an options object such as { id: 'wlan' }");
-    }
-    const { id } = options;
-    checkId(id, "addAccessPoint()");
+    const o = parseAccessPointOptions(options);
+    const { id } = o;
     this.#checkFree(id);
-    checkName(options.name, id);
-    const bearer = checkOneOf(options.bearer ?? "wlan", BEARER_TYPES, `bearer of '${id}'`);
-    const purpose = checkOneOf(options.purpose ?? "unknown", PURPOSES, `purpose of '${id}'`);
-    const signal = checkSignal(options.signal ?? 100, id);
-    const metered = checkBoolean(options.metered, `metered of '${id}'`) ?? false;
-    const activationMs = checkDuration(options.activationMs ?? 100, `activationMs of '${id}'`);
-    const deactivationMs = checkDuration(options.deactivationMs ?? 50, `deactivationMs of '${id}'`);
-    const connectTimeout = options.connectTimeout === undefined
-      ? undefined
-      : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
+    const bearer = o.bearer ?? "wlan";
+    const purpose = o.purpose ?? "unknown";
+    const signal = o.signal ?? 100;
+    const metered = o.metered ?? false;
+    const activationMs = o.activationMs ?? 100;
+    const deactivationMs = o.deactivationMs ?? 50;
+    const connectTimeout = o.connectTimeout;
     const ordinal = this.#apCount;
-    if (options.device !== undefined && (typeof options.device !== "string" || options.device.length === 0)) {
-      throw new TypeError(
-        `device of '${id}' must be a non-empty string such as "wlan0", got ${JSON.stringify(options.device)}`,
-      );
-    }
-    const device = options.device;
+    const device = o.device;
     // Access points of one device share its interface name.
     const usedNames = new Set(
       [...this.#aps()].filter((ap) => device === undefined || ap.device !== device).map((ap) =>
@@ -518,25 +244,24 @@ export class SimWorld {
       ),
     );
     let interfaceName: string;
-    if (options.interface === undefined && device !== undefined) {
+    if (o.interface === undefined && device !== undefined) {
       if (usedNames.has(device)) {
         const owner = [...this.#aps()].find((ap) => ap.interfaceName === device)!.id;
-        throw new Error(`device '${device}' of '${id}' is already the interface of access point '${owner}'`);
+        throw new SimError(
+          "conflict",
+          `device '${device}' of '${id}' is already the interface of access point '${owner}'`,
+        );
       }
       interfaceName = device;
-    } else if (options.interface !== undefined) {
-      if (typeof options.interface !== "string" || options.interface.length === 0) {
-        throw new TypeError(
-          `interface of '${id}' must be a non-empty string, got ${JSON.stringify(options.interface)}`,
+    } else if (o.interface !== undefined) {
+      if (usedNames.has(o.interface)) {
+        const owner = [...this.#aps()].find((ap) => ap.interfaceName === o.interface)!.id;
+        throw new SimError(
+          "conflict",
+          `interface '${o.interface}' of '${id}' is already used by access point '${owner}': pick another name`,
         );
       }
-      if (usedNames.has(options.interface)) {
-        const owner = [...this.#aps()].find((ap) => ap.interfaceName === options.interface)!.id;
-        throw new Error(
-          `interface '${options.interface}' of '${id}' is already used by access point '${owner}': pick another name`,
-        );
-      }
-      interfaceName = options.interface;
+      interfaceName = o.interface;
     } else {
       let k = ordinal;
       while (usedNames.has(`sim${k}`)) k++;
@@ -552,7 +277,7 @@ export class SimWorld {
       kind: "ap",
       id,
       ordinal,
-      name: options.name ?? id,
+      name: o.name ?? id,
       bearer,
       signal,
       metered,
@@ -595,46 +320,34 @@ export class SimWorld {
    * ```
    */
   addServiceNetwork(options: SimServiceNetworkOptions): DriverConfiguration {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        "addServiceNetwork() needs an options object such as { id: 'internet', members: ['wlan'] }",
-      );
-    }
-    const { id } = options;
-    checkId(id, "addServiceNetwork()");
+    const o = parseServiceNetworkOptions(options);
+    const { id } = o;
     this.#checkFree(id);
-    checkName(options.name, id);
-    if (!Array.isArray(options.members)) {
-      throw new TypeError(`members of service network '${id}' must be an array of access-point ids`);
-    }
-    const members = [...options.members];
+    const members = [...o.members];
     for (const m of members) {
       const e = this.#entries.get(m);
       if (e === undefined) {
-        throw new Error(
+        throw new SimError(
+          "not-found",
           `member '${m}' of service network '${id}' is unknown: add it with addAccessPoint() first`,
         );
       }
       if (e.kind !== "ap") {
-        throw new Error(
+        throw new SimError(
+          "conflict",
           `member '${m}' of service network '${id}' is ${KIND_NAMES[e.kind]}: members must be access points`,
         );
       }
     }
-    if (new Set(members).size !== members.length) {
-      throw new Error(`service network '${id}' lists a member twice: each access point may appear once`);
-    }
-    const seamless = checkBoolean(options.seamless, `seamless of '${id}'`) ?? false;
-    const roamingAvailable = checkBoolean(options.roamingAvailable, `roamingAvailable of '${id}'`) ?? true;
-    const purpose = checkOneOf(options.purpose ?? "unknown", PURPOSES, `purpose of '${id}'`);
-    const connectTimeout = options.connectTimeout === undefined
-      ? undefined
-      : checkDuration(options.connectTimeout, `connectTimeout of '${id}'`, true);
+    const seamless = o.seamless ?? false;
+    const roamingAvailable = o.roamingAvailable ?? true;
+    const purpose = o.purpose ?? "unknown";
+    const connectTimeout = o.connectTimeout;
     const k = this.#snCount++;
     const sn: SnRecord = {
       kind: "sn",
       id,
-      name: options.name ?? id,
+      name: o.name ?? id,
       members,
       seamless,
       roamingAvailable,
@@ -662,7 +375,7 @@ export class SimWorld {
    */
   addUserChoice(options: SimUserChoiceOptions): DriverConfiguration {
     if (options === null || typeof options !== "object") {
-      throw new TypeError("addUserChoice() needs an options object such as { id: 'ask' }");
+      throw invalidType("addUserChoice() needs an options object such as { id: 'ask' }");
     }
     const { id } = options;
     checkId(id, "addUserChoice()");
@@ -819,7 +532,7 @@ export class SimWorld {
    */
   setUsagePolicies(policies: readonly UsagePolicy[]): void {
     if (!Array.isArray(policies)) {
-      throw new TypeError(`setUsagePolicies() needs an array such as ["no-background-traffic"] or []`);
+      throw invalidType(`setUsagePolicies() needs an array such as ["no-background-traffic"] or []`);
     }
     const next = [...new Set(policies.map((p) => checkOneOf(p, USAGE_POLICIES, "usage policy")))];
     if (next.length === this.#policies.length && next.every((p) => this.#policies.includes(p))) return;
@@ -891,7 +604,7 @@ export class SimWorld {
   failNextActivation(id: string, reason?: string): void {
     const ap = this.#ap(id);
     if (reason !== undefined && (typeof reason !== "string" || reason.length === 0)) {
-      throw new TypeError(
+      throw invalidType(
         `failNextActivation('${id}', reason): reason must be a non-empty string when given`,
       );
     }
@@ -914,12 +627,15 @@ export class SimWorld {
   traffic(id: string, bytes: SimTraffic): void {
     const ap = this.#ap(id);
     if (bytes === null || typeof bytes !== "object") {
-      throw new TypeError(`traffic('${id}', bytes) needs an object such as { rx: 1000, tx: 200 }`);
+      throw invalidType(`traffic('${id}', bytes) needs an object such as { rx: 1000, tx: 200 }`);
     }
     const rx = checkBytes(bytes.rx, `traffic rx of '${id}'`);
     const tx = checkBytes(bytes.tx, `traffic tx of '${id}'`);
     if (!this.#isUp(ap)) {
-      throw new Error(`access point '${id}' is not active: traffic needs an active link (activate it first)`);
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is not active: traffic needs an active link (activate it first)`,
+      );
     }
     ap.rx += rx;
     ap.tx += tx;
@@ -942,7 +658,10 @@ export class SimWorld {
   activateExternally(id: string): void {
     const ap = this.#ap(id);
     if (ap.signal === 0) {
-      throw new Error(`access point '${id}' is out of range (signal 0): setSignal('${id}', n) above 0 first`);
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is out of range (signal 0): setSignal('${id}', n) above 0 first`,
+      );
     }
     switch (ap.phase) {
       case "up":
@@ -1188,7 +907,7 @@ export class SimWorld {
 
   #checkCapabilities(capabilities: readonly Capability[]): Capability[] {
     if (!Array.isArray(capabilities)) {
-      throw new TypeError(`capabilities must be an array such as ["forced-roaming"]`);
+      throw invalidType(`capabilities must be an array such as ["forced-roaming"]`);
     }
     return [...new Set(capabilities.map((c) => checkOneOf(c, CAPABILITIES, "capability")))];
   }
@@ -1196,7 +915,8 @@ export class SimWorld {
   #checkFree(id: string): void {
     const e = this.#entries.get(id);
     if (e !== undefined) {
-      throw new Error(
+      throw new SimError(
+        "conflict",
         `configuration '${id}' already exists (${
           KIND_NAMES[e.kind]
         }): identifiers must be unique; pick another id or removeConfiguration('${id}') first`,
@@ -1208,7 +928,8 @@ export class SimWorld {
     checkId(id, "this call");
     const e = this.#entries.get(id);
     if (e === undefined) {
-      throw new Error(
+      throw new SimError(
+        "not-found",
         `unknown configuration '${id}': add it with addAccessPoint(), addServiceNetwork() or addUserChoice() first`,
       );
     }
@@ -1217,11 +938,15 @@ export class SimWorld {
 
   #ap(id: string): ApRecord {
     if (typeof id !== "string" || id.length === 0) {
-      throw new TypeError(`an access-point id must be a non-empty string, got ${JSON.stringify(id)}`);
+      throw invalidType(`an access-point id must be a non-empty string, got ${JSON.stringify(id)}`);
     }
     const e = this.#entries.get(id);
-    if (e === undefined) throw new Error(`unknown access point '${id}': add it with addAccessPoint() first`);
-    if (e.kind !== "ap") throw new Error(`'${id}' is ${KIND_NAMES[e.kind]}, not an access point`);
+    if (e === undefined) {
+      throw new SimError("not-found", `unknown access point '${id}': add it with addAccessPoint() first`);
+    }
+    if (e.kind !== "ap") {
+      throw new SimError("conflict", `'${id}' is ${KIND_NAMES[e.kind]}, not an access point`);
+    }
     return e;
   }
 

@@ -535,6 +535,34 @@ Deno.test("nothing a client sends makes the daemon fail: garbage to every route 
   }
 });
 
+Deno.test("POST /v1/world/access-points takes device and connectTimeout and refuses a bad one naming the field", async () => {
+  const h = await setup();
+  try {
+    const added = await h.req("POST", "/v1/world/access-points", {
+      body: { id: "cafe", bearer: "wlan", signal: 40, device: "wlan7", connectTimeout: 5000 },
+    });
+    assert.equal(added.status, 201);
+    const cafe = await (await h.req("GET", "/v1/configurations/cafe")).json();
+    assert.equal(cafe.connectTimeout, 5000);
+
+    const badTimeout = await h.req("POST", "/v1/world/access-points", {
+      body: { id: "bar", connectTimeout: "soon" },
+    });
+    assert.equal(badTimeout.status, 400);
+    const timeoutError = await errorOf(badTimeout);
+    assert.equal(timeoutError.code, "bad-request");
+    assert.equal(timeoutError.field, "connectTimeout");
+    assert.match(timeoutError.message, /connectTimeout/);
+
+    const badDevice = await h.req("POST", "/v1/world/access-points", { body: { id: "bar", device: "" } });
+    assert.equal(badDevice.status, 400);
+    assert.equal((await errorOf(badDevice)).field, "device");
+    assert.equal((await h.req("GET", "/v1/configurations/bar")).status, 404);
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("POST /v1/world/scenario validates the steps and plays them on the virtual clock", async () => {
   const h = await setup();
   try {

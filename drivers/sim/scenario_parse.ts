@@ -1,0 +1,426 @@
+/**
+ * Reading scenarios: {@linkcode parseScenario} checks a scenario completely
+ * before anything runs (ids that exist at that point of the timeline, declared
+ * sessions, time order) and expands `repeat`; a malformed one is rejected with
+ * a {@linkcode ScenarioError} naming the step, the field and what is expected.
+ *
+ * @module
+ */
+
+import {
+  CAPABILITIES,
+  CONFIGURATION_STATES,
+  SESSION_ERRORS,
+  SESSION_STATES,
+  USAGE_POLICIES,
+} from "@netsession/core";
+import { type FieldError, show } from "./_checks.ts";
+import { parseAccessPointOptions } from "./access_point_options.ts";
+import { Checker, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
+import { ScenarioError } from "./scenario_error.ts";
+import { parseServiceNetworkOptions } from "./service_network_options.ts";
+import { SCENARIO_ACTIONS, SESSION_ACTIONS, type SimScenario, WORLD_STEP_FIELDS } from "./scenario_types.ts";
+
+/** Runs an option validator and re-words its error as a ScenarioError at `path`. */
+function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path: string): T {
+  const { at: _at, action: _action, ...options } = o;
+  try {
+    return parse(options);
+  } catch (error) {
+    const { field, reason } = error as Partial<FieldError>;
+    if (field === undefined || reason === undefined) throw error;
+    return c.fail(field === "(root)" ? path : `${path}.${field}`, reason);
+  }
+}
+
+function checkAccessPoint(c: Checker, o: Obj, path: string): void {
+  checkOptions(c, parseAccessPointOptions, o, path);
+  const id = c.newId(o.id, `${path}.id`);
+  c.known.add(id);
+  c.aps.add(id);
+}
+
+function checkServiceNetwork(c: Checker, o: Obj, path: string): void {
+  const { members } = checkOptions(c, parseServiceNetworkOptions, o, path);
+  const id = c.newId(o.id, `${path}.id`);
+  if (members.length === 0) {
+    c.fail(`${path}.members`, `expected a non-empty array of access point ids, got ${show(o.members)}`);
+  }
+  members.forEach((m, i) => c.knownId(m, `${path}.members[${i}]`, true));
+  c.known.add(id);
+}
+
+function checkWorldStep(c: Checker, s: Obj, path: string): void {
+  const action = s.action;
+  c.oneOf(action, SCENARIO_ACTIONS, `${path}.action`);
+  const fields = () =>
+    c.only(s, ["at", "action", ...WORLD_STEP_FIELDS[action as typeof SCENARIO_ACTIONS[number]]], path);
+  switch (action as typeof SCENARIO_ACTIONS[number]) {
+    case "addAccessPoint":
+      return checkAccessPoint(c, s, path);
+    case "addServiceNetwork":
+      return checkServiceNetwork(c, s, path);
+    case "addUserChoice":
+      fields();
+      c.known.add(c.newId(s.id, `${path}.id`));
+      return;
+    case "removeAccessPoint": {
+      fields();
+      const id = c.knownId(s.id, `${path}.id`, true);
+      c.known.delete(id);
+      c.aps.delete(id);
+      return;
+    }
+    case "removeConfiguration": {
+      fields();
+      const id = c.knownId(s.id, `${path}.id`);
+      c.known.delete(id);
+      c.aps.delete(id);
+      return;
+    }
+    case "activateExternally":
+    case "deactivateExternally":
+    case "releaseExternally":
+      fields();
+      c.knownId(s.id, `${path}.id`, true);
+      return;
+    case "setDefault":
+      fields();
+      if (s.id !== undefined) c.knownId(s.id, `${path}.id`);
+      return;
+    case "setSignal":
+      fields();
+      c.knownId(s.id, `${path}.id`, true);
+      c.num(s.signal, `${path}.signal`, 0, 100);
+      return;
+    case "setUsagePolicies":
+      fields();
+      c.listOf(s.policies, USAGE_POLICIES, `${path}.policies`);
+      return;
+    case "setCapabilities":
+      fields();
+      c.listOf(s.capabilities, CAPABILITIES, `${path}.capabilities`);
+      return;
+    case "failNextActivation":
+      fields();
+      c.knownId(s.id, `${path}.id`, true);
+      c.str(s.reason, `${path}.reason`, true);
+      return;
+    case "traffic":
+      fields();
+      c.knownId(s.id, `${path}.id`, true);
+      c.num(s.rx, `${path}.rx`, 0, Infinity, true);
+      c.num(s.tx, `${path}.tx`, 0, Infinity, true);
+      return;
+  }
+}
+
+/** Expectations about one session: they need `"session"`. */
+const SESSION_EXPECT_FIELDS = [
+  "state",
+  "isOpen",
+  "activeConfiguration",
+  "error",
+  "usagePolicies",
+  "interfaceAddresses",
+  "events",
+  "eventsInclude",
+];
+const EXPECT_FIELDS = ["session", ...SESSION_EXPECT_FIELDS, "configuration", "holders", "up", "totalEvents"];
+
+function checkExpect(c: Checker, e: Obj, path: string, sessions: Set<string>): void {
+  c.only(e, EXPECT_FIELDS, path);
+  if (e.session !== undefined) {
+    const id = c.str(e.session, `${path}.session`)!;
+    if (!sessions.has(id)) c.fail(`${path}.session`, `unknown session '${id}'; declare it in "sessions"`);
+  } else {
+    for (const f of SESSION_EXPECT_FIELDS) {
+      if (e[f] !== undefined) c.fail(`${path}.${f}`, `needs "session": which session to check`);
+    }
+  }
+  c.oneOf(e.state, SESSION_STATES, `${path}.state`, true);
+  c.bool(e.isOpen, `${path}.isOpen`);
+  if (e.activeConfiguration !== undefined && typeof e.activeConfiguration !== "string") {
+    c.fail(`${path}.activeConfiguration`, `expected a string, got ${show(e.activeConfiguration)}`);
+  }
+  if (e.error !== undefined && e.error !== null) c.oneOf(e.error, SESSION_ERRORS, `${path}.error`);
+  c.listOf(e.usagePolicies, USAGE_POLICIES, `${path}.usagePolicies`, true);
+  for (const f of ["interfaceAddresses", "events", "eventsInclude"]) {
+    const v = e[f];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+      c.fail(`${path}.${f}`, `expected an array of strings, got ${show(v)}`);
+    }
+  }
+  if (e.configuration !== undefined) {
+    const conf = c.obj(e.configuration, `${path}.configuration`);
+    c.only(conf, ["id", "state"], `${path}.configuration`);
+    c.str(conf.id, `${path}.configuration.id`);
+    c.oneOf(conf.state, CONFIGURATION_STATES, `${path}.configuration.state`);
+  }
+  for (const f of ["holders", "up"]) {
+    if (e[f] === undefined) continue;
+    const map = c.obj(e[f], `${path}.${f}`);
+    for (const [k, v] of Object.entries(map)) {
+      if (f === "holders") c.num(v, `${path}.${f}.${k}`, 0, Infinity);
+      else c.bool(v, `${path}.${f}.${k}`);
+    }
+  }
+  if (e.totalEvents !== undefined) {
+    const t = c.obj(e.totalEvents, `${path}.totalEvents`);
+    c.only(t, ["min", "max"], `${path}.totalEvents`);
+    c.num(t.min, `${path}.totalEvents.min`, 0, Infinity, true);
+    c.num(t.max, `${path}.totalEvents.max`, 0, Infinity, true);
+  }
+}
+
+/** A step after expansion of `repeat`, with its absolute time and the index of its source step. */
+interface Flat {
+  readonly at: number;
+  readonly source: number;
+  readonly step: Obj;
+}
+
+function checkStep(
+  c: Checker,
+  s: Obj,
+  path: string,
+  sessions: Set<string>,
+  inRepeat: boolean,
+): void {
+  if ("repeat" in s) {
+    if (inRepeat) c.fail(`${path}.repeat`, "a repeat cannot contain another repeat");
+    c.only(s, ["at", "repeat"], path);
+    const r = c.obj(s.repeat, `${path}.repeat`);
+    c.only(r, ["every", "times", "steps"], `${path}.repeat`);
+    c.num(r.every, `${path}.repeat.every`, 1, Infinity);
+    c.num(r.times, `${path}.repeat.times`, 1, MAX_STEPS);
+    if (!Array.isArray(r.steps) || r.steps.length === 0) {
+      c.fail(`${path}.repeat.steps`, `expected a non-empty array of steps, got ${show(r.steps)}`);
+    }
+    let last = 0;
+    r.steps.forEach((inner, j) => {
+      const p = `${path}.repeat.steps[${j}]`;
+      const o = c.obj(inner, p);
+      c.num(o.at, `${p}.at`, 0, (r.every as number) - 1);
+      if ((o.at as number) < last) {
+        c.fail(`${p}.at`, `${o.at} is before the previous step's ${last}: keep steps in time order`);
+      }
+      last = o.at as number;
+      checkStep(c, o, p, sessions, true);
+    });
+    return;
+  }
+  if ("expect" in s) {
+    c.only(s, ["at", "expect"], path);
+    checkExpect(c, c.obj(s.expect, `${path}.expect`), `${path}.expect`, sessions);
+    return;
+  }
+  if ("session" in s || "do" in s) {
+    c.only(s, ["at", "session", "do"], path);
+    const id = c.str(s.session, `${path}.session`)!;
+    if (!sessions.has(id)) c.fail(`${path}.session`, `unknown session '${id}'; declare it in "sessions"`);
+    c.oneOf(s.do, SESSION_ACTIONS, `${path}.do`);
+    return;
+  }
+  if ("action" in s) return checkWorldStep(c, s, path);
+  c.fail(path, 'a step needs one of "action" (world), "session"+"do", "expect" or "repeat"');
+}
+
+/**
+ * A scenario checked and ready to play: the input with `repeat` expanded into a flat, time-ordered list.
+ *
+ * @example
+ * ```ts
+ * import { parseScenario } from "@netsession/sim";
+ * const parsed = parseScenario({ steps: [{ at: 0, action: "addAccessPoint", id: "a" }] });
+ * console.log(parsed.flat.length); // 1
+ * ```
+ */
+export interface ParsedScenario {
+  /** The scenario as given. */
+  readonly scenario: SimScenario;
+  /** Every step at its absolute time, ordered by time (ties in source order). */
+  readonly flat: readonly {
+    readonly at: number;
+    readonly source: number;
+    readonly step: Readonly<Record<string, unknown>>;
+  }[];
+  /** Where the play ends. */
+  readonly end: number;
+}
+
+/**
+ * Checks a scenario (an object or JSON text) completely, without running
+ * anything. `existing` lists identifiers a world already has (access points
+ * and other configurations) that steps may refer to.
+ *
+ * @example
+ * ```ts
+ * import { parseScenario } from "@netsession/sim";
+ * try {
+ *   parseScenario({ version: 1, steps: [{ at: 0, action: "addAccessPoint", id: "a", signal: 120 }] });
+ * } catch (e) {
+ *   console.log((e as Error).message); // "steps[0] (at 0) .signal: expected a number 0..100, got 120"
+ * }
+ * ```
+ */
+export function parseScenario(
+  input: unknown,
+  existing: { accessPoints?: Iterable<string>; configurations?: Iterable<string> } = {},
+): ParsedScenario {
+  let raw: unknown = input;
+  if (typeof input === "string") {
+    try {
+      raw = JSON.parse(input);
+    } catch (error) {
+      throw new ScenarioError("(root)", `not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const aps = new Set(existing.accessPoints ?? []);
+  const c: Checker = new Checker(new Set([...aps, ...(existing.configurations ?? [])]), aps);
+  const root = c.obj(raw, "(root)");
+  c.only(
+    root,
+    [
+      "$schema",
+      "version",
+      "name",
+      "description",
+      "seed",
+      "world",
+      "processes",
+      "sessions",
+      "steps",
+      "duration",
+    ],
+    "(root)",
+  );
+  if (root.version !== undefined && root.version !== 1) {
+    c.fail("version", `expected 1 (the only format version), got ${show(root.version)}`);
+  }
+  c.str(root.name, "name", true);
+  if (root.description !== undefined && typeof root.description !== "string") {
+    c.fail("description", `expected a string, got ${show(root.description)}`);
+  }
+  if (root.world !== undefined) checkWorld(c, root.world);
+  const processes = checkProcesses(c, root.processes);
+  const sessions = checkSessions(c, root.sessions, processes);
+  if (!Array.isArray(root.steps)) c.fail("steps", `expected an array of steps, got ${show(root.steps)}`);
+  const flat: Flat[] = [];
+  let last = 0;
+  root.steps.forEach((s, i) => {
+    c.step = undefined;
+    const o = c.obj(s, `steps[${i}]`);
+    c.step = i;
+    c.at = typeof o.at === "number" ? o.at : undefined;
+    c.num(o.at, `steps[${i}].at`, 0, Infinity);
+    if ((o.at as number) < last) {
+      c.fail(`steps[${i}].at`, `${o.at} is before the previous step's ${last}: keep steps in time order`);
+    }
+    last = o.at as number;
+    checkStep(c, o, `steps[${i}]`, sessions, false);
+    if ("repeat" in o) {
+      const r = o.repeat as { every: number; times: number; steps: Obj[] };
+      if (flat.length + r.times * r.steps.length > MAX_STEPS) {
+        c.fail(`steps[${i}].repeat.times`, `expands past ${MAX_STEPS} steps; make the scenario shorter`);
+      }
+      for (let k = 0; k < r.times; k++) {
+        for (const inner of r.steps) {
+          flat.push({ at: (o.at as number) + k * r.every + (inner.at as number), source: i, step: inner });
+        }
+      }
+    } else {
+      flat.push({ at: o.at as number, source: i, step: o });
+    }
+  });
+  c.step = undefined;
+  const lastAt = flat.reduce((m, f) => Math.max(m, f.at), 0);
+  if (root.duration !== undefined) c.num(root.duration, "duration", lastAt, Infinity);
+  flat.sort((a, b) => a.at - b.at || a.source - b.source);
+  return {
+    scenario: root as unknown as SimScenario,
+    flat,
+    end: (root.duration as number | undefined) ?? lastAt,
+  };
+}
+
+function checkWorld(c: Checker, world: Json): void {
+  const w = c.obj(world, "world");
+  c.only(
+    w,
+    ["accessPoints", "serviceNetworks", "userChoices", "default", "policies", "capabilities"],
+    "world",
+  );
+  const arr = (v: Json, path: string): Json[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) c.fail(path, `expected an array, got ${show(v)}`);
+    return v;
+  };
+  arr(w.accessPoints, "world.accessPoints").forEach((a, i) =>
+    checkAccessPoint(c, c.obj(a, `world.accessPoints[${i}]`), `world.accessPoints[${i}]`)
+  );
+  arr(w.serviceNetworks, "world.serviceNetworks").forEach((a, i) =>
+    checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
+  );
+  arr(w.userChoices, "world.userChoices").forEach((a, i) => {
+    const o = c.obj(a, `world.userChoices[${i}]`);
+    c.only(o, ["id", "name"], `world.userChoices[${i}]`);
+    c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
+  });
+  if (w.default !== undefined) c.knownId(w.default, "world.default");
+  c.listOf(w.policies, USAGE_POLICIES, "world.policies", true);
+  c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true);
+}
+
+function checkProcesses(c: Checker, list: Json): Set<string> {
+  const processes = new Set<string>();
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0) {
+      c.fail("processes", `expected a non-empty array of { "id" }, got ${show(list)}`);
+    }
+    list.forEach((p, i) => {
+      const o = c.obj(p, `processes[${i}]`);
+      c.only(o, ["id", "forcedRoaming"], `processes[${i}]`);
+      const id = c.str(o.id, `processes[${i}].id`)!;
+      if (processes.has(id)) c.fail(`processes[${i}].id`, `duplicate process '${id}'`);
+      processes.add(id);
+      c.oneOf(o.forcedRoaming, ["on-loss", "on-loss-or-better"], `processes[${i}].forcedRoaming`, true);
+    });
+  }
+  return processes;
+}
+
+function checkSessions(c: Checker, list: Json, processes: Set<string>): Set<string> {
+  const sessions = new Set<string>();
+  if (list !== undefined) {
+    if (!Array.isArray(list)) c.fail("sessions", `expected an array, got ${show(list)}`);
+    list.forEach((s, i) => {
+      const p = `sessions[${i}]`;
+      const o = c.obj(s, p);
+      c.only(o, ["id", "configuration", "process", "alr", "auto", "properties"], p);
+      const id = c.str(o.id, `${p}.id`)!;
+      if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
+      sessions.add(id);
+      c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
+      if (o.process !== undefined) {
+        const proc = c.str(o.process, `${p}.process`)!;
+        if (!processes.has(proc)) {
+          c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+        }
+      }
+      c.bool(o.alr, `${p}.alr`);
+      if (o.auto !== undefined) {
+        const a = c.obj(o.auto, `${p}.auto`);
+        c.only(a, ["preferred", "activated"], `${p}.auto`);
+        c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
+        c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
+        if (a.preferred !== undefined && o.alr !== true) {
+          c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+        }
+      }
+      if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
+    });
+  }
+  return sessions;
+}

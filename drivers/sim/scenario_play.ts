@@ -1,0 +1,336 @@
+/**
+ * Playing scenarios: {@linkcode applyWorldStep} applies one world change (the
+ * daemon uses it too), `playScenario` (behind {@linkcode SimWorld.play}) builds
+ * a scenario's world, processes and sessions, runs its timeline on the virtual
+ * clock and checks its expectations.
+ *
+ * @module
+ */
+
+import { NetworkConfigurationManager, type NetworkSession } from "@netsession/core";
+import { show } from "./_checks.ts";
+import { SimDriver } from "./driver.ts";
+import { SimError } from "./errors.ts";
+import { parseScenario } from "./scenario_parse.ts";
+import {
+  SCENARIO_ACTIONS,
+  type SESSION_ACTIONS,
+  type SimExpectation,
+  type SimFailure,
+  type SimPlayOptions,
+  type SimPlayResult,
+  type SimScenario,
+  type SimScenarioSession,
+  type SimTimelineEntry,
+  type SimWorldStep,
+  WORLD_STEP_FIELDS,
+} from "./scenario_types.ts";
+import type { SimWorld } from "./world.ts";
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Applies one world change to `world` now, as a scenario step does: the
+ * {@linkcode SimWorld} method named by `step.action` with the step's other
+ * fields (`at` is ignored). Throws what that method throws (errors with a
+ * {@linkcode SimErrorCode}: `not-found`, `conflict`, `invalid`), and a
+ * `SimError` with code `invalid` for an unknown action or a field the action
+ * does not take. Synchronous: the world reports the change to its drivers
+ * before it returns.
+ *
+ * @example
+ * ```ts
+ * import { applyWorldStep, SimWorld } from "@netsession/sim";
+ * const world = new SimWorld();
+ * applyWorldStep(world, { action: "addAccessPoint", id: "wlan" });
+ * applyWorldStep(world, { action: "setSignal", id: "wlan", signal: 0 });
+ * console.log(world.accessPoint("wlan").state); // "defined"
+ * ```
+ *
+ * @param world the world to change
+ * @param step the change, typically parsed JSON
+ */
+export function applyWorldStep(world: SimWorld, step: SimWorldStep): void {
+  if (step === null || typeof step !== "object" || Array.isArray(step)) {
+    throw new SimError("invalid", `a world step must be an object such as { "action": "setSignal", ... }`);
+  }
+  const { at: _at, action, ...args } = step as Obj;
+  if (typeof action !== "string" || !(SCENARIO_ACTIONS as readonly string[]).includes(action)) {
+    throw new SimError(
+      "invalid",
+      `action must be one of ${SCENARIO_ACTIONS.join(", ")}, got ${show(action)}`,
+    );
+  }
+  const known = WORLD_STEP_FIELDS[action as typeof SCENARIO_ACTIONS[number]];
+  const extra = Object.keys(args).find((k) => !known.includes(k));
+  if (extra !== undefined) {
+    throw new SimError(
+      "invalid",
+      `'${extra}' is not a field of action ${action}; its fields are ${known.join(", ")}`,
+    );
+  }
+  // The world methods check their arguments themselves.
+  // deno-lint-ignore no-explicit-any
+  const a = args as any;
+  switch (action as typeof SCENARIO_ACTIONS[number]) {
+    case "addAccessPoint":
+      world.addAccessPoint(a);
+      return;
+    case "addServiceNetwork":
+      world.addServiceNetwork(a);
+      return;
+    case "addUserChoice":
+      world.addUserChoice(a);
+      return;
+    case "removeAccessPoint":
+      return world.removeAccessPoint(a.id);
+    case "removeConfiguration":
+      return world.removeConfiguration(a.id);
+    case "activateExternally":
+      return world.activateExternally(a.id);
+    case "deactivateExternally":
+      return world.deactivateExternally(a.id);
+    case "releaseExternally":
+      return world.releaseExternally(a.id);
+    case "setDefault":
+      return world.setDefault(a.id);
+    case "setSignal":
+      return world.setSignal(a.id, a.signal);
+    case "setUsagePolicies":
+      return world.setUsagePolicies(a.policies);
+    case "setCapabilities":
+      return world.setCapabilities(a.capabilities);
+    case "failNextActivation":
+      return world.failNextActivation(a.id, a.reason);
+    case "traffic":
+      return world.traffic(a.id, { rx: a.rx, tx: a.tx });
+  }
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The state of one play: the world, the processes' managers, the sessions and what was recorded. */
+interface Play {
+  readonly world: SimWorld;
+  readonly options: SimPlayOptions;
+  readonly start: number;
+  readonly timeline: SimTimelineEntry[];
+  readonly failures: SimFailure[];
+  readonly processes: Map<string, NetworkConfigurationManager>;
+  readonly sessions: Map<string, NetworkSession>;
+  /** Each session's events since its last events check. */
+  readonly pending: Map<string, string[]>;
+  /** Session events delivered so far. */
+  events: number;
+}
+
+function record(play: Play, source: string, event: string, detail?: string): void {
+  const entry: SimTimelineEntry = { at: play.world.clock.now() - play.start, source, event, detail };
+  if (play.timeline.length < (play.options.timelineLimit ?? 100_000)) play.timeline.push(entry);
+  play.options.onEvent?.(entry);
+}
+
+function buildWorld(world: SimWorld, w: NonNullable<SimScenario["world"]>): void {
+  if (w.capabilities) world.setCapabilities(w.capabilities);
+  for (const ap of w.accessPoints ?? []) world.addAccessPoint(ap);
+  for (const sn of w.serviceNetworks ?? []) world.addServiceNetwork(sn);
+  for (const uc of w.userChoices ?? []) world.addUserChoice(uc);
+  if (w.default !== undefined) world.setDefault(w.default);
+  if (w.policies) world.setUsagePolicies(w.policies);
+}
+
+async function startProcesses(play: Play, scenario: SimScenario): Promise<void> {
+  for (const p of scenario.processes ?? [{ id: "main" }]) {
+    play.processes.set(
+      p.id,
+      await NetworkConfigurationManager.create(new SimDriver(play.world), {
+        clock: play.world.clock,
+        forcedRoaming: "forcedRoaming" in p ? p.forcedRoaming : undefined,
+        onListenerError: (error, event) => record(play, "scenario", "listener-error", `${event}: ${error}`),
+      }),
+    );
+  }
+}
+
+/** Creates a scenario session and records its events (answering offers as `auto` says). */
+function startSession(play: Play, def: SimScenarioSession): void {
+  const manager = play.processes.get(def.process ?? [...play.processes.keys()][0])!;
+  const session = manager.createSession(manager.configurationFromIdentifier(def.configuration));
+  for (const [k, v] of Object.entries(def.properties ?? {})) session.setSessionProperty(k, v);
+  const log: string[] = [];
+  play.pending.set(def.id, log);
+  const note = (event: string, detail?: string) => {
+    play.events++;
+    log.push(detail === undefined ? event : `${event}:${detail}`);
+    record(play, def.id, event, detail);
+  };
+  session.on("stateChanged", (s) => note("stateChanged", s));
+  session.on("opened", () => note("opened"));
+  session.on("closed", () => note("closed"));
+  session.on("error", (e) => note("error", e));
+  session.on("usagePoliciesChanged", (p) => note("usagePoliciesChanged", p.join(",") || "none"));
+  session.on("newConfigurationActivated", () => {
+    note("newConfigurationActivated");
+    if (def.auto?.activated) session[def.auto.activated]();
+  });
+  if (def.alr) {
+    session.on("preferredConfigurationChanged", ({ configuration, isSeamless }) => {
+      note("preferredConfigurationChanged", configuration.identifier + (isSeamless ? ":seamless" : ""));
+      if (def.auto?.preferred) session[def.auto.preferred]();
+    });
+  }
+  play.sessions.set(def.id, session);
+}
+
+/** Session counters per access point, summed over the processes. */
+function holders(play: Play): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of play.processes.values()) {
+    for (const [id, n] of m.holdCounts()) out[id] = (out[id] ?? 0) + n;
+  }
+  return out;
+}
+
+function checkSession(play: Play, e: SimExpectation, cmp: Compare, fail: (message: string) => void): void {
+  const s = play.sessions.get(e.session!)!;
+  cmp("state", e.state, s.state);
+  cmp("isOpen", e.isOpen, s.isOpen);
+  cmp("activeConfiguration", e.activeConfiguration, s.sessionProperty("ActiveConfiguration"));
+  cmp("error", e.error, s.error ?? null);
+  cmp("usagePolicies", e.usagePolicies, s.usagePolicies);
+  cmp("interfaceAddresses", e.interfaceAddresses, s.interface?.addresses ?? []);
+  const log = play.pending.get(e.session!)!;
+  if (e.events === undefined && e.eventsInclude === undefined) return;
+  cmp("events", e.events, log);
+  if (e.eventsInclude) {
+    let k = 0;
+    for (const ev of log) if (ev === e.eventsInclude[k]) k++;
+    if (k < e.eventsInclude.length) {
+      fail(
+        `${e.session}: eventsInclude: '${e.eventsInclude[k]}' not found in order among ${
+          JSON.stringify(log)
+        }`,
+      );
+    }
+  }
+  log.length = 0;
+}
+
+type Compare = (field: string, expected: unknown, actual: unknown) => void;
+
+/** Checks an expectation now; each mismatch is passed to `fail`. */
+function checkExpectation(play: Play, e: SimExpectation, fail: (message: string) => void): void {
+  const who = e.session ?? "world";
+  const cmp: Compare = (field, expected, actual) => {
+    if (expected !== undefined && !same(expected, actual)) {
+      fail(`${who}: ${field}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    }
+  };
+  if (e.session !== undefined) checkSession(play, e, cmp, fail);
+  if (e.configuration) {
+    const first = play.processes.values().next().value!;
+    cmp(
+      `configuration ${e.configuration.id}`,
+      e.configuration.state,
+      first.configurationFromIdentifier(e.configuration.id).state,
+    );
+  }
+  if (e.holders) {
+    const h = holders(play);
+    for (const [id, n] of Object.entries(e.holders)) cmp(`holders of ${id}`, n, h[id] ?? 0);
+  }
+  if (e.up) {
+    for (const [id, up] of Object.entries(e.up)) {
+      cmp(`${id} up`, up, play.world.has(id) && play.world.isUp(id));
+    }
+  }
+  if (e.totalEvents) {
+    if (e.totalEvents.min !== undefined && play.events < e.totalEvents.min) {
+      fail(`totalEvents: expected at least ${e.totalEvents.min}, got ${play.events}`);
+    }
+    if (e.totalEvents.max !== undefined && play.events > e.totalEvents.max) {
+      fail(`totalEvents: expected at most ${e.totalEvents.max}, got ${play.events}`);
+    }
+  }
+}
+
+/** Runs one step of the timeline now; a step that throws is a failure. */
+function runStep(play: Play, s: Obj, fail: (message: string) => void): void {
+  try {
+    if ("expect" in s) {
+      checkExpectation(play, s.expect as SimExpectation, fail);
+    } else if ("do" in s) {
+      record(play, String(s.session), String(s.do));
+      const session = play.sessions.get(String(s.session))!;
+      const action = s.do as typeof SESSION_ACTIONS[number];
+      if (action === "open") session.open();
+      else session[action]();
+    } else {
+      record(play, "world", String(s.action), "id" in s ? String(s.id) : undefined);
+      applyWorldStep(play.world, s as unknown as SimWorldStep);
+    }
+  } catch (error) {
+    fail(`step failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+/**
+ * Plays a scenario on `world`; {@linkcode SimWorld.play} documents it. Not
+ * re-exported by `mod.ts`.
+ */
+export async function playScenario(
+  world: SimWorld,
+  input: SimScenario | string,
+  options: SimPlayOptions = {},
+): Promise<SimPlayResult> {
+  const configurations = world.configurations().map((c) => c.identifier);
+  const accessPoints = world.configurations().filter((c) => c.type === "internet-access-point").map((c) =>
+    c.identifier
+  );
+  const { scenario, flat, end } = parseScenario(input, { accessPoints, configurations });
+  const play: Play = {
+    world,
+    options,
+    start: world.clock.now(),
+    timeline: [],
+    failures: [],
+    processes: new Map(),
+    sessions: new Map(),
+    pending: new Map(),
+    events: 0,
+  };
+  buildWorld(world, scenario.world ?? {});
+  await startProcesses(play, scenario);
+  for (const def of scenario.sessions ?? []) startSession(play, def);
+
+  let done = 0;
+  for (const f of flat) {
+    const wait = play.start + f.at - world.clock.now();
+    if (wait > 0) await world.advance(wait);
+    runStep(play, f.step, (message) => {
+      play.failures.push({ step: f.source, at: f.at, message });
+      record(play, "expect", "failed", message);
+    });
+    done++;
+    options.onProgress?.(done, flat.length);
+    if (options.stopOnFailure && play.failures.length > 0) break;
+  }
+  if (!(options.stopOnFailure && play.failures.length > 0)) {
+    const rest = play.start + end - world.clock.now();
+    await world.advance(rest > 0 ? rest : 0);
+  }
+  const left = holders(play);
+  for (const s of play.sessions.values()) s[Symbol.dispose]();
+  for (const m of play.processes.values()) await m.close();
+  return {
+    passed: play.failures.length === 0,
+    failures: play.failures,
+    timeline: play.timeline,
+    steps: done,
+    events: play.events,
+    durationMs: world.clock.now() - play.start,
+    holders: left,
+  };
+}

@@ -1,0 +1,30 @@
+// What the daemon keeps per client and per daemon session: shared by clients.ts (leases) and
+// daemon_sessions.ts (the sessions), which each own one half.
+import type { NetworkSession, Subscription } from "@netsession/core";
+import type { RoamingMode } from "./protocol.ts";
+
+/** A client the daemon knows: its sessions, open event streams and lease. */
+export interface ClientRecord {
+  readonly id: string;
+  readonly sessions: Map<string, Held>;
+  streams: number;
+  ttlMs: number;
+  timer: unknown;
+  lastSeen: number;
+}
+
+/** A daemon session: one `NetworkSession` (one lease in the core's counter) of a client. */
+export interface Held {
+  readonly id: string;
+  readonly client: ClientRecord;
+  readonly session: NetworkSession;
+  readonly configuration: string;
+  readonly roaming: RoamingMode;
+  readonly subscriptions: Subscription[];
+  readonly properties: Set<string>;
+  started: boolean;
+  finished: boolean;
+  lastAccessPoint: string;
+  readonly done: Promise<void>;
+  resolveDone: () => void;
+}
