@@ -1,5 +1,6 @@
 // Shared by the tests that run against a real NetworkManager (scripts/lab).
 import type { NetworkSession } from "../../core/mod.ts";
+import { sessionLog } from "../../core/_session_log.ts";
 
 /** Polls `condition` in real time until it holds; throws naming `what` after `ms` (a deadline, not an assertion on speed). */
 export async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -86,10 +87,5 @@ export class BusRelay {
 
 /** Records a session's state changes, errors, `closed` and `newConfigurationActivated` ("activated"). */
 export function trace(s: NetworkSession): string[] {
-  const log: string[] = [];
-  s.on("stateChanged", (x) => log.push(`state:${x}`));
-  s.on("closed", () => log.push("closed"));
-  s.on("error", (e) => log.push(`error:${e}`));
-  s.on("newConfigurationActivated", () => log.push("activated"));
-  return log;
+  return sessionLog(s, ["stateChanged", "closed", "error", "newConfigurationActivated"]);
 }

@@ -7,6 +7,7 @@ import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { NetworkManagerDriver } from "../../drivers/linux/mod.ts";
 import { labSkipReason, startLab } from "../../scripts/lab/lab.ts";
 import { until } from "./_helpers.ts";
+import { sessionLog } from "../../core/_session_log.ts";
 
 const skip = await labSkipReason("tests/linux/one_device_test.ts");
 
@@ -31,10 +32,7 @@ for (const decision of ["reject", "accept"] as const) {
       try {
         manager = await NetworkConfigurationManager.create(driver);
         const s = manager.createSession(manager.configurationFromIdentifier("office"));
-        const log: string[] = [];
-        s.on("stateChanged", (x) => log.push(`state:${x}`));
-        s.on("error", (e) => log.push(`error:${e}`));
-        s.on("closed", () => log.push("closed"));
+        const log = sessionLog(s, ["stateChanged", "error", "closed"]);
         s.on("preferredConfigurationChanged", ({ configuration }) => {
           log.push(`preferred:${configuration.name}`);
           s.migrate();
