@@ -1,6 +1,7 @@
 // A hand-driven driver for the core's own unit tests (not exported).
 import { type DriverConfiguration, DriverError, type DriverEventSink, type NetworkDriver } from "./driver.ts";
-import type { Capability, UsagePolicy } from "./types.ts";
+import type { Clock } from "./clock.ts";
+import type { Capability, Reachability, UsagePolicy } from "./types.ts";
 
 export function ap(id: string, extra: Partial<DriverConfiguration> = {}): DriverConfiguration {
   return {
@@ -88,7 +89,15 @@ export class FakeDriver implements NetworkDriver {
     this.set(id, {
       state: "active",
       interface: { name: `if-${id}`, index: 7, addresses: [`10.0.0.${id.length}/24`] },
+      ...this.reach.get(id),
     });
+  }
+  /** How far each access point reaches once up (absent: the driver cannot tell). */
+  reach = new Map<string, { reachability?: Reachability; captivePortal?: boolean }>();
+  /** Changes how far `id` reaches (now if up, and on every later start). */
+  setReach(id: string, reachability: Reachability, captivePortal = false) {
+    this.reach.set(id, { reachability, captivePortal });
+    if (this.configs.get(id)?.state === "active") this.set(id, { reachability, captivePortal });
   }
   down(id: string) {
     this.set(id, { state: "discovered", interface: undefined });
@@ -141,9 +150,37 @@ export class FakeDriver implements NetworkDriver {
   statistics(id: string) {
     return this.stats.get(id);
   }
+  checkReachability(id: string): Promise<Reachability> {
+    this.calls.push(`check ${id}`);
+    return Promise.resolve(this.configs.get(id)?.reachability ?? "unknown");
+  }
   close() {
     this.sink = undefined;
     return Promise.resolve();
+  }
+}
+
+/** A clock moved by hand (`advance(ms)` runs the timers due). */
+export class ManualClock implements Clock {
+  t = 0;
+  timers: { at: number; fn: () => void; id: number }[] = [];
+  #id = 0;
+  now() {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = ++this.#id;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(h: unknown) {
+    this.timers = this.timers.filter((t) => t.id !== h);
+  }
+  advance(ms: number) {
+    this.t += ms;
+    const due = this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((t) => t.at > this.t);
+    for (const t of due) t.fn();
   }
 }
 

@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
-import { ap, FakeDriver, settle } from "./_fake_driver.ts";
+import { ap, FakeDriver, ManualClock, settle } from "./_fake_driver.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
 import { NetworkSession } from "./network_session.ts";
-import type { Clock } from "./clock.ts";
 import { sessionLog } from "./_session_log.ts";
-
-class ManualClock implements Clock {
-  t = 0;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  #id = 0;
-  now() {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number) {
-    const id = ++this.#id;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown) {
-    this.timers = this.timers.filter((t) => t.id !== h);
-  }
-  advance(ms: number) {
-    this.t += ms;
-    const due = this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((t) => t.at > this.t);
-    for (const t of due) t.fn();
-  }
-}
 
 async function setup(configs = [ap("a"), ap("b", { bearerType: "ethernet" })]) {
   const driver = new FakeDriver(configs);
