@@ -67,8 +67,15 @@ Deno.test({
       assert.equal(s.interface?.name, lab.interfaces["lab-a"]);
       // The system-wide policy follows NetworkManager's primary connection, which moves a moment later.
       await until(() => s.usagePolicies.length === 0, "the metered policy to lift");
-      const active = await lab.nmcli("-g", "UUID", "connection", "show", "--active");
-      assert.deepEqual(active.trim().split("\n").filter((l) => l !== ""), [a]);
+      // NetworkManager lists a connection while it deactivates: give lab-b the time to finish going down.
+      let active: string[] = [];
+      for (const end = Date.now() + 15_000; Date.now() < end;) {
+        active = (await lab.nmcli("-g", "UUID", "connection", "show", "--active")).trim().split("\n")
+          .filter((l) => l !== "");
+        if (active.length === 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(active, [a]);
     }),
 });
 
