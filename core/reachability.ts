@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type BearerType, REACHABILITIES, type Reachability, type TransportMedium } from "./types.ts";
+import {
+  BEARER_TYPES,
+  type BearerType,
+  REACHABILITIES,
+  type Reachability,
+  type TransportMedium,
+} from "./types.ts";
 
 /**
  * Rank of a reachability (`unknown` 0 … `online` 4), for "at least" comparisons.
@@ -34,18 +40,9 @@ export function reaches(have: Reachability, need: Reachability): boolean {
   return reachabilityRank(have) >= reachabilityRank(need);
 }
 
-const CELLULAR: ReadonlySet<BearerType> = new Set([
-  "2g",
-  "cdma2000",
-  "wcdma",
-  "hspa",
-  "wimax",
-  "evdo",
-  "lte",
-  "3g",
-  "4g",
-  "5g",
-]);
+/** Every bearer but these is a cellular one. */
+const NOT_CELLULAR: readonly BearerType[] = ["unknown", "ethernet", "wlan", "bluetooth"];
+const CELLULAR: ReadonlySet<BearerType> = new Set(BEARER_TYPES.filter((b) => !NOT_CELLULAR.includes(b)));
 
 /**
  * The transport medium of a bearer (Qt 6's vocabulary).
