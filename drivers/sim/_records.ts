@@ -11,6 +11,7 @@ import { isLinkUp, type SimLinkPhase } from "./link.ts";
 import type { SimAccessPointOptions } from "./access_point_options.ts";
 import { SimError } from "./errors.ts";
 import type { SimRandom } from "./random.ts";
+import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { SimAccessPoint } from "./world_types.ts";
 
 export interface Waiter {
@@ -254,5 +255,22 @@ export function newAccessPoint(
     activation: undefined,
     deactivation: undefined,
     failures: [],
+  };
+}
+
+/** A new service-network record (the `k`-th) from checked options and existing members. */
+export function newServiceNetwork(o: SimServiceNetworkOptions, members: string[], k: number): SnRecord {
+  const seamless = o.seamless ?? false;
+  return {
+    kind: "sn",
+    id: o.id,
+    name: o.name ?? o.id,
+    members,
+    seamless,
+    roamingAvailable: o.roamingAvailable ?? true,
+    purpose: o.purpose ?? "unknown",
+    connectTimeout: o.connectTimeout,
+    virtualAddresses: seamless ? Object.freeze([`10.200.${k % 256}.1/32`]) : undefined,
+    lastState: "defined",
   };
 }

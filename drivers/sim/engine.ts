@@ -10,7 +10,6 @@
  */
 
 import {
-  CAPABILITIES,
   type Capability,
   type DriverConfiguration,
   DriverError,
@@ -20,36 +19,36 @@ import {
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
-import { checkBytes, checkId, checkName, checkOneOf, checkSignal, invalidType } from "./_checks.ts";
+import {
+  checkBytes,
+  checkCapabilities,
+  checkId,
+  checkName,
+  checkOneOf,
+  checkSignal,
+  invalidType,
+} from "./_checks.ts";
 import {
   accessPointSnapshot,
-  type Activation,
   type ApRecord,
   configurationOf,
-  type Deactivation,
   type Entry,
   EXTERNAL,
   KIND_NAMES,
   newAccessPoint,
+  newServiceNetwork,
   type SnRecord,
   snState,
   type UcRecord,
 } from "./_records.ts";
 import type { SimAccessPointOptions } from "./access_point_options.ts";
 import { SimError } from "./errors.ts";
-import { isLinkUp, type LinkEffect, type LinkEvent, linkTransition } from "./link.ts";
+import { isLinkUp } from "./link.ts";
+import { LinkRunner, outOfRange } from "./link_runner.ts";
 import type { SimRandom } from "./random.ts";
 import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
 import type { SimAccessPoint, SimHolders, SimTraffic, SimUserChoiceOptions } from "./world_types.ts";
-
-/** What a link transition's effects act on besides the access point. */
-export interface LinkContext {
-  /** Becomes a holder on `hold`. */
-  readonly holder?: object;
-  /** The activation whose timer starts, or whose waiters become holders. */
-  readonly activation?: Activation;
-}
 
 const engines = new WeakMap<object, SimEngine>();
 
@@ -68,6 +67,8 @@ export function engineOf(world: object): SimEngine {
 export class SimEngine {
   readonly clock: VirtualClock;
   readonly random: SimRandom;
+  /** The mechanics of the links: every phase change goes through `links.send`. */
+  readonly links: LinkRunner;
   readonly #entries = new Map<string, Entry>();
   readonly #sinks = new Set<DriverEventSink>();
   #capabilities: readonly Capability[];
@@ -80,6 +81,7 @@ export class SimEngine {
     this.clock = clock;
     this.random = random;
     this.#capabilities = Object.freeze(checkCapabilities(capabilities));
+    this.links = new LinkRunner(clock, (ap) => this.#sameDevice(ap), (ap) => this.changed(ap));
     engines.set(world, this);
   }
 
@@ -111,20 +113,7 @@ export class SimEngine {
         );
       }
     }
-    const k = this.#snCount++;
-    const seamless = o.seamless ?? false;
-    const sn: SnRecord = {
-      kind: "sn",
-      id,
-      name: o.name ?? id,
-      members,
-      seamless,
-      roamingAvailable: o.roamingAvailable ?? true,
-      purpose: o.purpose ?? "unknown",
-      connectTimeout: o.connectTimeout,
-      virtualAddresses: seamless ? Object.freeze([`10.200.${k % 256}.1/32`]) : undefined,
-      lastState: "defined",
-    };
+    const sn = newServiceNetwork(o, members, this.#snCount++);
     sn.lastState = snState(sn, this.#entries);
     return this.#added(sn);
   }
@@ -152,14 +141,14 @@ export class SimEngine {
     const entry = this.entry(id);
     const changed: SnRecord[] = [];
     if (entry.kind === "ap") {
-      this.failActivation(
+      this.links.failActivation(
         entry,
         new DriverError(
           "invalid-configuration",
           `access point '${id}' was removed while it was being activated`,
         ),
       );
-      this.send(entry, "remove");
+      this.links.send(entry, "remove");
       for (const sn of this.#sns()) {
         if (sn.members.includes(id)) {
           sn.members = sn.members.filter((m) => m !== id);
@@ -198,9 +187,9 @@ export class SimEngine {
     if (value === ap.signal) return;
     ap.signal = value;
     if (value === 0) {
-      this.failActivation(ap, this.#outOfRange(ap));
+      this.links.failActivation(ap, outOfRange(ap));
       if (isLinkUp(ap.phase)) {
-        this.send(ap, "go-down");
+        this.links.send(ap, "go-down");
         return;
       }
     }
@@ -266,27 +255,27 @@ export class SimEngine {
     // an activation under way (or queued behind a deactivation) completes now
     const activation = ap.activation;
     ap.activation = undefined;
-    if (activation !== undefined) this.clearTimer(activation);
-    this.send(ap, "bring-up", { holder: EXTERNAL, activation });
-    if (activation !== undefined) this.settle(activation, undefined);
+    if (activation !== undefined) this.links.clearTimer(activation);
+    this.links.send(ap, "bring-up", { holder: EXTERNAL, activation });
+    if (activation !== undefined) this.links.settle(activation, undefined);
   }
 
   deactivateExternally(id: string): void {
     const ap = this.ap(id);
     if (ap.phase === "activating") {
-      this.failActivation(
+      this.links.failActivation(
         ap,
         new DriverError("session-aborted", `activation of '${id}' was cancelled by another program`),
       );
       return;
     }
-    this.send(ap, "go-down");
+    this.links.send(ap, "go-down");
   }
 
   releaseExternally(id: string): void {
     const ap = this.ap(id);
     if (!ap.holders.delete(EXTERNAL)) return;
-    if (ap.holders.size === 0) this.send(ap, "release");
+    if (ap.holders.size === 0) this.links.send(ap, "release");
   }
 
   // ------------------------------------------------------------------ reading
@@ -372,30 +361,18 @@ export class SimEngine {
     return e;
   }
 
-  /** The record of an id for a driver call: a `DriverError` (`invalid-configuration`) unless it is an access point. */
-  apForDriver(id: string): ApRecord {
-    const e = typeof id === "string" ? this.#entries.get(id) : undefined;
-    if (e === undefined) {
-      throw new DriverError(
-        "invalid-configuration",
-        `unknown configuration '${id}': the simulated world has no such access point`,
-      );
-    }
-    if (e.kind !== "ap") {
-      throw new DriverError(
-        "invalid-configuration",
-        `'${id}' is ${KIND_NAMES[e.kind]}, not an access point: only access points can be activated`,
-      );
-    }
-    return e;
-  }
-
   entryOrUndefined(id: string): Entry | undefined {
     return this.#entries.get(id);
   }
 
   *aps(): Generator<ApRecord> {
     for (const e of this.#entries.values()) if (e.kind === "ap") yield e;
+  }
+
+  /** The other access points of `ap`'s device. */
+  *#sameDevice(ap: ApRecord): Generator<ApRecord> {
+    if (ap.device === undefined) return;
+    for (const other of this.aps()) if (other !== ap && other.device === ap.device) yield other;
   }
 
   *#sns(): Generator<SnRecord> {
@@ -428,143 +405,4 @@ export class SimEngine {
       this.emit({ type: "configuration-changed", configuration: configurationOf(sn, this.#entries) });
     }
   }
-
-  // ------------------------------------------------------------------ links
-
-  /**
-   * The one place a link's phase changes: asks {@linkcode linkTransition} for
-   * the next phase and carries out its effects (`take-device` before entering it).
-   */
-  send(ap: ApRecord, event: LinkEvent, context: LinkContext = {}): void {
-    const { phase, effects } = linkTransition(ap.phase, event);
-    if (effects.includes("take-device")) this.#displaceOthers(ap);
-    ap.phase = phase;
-    for (const effect of effects) if (effect !== "take-device") this.#run(ap, effect, context);
-  }
-
-  #run(ap: ApRecord, effect: Exclude<LinkEffect, "take-device">, context: LinkContext): void {
-    switch (effect) {
-      case "start-activation-timer": {
-        const act = context.activation!;
-        act.timer = this.clock.setTimeout(() => this.#completeActivation(ap, act), ap.activationMs);
-        return;
-      }
-      case "start-deactivation-timer": {
-        const deact: Deactivation = {
-          waiters: new Set(),
-          timer: this.clock.setTimeout(() => {
-            if (ap.deactivation === deact) this.send(ap, "go-down");
-          }, ap.deactivationMs),
-        };
-        ap.deactivation = deact;
-        return;
-      }
-      case "finish-deactivation":
-        return this.#finishDeactivation(ap);
-      case "reset-counters":
-        ap.rx = 0;
-        ap.tx = 0;
-        return;
-      case "hold":
-        if (context.holder !== undefined) ap.holders.add(context.holder);
-        for (const w of context.activation?.waiters ?? []) ap.holders.add(w.holder);
-        return;
-      case "drop-holds":
-        ap.holders.clear();
-        return;
-      case "report":
-        return this.changed(ap);
-      case "resume-queued": {
-        const queued = ap.activation;
-        if (queued === undefined || ap.phase !== "down" || queued.timer !== undefined) return;
-        if (ap.signal > 0) this.send(ap, "activate", { activation: queued });
-        else this.failActivation(ap, this.#outOfRange(ap));
-        return;
-      }
-    }
-  }
-
-  #outOfRange(ap: ApRecord): DriverError {
-    return new DriverError(
-      "invalid-configuration",
-      `access point '${ap.id}' went out of range while it was being activated`,
-    );
-  }
-
-  /** One device, one link: whatever else runs on `ap`'s device goes down first (as NetworkManager does). */
-  #displaceOthers(ap: ApRecord): void {
-    if (ap.device === undefined) return;
-    for (const other of this.aps()) {
-      if (other === ap || other.device !== ap.device) continue;
-      if (other.phase === "activating") {
-        this.failActivation(
-          other,
-          new DriverError(
-            "session-aborted",
-            `activation of '${other.id}' was cancelled: '${ap.id}' took device '${ap.device}'`,
-          ),
-        );
-      } else this.send(other, "go-down");
-    }
-  }
-
-  #completeActivation(ap: ApRecord, act: Activation): void {
-    if (ap.activation !== act) return;
-    ap.activation = undefined;
-    act.timer = undefined;
-    const failure = ap.failures.shift();
-    if (failure !== undefined) {
-      this.send(ap, "failed");
-      this.settle(act, new DriverError("unknown", failure));
-      return;
-    }
-    this.send(ap, "activated", { activation: act });
-    this.settle(act, undefined);
-  }
-
-  clearTimer(act: Activation): void {
-    if (act.timer !== undefined) this.clock.clearTimeout(act.timer);
-    act.timer = undefined;
-  }
-
-  /** Settles every waiter of an activation (resolve when `error` is undefined). */
-  settle(act: Activation, error: DriverError | undefined): void {
-    const waiters = [...act.waiters];
-    act.waiters.clear();
-    for (const w of waiters) {
-      w.cleanup();
-      if (error === undefined) w.resolve();
-      else w.reject(error);
-    }
-  }
-
-  /** Cancels a pending activation (any phase), rejecting its waiters. */
-  failActivation(ap: ApRecord, error: DriverError): void {
-    const act = ap.activation;
-    if (act === undefined) return;
-    ap.activation = undefined;
-    this.clearTimer(act);
-    this.send(ap, "cancel");
-    this.settle(act, error);
-  }
-
-  /** Resolves the waiters of a pending deactivation and cancels its timer. */
-  #finishDeactivation(ap: ApRecord): void {
-    const deact = ap.deactivation;
-    if (deact === undefined) return;
-    ap.deactivation = undefined;
-    this.clock.clearTimeout(deact.timer);
-    for (const w of deact.waiters) {
-      w.cleanup();
-      w.resolve();
-    }
-    deact.waiters.clear();
-  }
-}
-
-function checkCapabilities(capabilities: readonly Capability[]): Capability[] {
-  if (!Array.isArray(capabilities)) {
-    throw invalidType(`capabilities must be an array such as ["forced-roaming"]`);
-  }
-  return [...new Set(capabilities.map((c) => checkOneOf(c, CAPABILITIES, "capability")))];
 }

@@ -2,13 +2,13 @@
  * The driver side of the engine: what a {@linkcode SimDriver} asks of a world
  * (activate, deactivate, statistics, holds, release on close), with the
  * driver as the holder of the links it brought up. Phases change only through
- * {@linkcode SimEngine.send}. Not re-exported by `mod.ts`.
+ * `LinkRunner.send`. Not re-exported by `mod.ts`.
  *
  * @module
  */
 
 import { DriverError, type DriverStatistics } from "@netsession/core";
-import type { Activation, ApRecord, Waiter } from "./_records.ts";
+import { type Activation, type ApRecord, KIND_NAMES, type Waiter } from "./_records.ts";
 import type { SimEngine } from "./engine.ts";
 import { isLinkUp } from "./link.ts";
 
@@ -24,6 +24,24 @@ export interface EngineDeactivateOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The record of an id for a driver call: a `DriverError` (`invalid-configuration`) unless it is an access point. */
+function apForDriver(engine: SimEngine, id: string): ApRecord {
+  const e = typeof id === "string" ? engine.entryOrUndefined(id) : undefined;
+  if (e === undefined) {
+    throw new DriverError(
+      "invalid-configuration",
+      `unknown configuration '${id}': the simulated world has no such access point`,
+    );
+  }
+  if (e.kind !== "ap") {
+    throw new DriverError(
+      "invalid-configuration",
+      `'${id}' is ${KIND_NAMES[e.kind]}, not an access point: only access points can be activated`,
+    );
+  }
+  return e;
+}
+
 /** Drops one waiter; the activation is cancelled when none is left. */
 function dropWaiter(engine: SimEngine, ap: ApRecord, waiter: Waiter, error: DriverError): void {
   const act = ap.activation;
@@ -32,8 +50,8 @@ function dropWaiter(engine: SimEngine, ap: ApRecord, waiter: Waiter, error: Driv
   waiter.reject(error);
   if (act.waiters.size === 0) {
     ap.activation = undefined;
-    engine.clearTimer(act);
-    engine.send(ap, "cancel");
+    engine.links.clearTimer(act);
+    engine.links.send(ap, "cancel");
   }
 }
 
@@ -46,7 +64,7 @@ export function activateLink(
 ): Promise<void> {
   let ap: ApRecord;
   try {
-    ap = engine.apForDriver(id);
+    ap = apForDriver(engine, id);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -74,7 +92,7 @@ export function activateLink(
       act = { waiters: new Set(), timer: undefined } satisfies Activation;
       ap.activation = act;
       // while deactivating, the activation starts when the link is down (effect resume-queued)
-      engine.send(ap, "activate", { activation: act });
+      engine.links.send(ap, "activate", { activation: act });
     }
     const waiter: Waiter = { holder, resolve, reject, cleanup: () => {} };
     act.waiters.add(waiter);
@@ -110,7 +128,7 @@ export function deactivateLink(
 ): Promise<void> {
   let ap: ApRecord;
   try {
-    ap = engine.apForDriver(id);
+    ap = apForDriver(engine, id);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -119,7 +137,7 @@ export function deactivateLink(
   const act = ap.activation;
   if (act !== undefined) {
     const error = new DriverError("session-aborted", `activation of '${id}' was cancelled by a deactivation`);
-    if (force) engine.failActivation(ap, error);
+    if (force) engine.links.failActivation(ap, error);
     else for (const w of [...act.waiters]) if (w.holder === holder) dropWaiter(engine, ap, w, error);
   }
   if (!isLinkUp(ap.phase)) return Promise.resolve();
@@ -127,7 +145,7 @@ export function deactivateLink(
   else ap.holders.delete(holder);
   if (ap.phase === "up") {
     if (ap.holders.size > 0) return Promise.resolve();
-    engine.send(ap, "release");
+    engine.links.send(ap, "release");
   }
   const deact = ap.deactivation!;
   const { signal } = options;
