@@ -42,6 +42,15 @@ function apForDriver(engine: SimEngine, id: string): ApRecord {
   return e;
 }
 
+/** The access point a driver call names, or the rejection to return. */
+function lookup(engine: SimEngine, id: string): ApRecord | Promise<never> {
+  try {
+    return apForDriver(engine, id);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Drops one waiter; the activation is cancelled when none is left. */
 function dropWaiter(engine: SimEngine, ap: ApRecord, waiter: Waiter, error: DriverError): void {
   const act = ap.activation;
@@ -62,12 +71,8 @@ export function activateLink(
   id: string,
   options: EngineActivateOptions,
 ): Promise<void> {
-  let ap: ApRecord;
-  try {
-    ap = apForDriver(engine, id);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const ap = lookup(engine, id);
+  if (ap instanceof Promise) return ap;
   const { signal, timeout } = options;
   if (signal?.aborted) {
     return Promise.reject(
@@ -126,12 +131,8 @@ export function deactivateLink(
   id: string,
   options: EngineDeactivateOptions,
 ): Promise<void> {
-  let ap: ApRecord;
-  try {
-    ap = apForDriver(engine, id);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const ap = lookup(engine, id);
+  if (ap instanceof Promise) return ap;
   const force = options.force === true;
   // a pending activation requested by this driver (or by anyone, when forced) is cancelled
   const act = ap.activation;
