@@ -1,4 +1,5 @@
 // Internal: the value checks of the simulator, each throwing a coded error (see errors.ts).
+import { CAPABILITIES, type Capability } from "@netsession/core";
 import type { SimErrorCode } from "./errors.ts";
 
 /** `error` with `code` attached: the one way this package gives a `TypeError` or `RangeError` its code. */
@@ -180,4 +181,11 @@ export class OptionReader {
     }
     return [...v];
   }
+}
+
+export function checkCapabilities(capabilities: readonly Capability[]): Capability[] {
+  if (!Array.isArray(capabilities)) {
+    throw invalidType(`capabilities must be an array such as ["forced-roaming"]`);
+  }
+  return [...new Set(capabilities.map((c) => checkOneOf(c, CAPABILITIES, "capability")))];
 }

@@ -13,7 +13,9 @@ import type {
   DriverStatistics,
   NetworkDriver,
 } from "@netsession/core";
-import { engineOf, type SimEngine, type SimWorld } from "./world.ts";
+import { engineOf, type SimEngine } from "./engine.ts";
+import { activateLink, deactivateLink, holdsLink, linkStatistics, releaseHolder } from "./engine_driver.ts";
+import type { SimWorld } from "./world.ts";
 
 /**
  * A {@linkcode NetworkDriver} over a {@linkcode SimWorld}. Several drivers may
@@ -124,7 +126,7 @@ export class SimDriver implements NetworkDriver {
    * ```
    */
   activate(identifier: string, options: ActivateOptions = {}): Promise<void> {
-    return this.#engine.activate(this, identifier, { signal: options.signal, timeout: options.timeout });
+    return activateLink(this.#engine, this, identifier, { signal: options.signal, timeout: options.timeout });
   }
 
   /**
@@ -145,7 +147,7 @@ export class SimDriver implements NetworkDriver {
    * ```
    */
   deactivate(identifier: string, options: DeactivateOptions = {}): Promise<void> {
-    return this.#engine.deactivate(this, identifier, { force: options.force, signal: options.signal });
+    return deactivateLink(this.#engine, this, identifier, { force: options.force, signal: options.signal });
   }
 
   /**
@@ -162,8 +164,8 @@ export class SimDriver implements NetworkDriver {
    * ```
    */
   statistics(identifier: string): DriverStatistics | undefined {
-    if (!this.world.capabilities.includes("data-statistics")) return undefined;
-    return this.#engine.statistics(identifier);
+    if (!this.#engine.capabilities.includes("data-statistics")) return undefined;
+    return linkStatistics(this.#engine, identifier);
   }
 
   /**
@@ -178,7 +180,7 @@ export class SimDriver implements NetworkDriver {
    * ```
    */
   holds(identifier: string): boolean {
-    return this.#engine.holds(this, identifier);
+    return holdsLink(this.#engine, this, identifier);
   }
 
   /**
@@ -196,7 +198,7 @@ export class SimDriver implements NetworkDriver {
   close(): Promise<void> {
     this.#detach?.();
     this.#detach = undefined;
-    this.#engine.release(this);
+    releaseHolder(this.#engine, this);
     return Promise.resolve();
   }
 }

@@ -261,7 +261,7 @@ export interface ParsedScenario {
  * try {
  *   parseScenario({ version: 1, steps: [{ at: 0, action: "addAccessPoint", id: "a", signal: 120 }] });
  * } catch (e) {
- *   console.log((e as Error).message); // "steps[0] (at 0) .signal: expected a number 0..100, got 120"
+ *   console.log((e as Error).message); // "steps[0] (at 0) .signal: expected a number from 0 (out of range) to 100, got 120"
  * }
  * ```
  */

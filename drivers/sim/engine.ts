@@ -1,0 +1,408 @@
+/**
+ * {@linkcode SimEngine}: the state of a simulated world and the mechanics of
+ * its links, behind the {@linkcode SimWorld} facade; {@linkcode SimDriver}
+ * talks to it directly (through {@linkcode engineOf}), so the driver does not
+ * depend on the world or on the scenario player. Every change of a link's
+ * phase goes through {@linkcode linkTransition} (`link.ts`); this module
+ * carries out the effects. Not re-exported by `mod.ts`.
+ *
+ * @module
+ */
+
+import {
+  type Capability,
+  type DriverConfiguration,
+  DriverError,
+  type DriverEvent,
+  type DriverEventSink,
+  type DriverSnapshot,
+  USAGE_POLICIES,
+  type UsagePolicy,
+} from "@netsession/core";
+import {
+  checkBytes,
+  checkCapabilities,
+  checkId,
+  checkName,
+  checkOneOf,
+  checkSignal,
+  invalidType,
+} from "./_checks.ts";
+import {
+  accessPointSnapshot,
+  type ApRecord,
+  configurationOf,
+  type Entry,
+  EXTERNAL,
+  KIND_NAMES,
+  newAccessPoint,
+  newServiceNetwork,
+  type SnRecord,
+  snState,
+  type UcRecord,
+} from "./_records.ts";
+import type { SimAccessPointOptions } from "./access_point_options.ts";
+import { SimError } from "./errors.ts";
+import { isLinkUp } from "./link.ts";
+import { LinkRunner, outOfRange } from "./link_runner.ts";
+import type { SimRandom } from "./random.ts";
+import type { SimServiceNetworkOptions } from "./service_network_options.ts";
+import type { VirtualClock } from "./virtual_clock.ts";
+import type { SimAccessPoint, SimHolders, SimTraffic, SimUserChoiceOptions } from "./world_types.ts";
+
+const engines = new WeakMap<object, SimEngine>();
+
+/**
+ * The engine behind a world (made by `new SimWorld()`), for {@linkcode SimDriver}.
+ *
+ * @param world a SimWorld
+ */
+export function engineOf(world: object): SimEngine {
+  const engine = engines.get(world);
+  if (engine === undefined) throw invalidType("SimDriver needs a SimWorld: new SimDriver(new SimWorld())");
+  return engine;
+}
+
+/** The state of a simulated world and the mechanics of its links. */
+export class SimEngine {
+  readonly clock: VirtualClock;
+  readonly random: SimRandom;
+  /** The mechanics of the links: every phase change goes through `links.send`. */
+  readonly links: LinkRunner;
+  readonly #entries = new Map<string, Entry>();
+  readonly #sinks = new Set<DriverEventSink>();
+  #capabilities: readonly Capability[];
+  #policies: readonly UsagePolicy[] = [];
+  #default: string | undefined;
+  #apCount = 0;
+  #snCount = 0;
+
+  constructor(world: object, clock: VirtualClock, random: SimRandom, capabilities: readonly Capability[]) {
+    this.clock = clock;
+    this.random = random;
+    this.#capabilities = Object.freeze(checkCapabilities(capabilities));
+    this.links = new LinkRunner(clock, (ap) => this.#sameDevice(ap), (ap) => this.changed(ap));
+    engines.set(world, this);
+  }
+
+  // ------------------------------------------------------------------ building
+
+  addAccessPoint(o: SimAccessPointOptions): DriverConfiguration {
+    this.#checkFree(o.id);
+    const ap = newAccessPoint(o, this.#apCount, [...this.aps()], this.random);
+    this.#apCount++;
+    return this.#added(ap);
+  }
+
+  addServiceNetwork(o: SimServiceNetworkOptions): DriverConfiguration {
+    const { id } = o;
+    this.#checkFree(id);
+    const members = [...o.members];
+    for (const m of members) {
+      const e = this.#entries.get(m);
+      if (e === undefined) {
+        throw new SimError(
+          "not-found",
+          `member '${m}' of service network '${id}' is unknown: add it with addAccessPoint() first`,
+        );
+      }
+      if (e.kind !== "ap") {
+        throw new SimError(
+          "conflict",
+          `member '${m}' of service network '${id}' is ${KIND_NAMES[e.kind]}: members must be access points`,
+        );
+      }
+    }
+    const sn = newServiceNetwork(o, members, this.#snCount++);
+    sn.lastState = snState(sn, this.#entries);
+    return this.#added(sn);
+  }
+
+  addUserChoice(options: SimUserChoiceOptions): DriverConfiguration {
+    if (options === null || typeof options !== "object") {
+      throw invalidType("addUserChoice() needs an options object such as { id: 'ask' }");
+    }
+    const { id } = options;
+    checkId(id, "addUserChoice()");
+    this.#checkFree(id);
+    checkName(options.name, id);
+    const uc: UcRecord = { kind: "uc", id, name: options.name ?? id };
+    return this.#added(uc);
+  }
+
+  #added(e: Entry): DriverConfiguration {
+    this.#entries.set(e.id, e);
+    const configuration = configurationOf(e, this.#entries);
+    this.emit({ type: "configuration-added", configuration });
+    return configuration;
+  }
+
+  removeConfiguration(id: string): void {
+    const entry = this.entry(id);
+    const changed: SnRecord[] = [];
+    if (entry.kind === "ap") {
+      this.links.failActivation(
+        entry,
+        new DriverError(
+          "invalid-configuration",
+          `access point '${id}' was removed while it was being activated`,
+        ),
+      );
+      this.links.send(entry, "remove");
+      for (const sn of this.#sns()) {
+        if (sn.members.includes(id)) {
+          sn.members = sn.members.filter((m) => m !== id);
+          changed.push(sn);
+        }
+      }
+    }
+    this.#entries.delete(id);
+    this.emit({ type: "configuration-removed", identifier: id });
+    for (const sn of changed) {
+      sn.lastState = snState(sn, this.#entries);
+      this.emit({ type: "configuration-changed", configuration: configurationOf(sn, this.#entries) });
+    }
+    if (this.#default === id) {
+      this.#default = undefined;
+      this.emit({ type: "default-changed", identifier: undefined });
+    }
+  }
+
+  // ------------------------------------------------------------------ scripting
+
+  setDefault(id: string | undefined): void {
+    if (id !== undefined) this.entry(id);
+    if (this.#default === id) return;
+    this.#default = id;
+    this.emit({ type: "default-changed", identifier: id });
+  }
+
+  get defaultConfiguration(): string | undefined {
+    return this.#default;
+  }
+
+  setSignal(id: string, signal: number): void {
+    const ap = this.ap(id);
+    const value = checkSignal(signal, id);
+    if (value === ap.signal) return;
+    ap.signal = value;
+    if (value === 0) {
+      this.links.failActivation(ap, outOfRange(ap));
+      if (isLinkUp(ap.phase)) {
+        this.links.send(ap, "go-down");
+        return;
+      }
+    }
+    this.changed(ap);
+  }
+
+  setUsagePolicies(policies: readonly UsagePolicy[]): void {
+    if (!Array.isArray(policies)) {
+      throw invalidType(`setUsagePolicies() needs an array such as ["no-background-traffic"] or []`);
+    }
+    const next = [...new Set(policies.map((p) => checkOneOf(p, USAGE_POLICIES, "usage policy")))];
+    if (next.length === this.#policies.length && next.every((p) => this.#policies.includes(p))) return;
+    this.#policies = Object.freeze(next);
+    this.emit({ type: "usage-policies-changed", policies: this.#policies });
+  }
+
+  get usagePolicies(): readonly UsagePolicy[] {
+    return this.#policies;
+  }
+
+  setCapabilities(capabilities: readonly Capability[]): void {
+    this.#capabilities = Object.freeze(checkCapabilities(capabilities));
+    this.emit({ type: "capabilities-changed", capabilities: this.#capabilities });
+  }
+
+  get capabilities(): readonly Capability[] {
+    return this.#capabilities;
+  }
+
+  failNextActivation(id: string, reason?: string): void {
+    const ap = this.ap(id);
+    if (reason !== undefined && (typeof reason !== "string" || reason.length === 0)) {
+      throw invalidType(`failNextActivation('${id}', reason): reason must be a non-empty string when given`);
+    }
+    ap.failures.push(reason ?? `activation of '${id}' failed (simulated with failNextActivation())`);
+  }
+
+  traffic(id: string, bytes: SimTraffic): void {
+    const ap = this.ap(id);
+    if (bytes === null || typeof bytes !== "object") {
+      throw invalidType(`traffic('${id}', bytes) needs an object such as { rx: 1000, tx: 200 }`);
+    }
+    const rx = checkBytes(bytes.rx, `traffic rx of '${id}'`);
+    const tx = checkBytes(bytes.tx, `traffic tx of '${id}'`);
+    if (!isLinkUp(ap.phase)) {
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is not active: traffic needs an active link (activate it first)`,
+      );
+    }
+    ap.rx += rx;
+    ap.tx += tx;
+  }
+
+  activateExternally(id: string): void {
+    const ap = this.ap(id);
+    if (ap.signal === 0) {
+      throw new SimError(
+        "conflict",
+        `access point '${id}' is out of range (signal 0): setSignal('${id}', n) above 0 first`,
+      );
+    }
+    // an activation under way (or queued behind a deactivation) completes now
+    const activation = ap.activation;
+    ap.activation = undefined;
+    if (activation !== undefined) this.links.clearTimer(activation);
+    this.links.send(ap, "bring-up", { holder: EXTERNAL, activation });
+    if (activation !== undefined) this.links.settle(activation, undefined);
+  }
+
+  deactivateExternally(id: string): void {
+    const ap = this.ap(id);
+    if (ap.phase === "activating") {
+      this.links.failActivation(
+        ap,
+        new DriverError("session-aborted", `activation of '${id}' was cancelled by another program`),
+      );
+      return;
+    }
+    this.links.send(ap, "go-down");
+  }
+
+  releaseExternally(id: string): void {
+    const ap = this.ap(id);
+    if (!ap.holders.delete(EXTERNAL)) return;
+    if (ap.holders.size === 0) this.links.send(ap, "release");
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  accessPoint(id: string): SimAccessPoint {
+    return accessPointSnapshot(this.ap(id));
+  }
+
+  isUp(id: string): boolean {
+    return isLinkUp(this.ap(id).phase);
+  }
+
+  holders(id: string): SimHolders {
+    const ap = this.ap(id);
+    const external = ap.holders.has(EXTERNAL);
+    return Object.freeze({ external, drivers: ap.holders.size - (external ? 1 : 0) });
+  }
+
+  configuration(id: string): DriverConfiguration {
+    return configurationOf(this.entry(id), this.#entries);
+  }
+
+  configurations(): DriverConfiguration[] {
+    return [...this.#entries.values()].map((e) => configurationOf(e, this.#entries));
+  }
+
+  /** Attaches a driver's sink; returns the function that detaches it. */
+  attach(sink: DriverEventSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  snapshot(): DriverSnapshot {
+    return {
+      configurations: this.configurations(),
+      capabilities: this.#capabilities,
+      usagePolicies: this.#policies,
+      ...(this.#default === undefined ? {} : { defaultConfiguration: this.#default }),
+    };
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  #checkFree(id: string): void {
+    const e = this.#entries.get(id);
+    if (e !== undefined) {
+      throw new SimError(
+        "conflict",
+        `configuration '${id}' already exists (${
+          KIND_NAMES[e.kind]
+        }): identifiers must be unique; pick another id or removeConfiguration('${id}') first`,
+      );
+    }
+  }
+
+  entry(id: string): Entry {
+    checkId(id, "this call");
+    const e = this.#entries.get(id);
+    if (e === undefined) {
+      throw new SimError(
+        "not-found",
+        `unknown configuration '${id}': add it with addAccessPoint(), addServiceNetwork() or addUserChoice() first`,
+      );
+    }
+    return e;
+  }
+
+  ap(id: string): ApRecord {
+    if (typeof id !== "string" || id.length === 0) {
+      throw invalidType(`an access-point id must be a non-empty string, got ${JSON.stringify(id)}`);
+    }
+    const e = this.#entries.get(id);
+    if (e === undefined) {
+      throw new SimError("not-found", `unknown access point '${id}': add it with addAccessPoint() first`);
+    }
+    if (e.kind !== "ap") {
+      throw new SimError("conflict", `'${id}' is ${KIND_NAMES[e.kind]}, not an access point`);
+    }
+    return e;
+  }
+
+  entryOrUndefined(id: string): Entry | undefined {
+    return this.#entries.get(id);
+  }
+
+  *aps(): Generator<ApRecord> {
+    for (const e of this.#entries.values()) if (e.kind === "ap") yield e;
+  }
+
+  /** The other access points of `ap`'s device. */
+  *#sameDevice(ap: ApRecord): Generator<ApRecord> {
+    if (ap.device === undefined) return;
+    for (const other of this.aps()) if (other !== ap && other.device === ap.device) yield other;
+  }
+
+  *#sns(): Generator<SnRecord> {
+    for (const e of this.#entries.values()) if (e.kind === "sn") yield e;
+  }
+
+  // ------------------------------------------------------------------ reporting
+
+  /** Delivers an event to every sink; a throwing sink does not stop the others. */
+  emit(event: DriverEvent): void {
+    const errors: unknown[] = [];
+    for (const sink of [...this.#sinks]) {
+      try {
+        sink(event);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /** Reports an access point and the service networks whose state it changed. */
+  changed(ap: ApRecord): void {
+    this.emit({ type: "configuration-changed", configuration: configurationOf(ap, this.#entries) });
+    for (const sn of this.#sns()) {
+      if (!sn.members.includes(ap.id)) continue;
+      const s = snState(sn, this.#entries);
+      if (s === sn.lastState) continue;
+      sn.lastState = s;
+      this.emit({ type: "configuration-changed", configuration: configurationOf(sn, this.#entries) });
+    }
+  }
+}
