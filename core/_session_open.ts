@@ -8,6 +8,7 @@
  */
 
 import { roamCandidates } from "./_session_link.ts";
+import { compareConfigurations } from "./_ranking.ts";
 import type { Clock } from "./clock.ts";
 import { type NetworkConfiguration, stateRank } from "./configuration.ts";
 import type { NetworkSession } from "./network_session.ts";
@@ -35,8 +36,15 @@ export async function resolveUserChoice(
     }
     return chosen;
   }
-  const d = host.defaultConfiguration();
-  if (!d.isValid || stateRank(d.state) < 2) {
+  // The default may be a user choice itself (the platform's "ask"): take the best configuration in range then.
+  let d = host.defaultConfiguration();
+  if (d.type === "user-choice") {
+    d = host.allConfigurations("discovered").filter((c) =>
+      c.type !== "user-choice"
+    ).sort(compareConfigurations)[0] ??
+      d;
+  }
+  if (!d.isValid || d.type === "user-choice" || stateRank(d.state) < 2) {
     throw new Error(
       background
         ? "ConnectInBackground is set and no configuration is in range; bring an access point into range and retry"

@@ -43,7 +43,7 @@ import type {
 } from "./types.ts";
 import { type CarrierVerdict, carrierVerdict } from "./reachability.ts";
 import { LinkWatch } from "./_link_watch.ts";
-import { CarrierTimer } from "./_carrier_test.ts";
+import { CarrierTimer } from "./_carrier_timer.ts";
 
 /**
  * A session on a network configuration. Opening it registers the
@@ -83,6 +83,8 @@ export class NetworkSession {
   #closingWork: Promise<unknown>[] = [];
   #link: LinkWatch;
   #carrierTimer: CarrierTimer;
+  /** A user choice is being resolved (open() called; the machine has not started yet). */
+  #resolving = false;
 
   /** Creates a session on `configuration` (from a manager; the invalid configuration gives an invalid session). */
   constructor(configuration: NetworkConfiguration) {
@@ -249,8 +251,10 @@ export class NetworkSession {
     if (this.isOpen) return Promise.resolve(true);
     const settled = new Promise<boolean>((resolve) => this.#settlers.push(resolve));
     if (this.#configuration.type === "user-choice" && this.#model.phase !== "opening") {
+      if (this.#resolving) return settled;
+      this.#resolving = true;
       const background = this.#properties.get("ConnectInBackground") === true;
-      resolveUserChoice(this.#manager, this, background).then(
+      resolveUserChoice(this.#manager, this, background).finally(() => this.#resolving = false).then(
         (target) => this.#openOn(target),
         (error) =>
           this.#openOn(undefined, `the user choice could not be resolved: ${error?.message ?? error}`),
@@ -269,7 +273,7 @@ export class NetworkSession {
   /** Waits until open, up to `ms` milliseconds (-1: no time-out). False at once unless connecting or open. */
   waitForOpened(ms = 30000): Promise<boolean> {
     if (this.isOpen) return Promise.resolve(true);
-    if (this.#model.phase !== "opening") return Promise.resolve(false);
+    if (this.#model.phase !== "opening" && !this.#resolving) return Promise.resolve(false);
     return settleWithin(this.#manager.clock, ms, (settle) => this.#settlers.push(settle));
   }
 

@@ -334,3 +334,26 @@ Deno.test("user-choice: a cancelled choice fails the open", async () => {
   assert.equal(await s.open(), false);
   assert.match(s.errorString, /cancelled/);
 });
+
+Deno.test("user-choice: a session on the platform default 'ask' opens on the best configuration in range; waitForOpened waits for it", async () => {
+  const driver = new FakeDriver([
+    ap("a", { bearerType: "lte" }),
+    ap("b", { bearerType: "ethernet" }),
+    { ...ap("ask"), type: "user-choice", bearerType: "unknown" },
+  ]);
+  driver.defaultId = "ask";
+  driver.auto = false;
+  const manager = await NetworkConfigurationManager.create(driver);
+  const d = manager.defaultConfiguration();
+  assert.equal(d.identifier, "ask");
+  const s = manager.createSession(d);
+  const opened = s.open();
+  const waited = s.waitForOpened(1000);
+  const again = s.open(); // a second open() while the choice resolves starts nothing new
+  await settle();
+  assert.deepEqual(driver.calls, ["activate b"], "Ethernet over LTE, activated once");
+  driver.complete("b");
+  assert.deepEqual([await opened, await waited, await again], [true, true, true]);
+  assert.equal(s.sessionProperty("UserChoiceConfiguration"), "b");
+  assert.equal(s.sessionProperty("ActiveConfiguration"), "b");
+});
