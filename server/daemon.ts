@@ -32,7 +32,6 @@ import { ClientRegistry, type ClientSummary } from "./clients.ts";
 import { type OpenSessionRequest, SessionTable } from "./daemon_sessions.ts";
 import { type DaemonCounters, newCounters, renderMetrics } from "./metrics.ts";
 import type {
-  ByteCounters,
   DaemonEventBody,
   DaemonSnapshot,
   HeartbeatAnswer,
@@ -43,6 +42,7 @@ import type {
   SessionAnswer,
   SessionInfo,
 } from "./protocol.ts";
+import type { ByteCounters } from "./protocol_events.ts";
 import { SimControl, type WorldScenario } from "./sim_control.ts";
 import { StatisticsSampler } from "./statistics.ts";
 
