@@ -5,8 +5,9 @@
  *
  * A facade: the jobs live in `clients.ts` (clients and leases),
  * `daemon_sessions.ts` (daemon sessions), `statistics.ts` (sampling),
- * `sim_control.ts` (the simulated world's clock and scenarios) and
- * `metrics.ts` (counters, Prometheus text); this file wires them to the
+ * `sim_control.ts` (the simulated world's clock and scenarios),
+ * `driver_events.ts` (the driver's events on the bus, the platform default)
+ * and `metrics.ts` (counters, Prometheus text); this file wires them to the
  * driver and the manager.
  *
  * @module
@@ -16,8 +17,6 @@ import {
   type Capability,
   type Clock,
   type DriverConfiguration,
-  type DriverEvent,
-  type DriverEventSink,
   NetworkConfigurationManager,
   type NetworkDriver,
   type Subscription,
@@ -28,11 +27,11 @@ import { DaemonError } from "./errors.ts";
 import { EventBus, type Subscriber } from "./event_bus.ts";
 import { randomId } from "./_ids.ts";
 import { withSystemSessions } from "./_capabilities.ts";
+import { DriverEventPublisher } from "./driver_events.ts";
 import { ClientRegistry, type ClientSummary } from "./clients.ts";
 import { type OpenSessionRequest, SessionTable } from "./daemon_sessions.ts";
 import { type DaemonCounters, newCounters, renderMetrics } from "./metrics.ts";
 import type {
-  ByteCounters,
   DaemonEventBody,
   DaemonSnapshot,
   HeartbeatAnswer,
@@ -43,6 +42,7 @@ import type {
   SessionAnswer,
   SessionInfo,
 } from "./protocol.ts";
+import type { ByteCounters } from "./protocol_events.ts";
 import { SimControl, type WorldScenario } from "./sim_control.ts";
 import { StatisticsSampler } from "./statistics.ts";
 
@@ -129,7 +129,7 @@ export class Daemon {
 
   #options: DaemonOptions;
   #ttl: number;
-  #default: string | undefined;
+  #driverEvents: DriverEventPublisher;
   #clients: ClientRegistry;
   #sessions: SessionTable;
   #stats: StatisticsSampler;
@@ -143,14 +143,14 @@ export class Daemon {
     driver: NetworkDriver,
     manager: NetworkConfigurationManager,
     bus: EventBus<DaemonEventBody>,
-    initialDefault: string | undefined,
+    driverEvents: DriverEventPublisher,
   ) {
     this.#options = options;
     this.manager = manager;
     this.bus = bus;
     this.world = options.world;
     this.driverName = driver.name;
-    this.#default = initialDefault;
+    this.#driverEvents = driverEvents;
     this.#ttl = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#clients = new ClientRegistry({
       clock: options.leaseClock ?? systemClock,
@@ -184,34 +184,13 @@ export class Daemon {
       bufferSize: options.bufferSize,
       queueLimit: options.queueLimit,
     });
-    const ref: { daemon?: Daemon } = {};
-    const early: DriverEvent[] = [];
     // The daemon publishes what the driver reports, in order, before the manager reacts to it.
-    const tap = (event: DriverEvent) => {
-      if (ref.daemon) ref.daemon.#onDriverEvent(event);
-      else early.push(event);
-    };
-    const inner = options.driver;
-    let initialDefault: string | undefined;
-    const tapped: NetworkDriver = {
-      name: inner.name,
-      start: async (sink: DriverEventSink) => {
-        const snap = await inner.start((event) => {
-          tap(event);
-          sink(event);
-        });
-        initialDefault = snap.defaultConfiguration;
-        return snap;
-      },
-      scan: () => inner.scan(),
-      activate: (id, o) => inner.activate(id, o),
-      deactivate: (id, o) => inner.deactivate(id, o),
-      statistics: (id) => inner.statistics(id),
-      close: () => inner.close(),
-    };
-    const manager = await NetworkConfigurationManager.create(tapped, { clock: options.managerClock });
-    const daemon = ref.daemon = new Daemon(options, inner, manager, bus, initialDefault);
-    for (const e of early) daemon.#onDriverEvent(e);
+    const driverEvents = new DriverEventPublisher(bus);
+    const manager = await NetworkConfigurationManager.create(driverEvents.wrap(options.driver), {
+      clock: options.managerClock,
+    });
+    const daemon = new Daemon(options, options.driver, manager, bus, driverEvents);
+    driverEvents.attach((identifier) => daemon.#stats.delete(identifier));
     daemon.#subscriptions.push(
       manager.on("onlineStateChanged", (online) => bus.publish({ type: "online-changed", online })),
     );
@@ -238,7 +217,7 @@ export class Daemon {
 
   /** The identifier of the platform's default configuration, if it has one. */
   get platformDefault(): string | undefined {
-    return this.#default;
+    return this.#driverEvents.platformDefault;
   }
 
   /** The driver snapshot as it is now (see {@linkcode DaemonSnapshot}). */
@@ -253,7 +232,7 @@ export class Daemon {
       configurations,
       capabilities: this.capabilities(),
       usagePolicies: [...this.manager.usagePolicies()],
-      ...(this.#default === undefined ? {} : { defaultConfiguration: this.#default }),
+      ...(this.platformDefault === undefined ? {} : { defaultConfiguration: this.platformDefault }),
       statistics,
     };
   }
@@ -396,30 +375,7 @@ export class Daemon {
     return { seq: this.bus.seq };
   }
 
-  // ------------------------------------------------------------------ events and statistics
-
-  #onDriverEvent(event: DriverEvent): void {
-    switch (event.type) {
-      case "configuration-added":
-      case "configuration-changed":
-        this.bus.publish({ type: event.type, configuration: event.configuration });
-        break;
-      case "configuration-removed":
-        this.#stats.delete(event.identifier);
-        this.bus.publish({ type: event.type, identifier: event.identifier });
-        break;
-      case "usage-policies-changed":
-        this.bus.publish({ type: event.type, policies: event.policies });
-        break;
-      case "default-changed":
-        this.#default = event.identifier;
-        this.bus.publish({ type: event.type, identifier: event.identifier ?? null });
-        break;
-      case "capabilities-changed":
-        this.bus.publish({ type: event.type, capabilities: withSystemSessions(event.capabilities) });
-        break;
-    }
-  }
+  // ------------------------------------------------------------------ statistics
 
   /**
    * Publishes a `statistics` event with the counters (and rates over

@@ -26,6 +26,7 @@
  * @module
  */
 export * from "./protocol.ts";
+export * from "./protocol_events.ts";
 export * from "./errors.ts";
 export * from "./event_bus.ts";
 export * from "./daemon.ts";

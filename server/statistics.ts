@@ -8,7 +8,8 @@
 
 import type { Clock, NetworkConfigurationManager, NetworkDriver } from "@netsession/core";
 import type { EventBus } from "./event_bus.ts";
-import type { AccessPointStatistics, ByteCounters, DaemonEventBody } from "./protocol.ts";
+import type { DaemonEventBody } from "./protocol.ts";
+import type { AccessPointStatistics, ByteCounters } from "./protocol_events.ts";
 
 /** Samples the driver's counters and publishes `statistics` events. */
 export class StatisticsSampler {
