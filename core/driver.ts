@@ -151,7 +151,9 @@ export type DriverEvent =
   | { readonly type: "configuration-removed"; readonly identifier: string }
   | { readonly type: "usage-policies-changed"; readonly policies: readonly UsagePolicy[] }
   | { readonly type: "default-changed"; readonly identifier: string | undefined }
-  | { readonly type: "capabilities-changed"; readonly capabilities: readonly Capability[] };
+  | { readonly type: "capabilities-changed"; readonly capabilities: readonly Capability[] }
+  /** An access point's link is expected to go within `msToLive` (fading signal, deactivation under way). */
+  | { readonly type: "losing"; readonly identifier: string; readonly msToLive: number };
 
 /**
  * Receives driver events. Called synchronously by the driver.

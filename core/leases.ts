@@ -11,9 +11,10 @@
  * @module
  */
 
+import type { Clock } from "./clock.ts";
 import { DriverError, type NetworkDriver } from "./driver.ts";
 
-type Status = "down" | "activating" | "up" | "deactivating";
+type Status = "down" | "activating" | "up" | "lingering" | "deactivating";
 
 interface Entry {
   holders: Set<object>;
@@ -23,6 +24,27 @@ interface Entry {
   abort?: AbortController;
   /** The deactivation in flight (status "deactivating"). */
   deactivation?: Promise<void>;
+  /** The timer that ends a linger (status "lingering"). */
+  linger?: unknown;
+}
+
+/**
+ * How a {@linkcode LeaseTable} keeps a link up after its last holder left
+ * (linger), so that a quick close/open does not take it down and up again.
+ *
+ * @example
+ * ```ts
+ * import { type LingerOptions, systemClock } from "@netsession/core";
+ * const linger: LingerOptions = { ms: 5000, clock: systemClock, onLinger: (id, ms) => console.log(id, ms) };
+ * ```
+ */
+export interface LingerOptions {
+  /** How long the link stays up after its last holder left (0: it goes down at once). */
+  readonly ms: number;
+  /** The clock of the linger timers. */
+  readonly clock: Clock;
+  /** Told when a link starts to linger: it goes down in `ms` unless someone takes it back. */
+  readonly onLinger?: (identifier: string, ms: number) => void;
 }
 
 /**
@@ -42,6 +64,7 @@ export class LeaseTable {
   #timeoutOf: (identifier: string) => number | undefined;
   #entries = new Map<string, Entry>();
   #serviceNetworkOf: (holder: object) => string | undefined;
+  #linger: LingerOptions | undefined;
 
   /**
    * Creates an empty table.
@@ -49,15 +72,18 @@ export class LeaseTable {
    * @param driver the driver that starts and stops access points
    * @param timeoutOf the activation time-out of an access point (its `connectTimeout`)
    * @param serviceNetworkOf the service network a holder acts for, passed on to the driver
+   * @param linger how long a link stays up after its last holder left (default: not at all)
    */
   constructor(
     driver: NetworkDriver,
     timeoutOf: (identifier: string) => number | undefined,
     serviceNetworkOf: (holder: object) => string | undefined = () => undefined,
+    linger?: LingerOptions,
   ) {
     this.#driver = driver;
     this.#timeoutOf = timeoutOf;
     this.#serviceNetworkOf = serviceNetworkOf;
+    this.#linger = linger && linger.ms > 0 ? linger : undefined;
   }
 
   #entry(id: string): Entry {
@@ -87,9 +113,20 @@ export class LeaseTable {
     return out;
   }
 
-  /** Whether this table brought the access point up and it is believed up. */
+  /** Whether this table brought the access point up and it is believed up (lingering included). */
   isUp(identifier: string): boolean {
-    return this.#entries.get(identifier)?.status === "up";
+    const status = this.#entries.get(identifier)?.status;
+    return status === "up" || status === "lingering";
+  }
+
+  /** Whether the access point has no holder left and stays up until its linger runs out. */
+  isLingering(identifier: string): boolean {
+    return this.#entries.get(identifier)?.status === "lingering";
+  }
+
+  /** Whether a release of the last holder keeps the link up for a while (a linger is configured). */
+  get lingers(): boolean {
+    return this.#linger !== undefined;
   }
 
   /** Whether the table is in the middle of taking the access point down itself. */
@@ -104,6 +141,7 @@ export class LeaseTable {
   acquire(identifier: string, holder: object): Promise<void> {
     const e = this.#entry(identifier);
     e.holders.add(holder);
+    if (e.status === "lingering") this.#endLinger(e, "up"); // taken back: no flap
     if (e.status === "up") return Promise.resolve();
     if (e.status === "activating") return this.#join(identifier, e, holder);
     const before = e.status === "deactivating" ? e.deactivation! : Promise.resolve();
@@ -165,6 +203,16 @@ export class LeaseTable {
     const e = this.#entries.get(identifier);
     if (!e || !e.holders.delete(holder)) return Promise.resolve();
     if (e.holders.size > 0) return Promise.resolve();
+    if (this.#linger && e.status === "up") {
+      const { ms, clock, onLinger } = this.#linger;
+      e.status = "lingering";
+      e.linger = clock.setTimeout(() => {
+        e.linger = undefined;
+        if (e.status === "lingering") this.#down(identifier, e, false).catch(() => {});
+      }, ms);
+      onLinger?.(identifier, ms);
+      return Promise.resolve();
+    }
     return this.#down(identifier, e, false);
   }
 
@@ -185,7 +233,11 @@ export class LeaseTable {
    */
   lost(identifier: string): object[] {
     const e = this.#entries.get(identifier);
-    if (!e || e.status !== "up") return [];
+    if (e?.status === "lingering") this.#endLinger(e, "down");
+    if (!e || e.status !== "up") {
+      if (e) this.#gc(identifier, e);
+      return [];
+    }
     const holders = [...e.holders];
     e.holders.clear();
     e.status = "down";
@@ -200,7 +252,25 @@ export class LeaseTable {
     this.#gc(identifier, e);
   }
 
+  /**
+   * Takes every lingering link down now (the manager closes); resolves when they are down.
+   */
+  endLingers(): Promise<void> {
+    const downs: Promise<void>[] = [];
+    for (const [id, e] of this.#entries) {
+      if (e.status === "lingering") downs.push(this.#down(id, e, false).catch(() => {}));
+    }
+    return Promise.all(downs).then(() => {});
+  }
+
+  #endLinger(e: Entry, status: Status): void {
+    if (e.linger !== undefined) this.#linger?.clock.clearTimeout(e.linger);
+    e.linger = undefined;
+    e.status = status;
+  }
+
   #down(identifier: string, e: Entry, force: boolean): Promise<void> {
+    if (e.status === "lingering") this.#endLinger(e, "up");
     if (e.status === "activating") {
       e.abort?.abort();
       e.abort = undefined;

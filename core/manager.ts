@@ -38,6 +38,11 @@ import type {
 export interface ManagerOptions {
   /** Time source for time-outs and `activeTime`; the simulator passes its virtual clock. */
   readonly clock?: Clock;
+  /**
+   * Milliseconds a link stays up after its last session closed (default 0, the seed's behaviour): an `open()`
+   * meanwhile takes it back without a flap. `stop()` does not linger.
+   */
+  readonly lingerMs?: number;
   /** Receives errors thrown by event listeners (default: `console.error`). */
   readonly onListenerError?: ListenerErrorHandler;
   /** Resolves `user-choice` configurations on `open()`; default: `defaultConfiguration()`. */
@@ -140,6 +145,7 @@ export class NetworkConfigurationManager implements SessionHost {
       driver,
       (id) => this.#views.get(id)?.connectTimeout,
       (holder) => holder instanceof NetworkSession ? holder.serviceNetworkIdentifier : undefined,
+      { ms: options.lingerMs ?? 0, clock: this.#clock, onLinger: (id, ms) => this.#losing(id, ms) },
     );
   }
 
@@ -410,6 +416,11 @@ export class NetworkConfigurationManager implements SessionHost {
     return await this.#driver.checkReachability(identifier);
   }
 
+  /** @internal whether a link stays up a while after its last holder closes. */
+  get lingers(): boolean {
+    return this.leases.lingers;
+  }
+
   /** @internal raises the counter of `identifier` for `holder`. */
   acquire(identifier: string, holder: NetworkSession): Promise<void> {
     return this.leases.acquire(identifier, holder);
@@ -471,6 +482,9 @@ export class NetworkConfigurationManager implements SessionHost {
       case "capabilities-changed":
         this.#capabilities = [...event.capabilities];
         break;
+      case "losing":
+        this.#losing(event.identifier, event.msToLive);
+        break;
     }
   }
 
@@ -480,6 +494,11 @@ export class NetworkConfigurationManager implements SessionHost {
     for (const h of holders) {
       if (h instanceof NetworkSession) h.notifyLost(identifier, message);
     }
+  }
+
+  /** Tells the sessions on `identifier` that its link is expected to go within `msToLive`. */
+  #losing(identifier: string, msToLive: number): void {
+    for (const s of [...this.#sessions]) s.notifyLosing(identifier, msToLive);
   }
 
   #afterChange(): void {
@@ -510,6 +529,7 @@ export class NetworkConfigurationManager implements SessionHost {
     if (this.#closed) return;
     for (const s of [...this.#sessions]) if (s.isOpen) s.close();
     this.#closed = true;
+    await this.leases.endLingers();
     await this.#driver.close();
   }
 

@@ -1,9 +1,10 @@
 /**
  * {@linkcode NetworkSession}: an application's hold on a network
- * configuration. It feeds the pure state machine of `session_machine.ts`,
- * asks the pure roaming policy of `roaming_policy.ts` when to roam and where,
- * and carries out the machine's effects through its {@linkcode SessionHost}
- * (the manager: leases, configurations, clock).
+ * configuration: its public API. It turns calls and what the manager
+ * observed into inputs of the pure state machine (`session_machine.ts`), run
+ * by `_session_runner.ts`, and asks the pure roaming policy
+ * (`roaming_policy.ts`) when to roam and where; it talks only to its
+ * {@linkcode SessionHost} (the manager).
  *
  * @module
  */
@@ -13,8 +14,6 @@ import {
   currentAccessPoint,
   linkInterface,
   linkReach,
-  NO_REACH,
-  reachChange,
   restingState,
   roamFromAvailable,
   roamSituation,
@@ -22,17 +21,17 @@ import {
   stopTarget,
   sumStatistics,
 } from "./_session_link.ts";
+import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
 import { SessionProperties } from "./_session_properties.ts";
+import { SessionRunner } from "./_session_runner.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
-import { DEFAULT_CONNECT_TIMEOUT, stateRank } from "./configuration.ts";
-import type { DriverError } from "./driver.ts";
+import { stateRank } from "./configuration.ts";
 import { Emitter } from "./emitter.ts";
 import { decideOnChange, decideOnLoss, type RoamSituation } from "./roaming_policy.ts";
-import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
 import type { SessionEvents, SessionPropertyKey } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
-import { heldAccessPoints, initialSessionModel, transition } from "./session_machine.ts";
-import type { SessionEffect, SessionInput, SessionModel, SessionPhase } from "./session_model.ts";
+import { heldAccessPoints, initialSessionModel } from "./session_machine.ts";
+import type { SessionModel, SessionPhase } from "./session_model.ts";
 import type {
   NetworkInterface,
   Reachability,
@@ -41,9 +40,6 @@ import type {
   Subscription,
   UsagePolicy,
 } from "./types.ts";
-import { type CarrierVerdict, carrierVerdict } from "./reachability.ts";
-import { LinkWatch } from "./_link_watch.ts";
-import { CarrierTimer } from "./_carrier_timer.ts";
 
 /**
  * A session on a network configuration. Opening it registers the
@@ -70,19 +66,10 @@ export class NetworkSession {
   #configuration: NetworkConfiguration;
   /** For user-choice configurations: what `open()` resolved to. */
   #resolved: NetworkConfiguration | undefined;
-  #model: SessionModel;
   #emitter: Emitter<SessionEvents>;
-  #queue: SessionInput[] = [];
-  #busy = false;
-  #settlers: Array<(opened: boolean) => void> = [];
-  #error: SessionError | undefined;
-  #errorString = "";
-  #openedAt: number | undefined;
+  #run: SessionRunner;
   #properties = new SessionProperties();
   #registered = false;
-  #closingWork: Promise<unknown>[] = [];
-  #link: LinkWatch;
-  #carrierTimer: CarrierTimer;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving = false;
 
@@ -97,10 +84,16 @@ export class NetworkSession {
     this.#manager = manager;
     this.#configuration = configuration;
     this.#emitter = new Emitter<SessionEvents>(manager.onListenerError, () => this.#updateRegistration());
-    this.#model = initialSessionModel(this.#restingState());
-    this.#link = new LinkWatch(this.#emitter);
-    this.#carrierTimer = new CarrierTimer(manager.clock);
-    this.#refreshLink(false);
+    this.#run = new SessionRunner({
+      host: manager,
+      session: this,
+      emitter: this.#emitter,
+      restingState: () => this.#restingState(),
+      currentAccessPoint: () => this.#currentAccessPoint(),
+      afterTransition: () => this.#updateRegistration(),
+      registered: () => this.#registered,
+    }, initialSessionModel(restingState(configuration, undefined)));
+    this.#run.refreshLink(false);
   }
 
   /** The configuration this session was created on. */
@@ -110,23 +103,23 @@ export class NetworkSession {
 
   /** The session state. */
   get state(): SessionState {
-    if (this.#model.phase === "idle" && !this.#registered) return this.#restingState();
-    return this.#model.state;
+    if (this.#run.model.phase === "idle" && !this.#registered) return this.#restingState();
+    return this.#run.model.state;
   }
 
   /** The last error, or undefined if none occurred. */
   get error(): SessionError | undefined {
-    return this.#error;
+    return this.#run.error;
   }
 
   /** A human-readable description of the last error (`""` if none). */
   get errorString(): string {
-    return this.#errorString;
+    return this.#run.errorString;
   }
 
   /** Whether this session is open (registered its use of the link). */
   get isOpen(): boolean {
-    return this.#model.phase === "open";
+    return this.#run.model.phase === "open";
   }
 
   /** The interface in use; only while connected (or roaming). */
@@ -138,8 +131,8 @@ export class NetworkSession {
 
   /** Seconds since the session opened; 0 when not open. */
   get activeTime(): number {
-    if (this.#openedAt === undefined || !this.isOpen) return 0;
-    return Math.floor((this.#manager.clock.now() - this.#openedAt) / 1000);
+    if (this.#run.openedAt === undefined || !this.isOpen) return 0;
+    return Math.floor((this.#manager.clock.now() - this.#run.openedAt) / 1000);
   }
 
   /** Bytes received on the interface(s) in use, across all sessions; 0 without `data-statistics`. */
@@ -175,7 +168,7 @@ export class NetworkSession {
 
   /** Usage policies in force for this session: system-wide ones plus the link's (metered). */
   get usagePolicies(): readonly UsagePolicy[] {
-    return this.#link.policies;
+    return this.#run.link.policies;
   }
 
   /** @internal the service network this session acts for, if any. */
@@ -201,12 +194,12 @@ export class NetworkSession {
    * ```
    */
   get phase(): SessionPhase {
-    return this.#model.phase;
+    return this.#run.model.phase;
   }
 
   /** @internal the machine's model (read-only; for the core's own tests). */
   get model(): SessionModel {
-    return this.#model;
+    return this.#run.model;
   }
 
   /**
@@ -217,7 +210,7 @@ export class NetworkSession {
    */
   sessionProperty(key: SessionPropertyKey | (string & Record<never, never>)): unknown {
     if (key === "ActiveConfiguration") {
-      return this.isOpen ? accessPointInUse(this.#model) ?? "" : "";
+      return this.isOpen ? accessPointInUse(this.#run.model) ?? "" : "";
     }
     if (key === "UserChoiceConfiguration") {
       return this.isOpen && this.#configuration.type === "user-choice"
@@ -249,8 +242,8 @@ export class NetworkSession {
    */
   open(): Promise<boolean> {
     if (this.isOpen) return Promise.resolve(true);
-    const settled = new Promise<boolean>((resolve) => this.#settlers.push(resolve));
-    if (this.#configuration.type === "user-choice" && this.#model.phase !== "opening") {
+    const settled = new Promise<boolean>((resolve) => this.#run.onSettle(resolve));
+    if (this.#configuration.type === "user-choice" && this.#run.model.phase !== "opening") {
       if (this.#resolving) return settled;
       this.#resolving = true;
       const background = this.#properties.get("ConnectInBackground") === true;
@@ -267,14 +260,14 @@ export class NetworkSession {
 
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
     if (this.#configuration.type === "user-choice") this.#resolved = target;
-    this.#dispatch(openInput(this.#configuration.identifier, target, failure));
+    this.#run.dispatch(openInput(this.#configuration.identifier, target, failure));
   }
 
   /** Waits until open, up to `ms` milliseconds (-1: no time-out). False at once unless connecting or open. */
   waitForOpened(ms = 30000): Promise<boolean> {
     if (this.isOpen) return Promise.resolve(true);
-    if (this.#model.phase !== "opening" && !this.#resolving) return Promise.resolve(false);
-    return settleWithin(this.#manager.clock, ms, (settle) => this.#settlers.push(settle));
+    if (this.#run.model.phase !== "opening" && !this.#resolving) return Promise.resolve(false);
+    return settleWithin(this.#manager.clock, ms, (settle) => this.#run.onSettle(settle));
   }
 
   /**
@@ -282,31 +275,32 @@ export class NetworkSession {
    * last holder; otherwise the state stays `connected` and `closed` is emitted at once.
    */
   close(): void {
-    const m = this.#model;
+    const m = this.#run.model;
     const held = heldAccessPoints(m);
-    const lastHolder = held.length > 0 && held.every((id) => this.#manager.holdCount(id) <= 1);
-    this.#dispatch({ type: "close", lastHolder, restingState: this.#restingState() });
+    const lastHolder = held.length > 0 && !this.#manager.lingers &&
+      held.every((id) => this.#manager.holdCount(id) <= 1);
+    this.#run.dispatch({ type: "close", lastHolder, restingState: this.#restingState() });
   }
 
   /** Takes the link down at once; every other session on it gets `closed` and `session-aborted`. */
   stop(): void {
     const target = stopTarget(this.#effective());
-    this.#dispatch({ type: "stop", target, restingState: this.#restingState() });
+    this.#run.dispatch({ type: "stop", target, restingState: this.#restingState() });
   }
 
   /** Roams to the offered access point (after `preferredConfigurationChanged`). */
   migrate(): void {
-    this.#dispatch({ type: "migrate" });
+    this.#run.dispatch({ type: "migrate" });
   }
 
   /** Declines the offered access point; it is not offered again until something changes. */
   ignore(): void {
-    this.#dispatch({ type: "ignore", restingState: this.#restingState() });
+    this.#run.dispatch({ type: "ignore", restingState: this.#restingState() });
   }
 
   /** Keeps the new access point (after `newConfigurationActivated`) and lets the old one go. */
   accept(): void {
-    this.#dispatch({ type: "accept" });
+    this.#run.dispatch({ type: "accept" });
   }
 
   /**
@@ -316,36 +310,36 @@ export class NetworkSession {
    * `roaming`.
    */
   reject(): void {
-    this.#dispatch({ type: "reject", fromAvailable: this.#roamFromAvailable() });
+    this.#run.dispatch({ type: "reject", fromAvailable: this.#roamFromAvailable() });
   }
 
   /** Whether the access point a roam is leaving could be started (again) now. */
   #roamFromAvailable(): boolean {
-    return roamFromAvailable(this.#model, (id) => this.#manager.lookup(id));
+    return roamFromAvailable(this.#run.model, (id) => this.#manager.lookup(id));
   }
 
   /** Closes the session if open and drops every listener. */
   [Symbol.dispose](): void {
-    if (this.#model.phase === "open" || this.#model.phase === "opening") this.close();
+    if (this.#run.model.phase === "open" || this.#run.model.phase === "opening") this.close();
     this.#emitter.clear();
     this.#updateRegistration();
   }
 
   /** @internal the configuration states changed. */
   notifyObserved(): void {
-    const m = this.#model;
+    const m = this.#run.model;
     if (m.ignored !== undefined) {
       const ignored = this.#manager.lookup(m.ignored);
-      if (!ignored || stateRank(ignored.state) < 2) this.#model = { ...m, ignored: undefined };
+      if (!ignored || stateRank(ignored.state) < 2) this.#run.model = { ...m, ignored: undefined };
     }
-    this.#dispatch({ type: "observed", restingState: this.#restingState() });
-    const r = this.#model.roam;
+    this.#run.dispatch({ type: "observed", restingState: this.#restingState() });
+    const r = this.#run.model.roam;
     if (r?.step === "validating") {
-      this.#dispatch({
+      this.#run.dispatch({
         type: "carrier",
         identifier: r.to,
-        verdict: this.#carrier(r.to),
-        ...this.#returnInfo(),
+        verdict: this.#run.carrier(r.to),
+        ...this.#run.returnInfo(),
       });
     }
     this.#checkRoaming();
@@ -355,8 +349,8 @@ export class NetworkSession {
   notifyLost(identifier: string, message: string, mayRoam = true): void {
     const situation = mayRoam ? this.#roamSituation() : undefined;
     const next = situation && decideOnLoss(situation, identifier);
-    const fromReach = this.#link.reach;
-    this.#dispatch({
+    const fromReach = this.#run.link.reach;
+    this.#run.dispatch({
       type: "lost",
       identifier,
       message,
@@ -366,127 +360,28 @@ export class NetworkSession {
     });
   }
 
+  /** @internal the link of `identifier` is expected to go within `msToLive`. */
+  notifyLosing(identifier: string, msToLive: number): void {
+    if (this.#currentAccessPoint()?.identifier === identifier) this.#emitter.emit("losing", { msToLive });
+  }
+
   /** @internal a configuration was removed. */
   notifyRemoved(view: NetworkConfiguration): void {
     if (view === this.#configuration || view === this.#resolved) {
-      this.#dispatch({ type: "removed", message: `configuration '${view.name}' was removed` });
+      this.#run.dispatch({ type: "removed", message: `configuration '${view.name}' was removed` });
     }
-  }
-
-  #dispatch(input: SessionInput): void {
-    this.#queue.push(input);
-    if (this.#busy) return;
-    this.#busy = true;
-    try {
-      while (this.#queue.length > 0) {
-        const next = this.#queue.shift()!;
-        const before = this.#model;
-        const { model, effects } = transition(before, next);
-        this.#model = model;
-        if (model.phase !== "closing") this.#closingWork = [];
-        this.#updateRegistration();
-        for (const e of effects) this.#apply(e);
-        if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
-        this.#refreshLink();
-        if (model.roam?.step !== "validating") this.#carrierTimer.stop();
-      }
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  #apply(e: SessionEffect): void {
-    const manager = this.#manager;
-    switch (e.type) {
-      case "acquire":
-        manager.acquire(e.identifier, this).then(
-          () =>
-            this.#dispatch({
-              type: "activated",
-              identifier: e.identifier,
-              carrier: this.#model.roam?.forced ? this.#carrier(e.identifier) : undefined,
-              ...this.#returnInfo(),
-            }),
-          (error: DriverError) =>
-            this.#dispatch({
-              type: "activation-failed",
-              identifier: e.identifier,
-              error: error.code ?? "unknown",
-              message: error.message,
-              restingState: this.#restingState(),
-            }),
-        );
-        break;
-      case "release":
-        this.#closingWork.push(
-          manager.release(e.identifier, this).catch((error) => this.#deactivationFailed(error)),
-        );
-        break;
-      case "stop":
-        this.#closingWork.push(
-          manager.stopAccessPoint(e.identifier, this).catch((error) => this.#deactivationFailed(error)),
-        );
-        break;
-      case "state":
-        this.#emitter.emit("stateChanged", e.state);
-        break;
-      case "emit":
-        if (e.event === "opened") this.#openedAt = manager.clock.now();
-        if (e.event === "closed") this.#openedAt = undefined;
-        if (e.event === "newConfigurationActivated") {
-          this.#emitter.emit(e.event, reachChange(linkReach(manager.lookup(e.identifier ?? ""))));
-        } else this.#emitter.emit(e.event);
-        break;
-      case "validate": {
-        const timeout = manager.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-        const input = { type: "carrier", identifier: e.identifier, verdict: "timeout" } as const;
-        this.#carrierTimer.start(timeout, () => this.#dispatch({ ...input, ...this.#returnInfo() }));
-        break;
-      }
-      case "error":
-        this.#error = e.error;
-        this.#errorString = e.message;
-        this.#emitter.emit("error", e.error);
-        break;
-      case "preferred": {
-        const configuration = manager.lookup(e.identifier);
-        if (configuration) {
-          this.#emitter.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
-        }
-        break;
-      }
-      case "settle": {
-        const settlers = this.#settlers;
-        this.#settlers = [];
-        for (const s of settlers) s(e.opened);
-        break;
-      }
-    }
-  }
-
-  #deactivationFailed(error: DriverError): void {
-    this.#error = error.code ?? "unknown";
-    this.#errorString = error.message;
-    this.#emitter.emit("error", this.#error);
-  }
-
-  #awaitClosing(): void {
-    const work = this.#closingWork;
-    Promise.allSettled(work).then(() => {
-      if (this.#model.phase === "closing") {
-        this.#dispatch({ type: "released", restingState: this.#restingState() });
-      }
-    });
   }
 
   #updateRegistration(): void {
-    const want = this.#model.phase !== "idle" || this.#emitter.size > 0;
+    const want = this.#run.model.phase !== "idle" || this.#emitter.size > 0;
     if (want === this.#registered) return;
     this.#registered = want;
     if (want) {
       this.#manager.register(this);
-      if (this.#model.phase === "idle") this.#model = { ...this.#model, state: this.#restingState() };
-      this.#refreshLink(false);
+      if (this.#run.model.phase === "idle") {
+        this.#run.model = { ...this.#run.model, state: this.#restingState() };
+      }
+      this.#run.refreshLink(false);
     } else {
       this.#manager.unregister(this);
     }
@@ -505,7 +400,7 @@ export class NetworkSession {
 
   /** The access point in use (held, or observed for a session that is not open). */
   #currentAccessPoint(): NetworkConfiguration | undefined {
-    return currentAccessPoint(this.#model, this.#effective(), (id) => this.#manager.lookup(id));
+    return currentAccessPoint(this.#run.model, this.#effective(), (id) => this.#manager.lookup(id));
   }
 
   #restingState(): SessionState {
@@ -515,31 +410,15 @@ export class NetworkSession {
   /** What the roaming policy needs, when this session is open on a roaming-capable service network. */
   #roamSituation(): RoamSituation | undefined {
     const alrWanted = this.#emitter.count("preferredConfigurationChanged") > 0;
-    return roamSituation(this.#model, this.#serviceNetwork(), this.#manager, alrWanted);
+    return roamSituation(this.#run.model, this.#serviceNetwork(), this.#manager, alrWanted);
   }
 
   #checkRoaming(): void {
-    const m = this.#model;
+    const m = this.#run.model;
     if (m.phase !== "open" || m.roam) return;
     const situation = this.#roamSituation();
     const decision = situation && decideOnChange(situation);
-    if (decision) this.#dispatch({ type: "preferred", ...decision, fromReach: this.#link.reach });
-  }
-
-  /** How a roam target fares in the carrier test against what the roam requires. */
-  #carrier(identifier: string): CarrierVerdict {
-    const required = this.#model.roam?.required ?? NO_REACH;
-    return carrierVerdict(linkReach(this.#manager.lookup(identifier)), required);
-  }
-
-  /** What a transition back to a roam's old access point needs to know. */
-  #returnInfo(): { fromAvailable: boolean; restingState: SessionState } {
-    return { fromAvailable: this.#roamFromAvailable(), restingState: this.#restingState() };
-  }
-
-  #refreshLink(notify = this.#registered): void {
-    const ap = this.#currentAccessPoint();
-    this.#link.refresh(this.#manager.usagePolicies(), ap, this.#model.phase === "opening", notify);
+    if (decision) this.#run.dispatch({ type: "preferred", ...decision, fromReach: this.#run.link.reach });
   }
 
   #statistics(): { bytesReceived: number; bytesWritten: number } {

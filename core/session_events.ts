@@ -28,6 +28,12 @@ export interface SessionEvents {
    * `accept()` or `reject()`.
    */
   newConfigurationActivated: (link: ReachabilityChange) => void;
+  /**
+   * The session's link is expected to go within `msToLive` milliseconds (a fading signal, a deactivation under
+   * way, a linger running out); it comes before the `closed` or the roam that follows, whenever the driver can
+   * tell.
+   */
+  losing: (event: { readonly msToLive: number }) => void;
   /** How far the session's link reaches, or whether it is behind a captive portal, changed. */
   reachabilityChanged: (change: ReachabilityChange) => void;
   /** `state` changed. */

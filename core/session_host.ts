@@ -65,6 +65,8 @@ export interface SessionHost {
   statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined;
   /** Tests now how far an active access point reaches (the driver's check, else what it last reported). */
   checkReachability(identifier: string): Promise<Reachability>;
+  /** Whether a link stays up a while (lingers) after its last holder closes. */
+  readonly lingers: boolean;
   /** The session counter of an access point. */
   holdCount(identifier: string): number;
   /** Raises the counter of `identifier` for `holder` (activating the link if it is the first). */

@@ -29,6 +29,8 @@ export function describe(events: readonly DriverEvent[]): string[] {
         return `policies:${e.policies.join(",")}`;
       case "capabilities-changed":
         return `capabilities:${e.capabilities.length}`;
+      case "losing":
+        return `losing:${e.identifier}:${e.msToLive}`;
     }
   });
 }

@@ -1,0 +1,191 @@
+/**
+ * The machinery behind a `NetworkSession`: it feeds inputs to the pure
+ * machine (`transition` in `session_machine.ts`) one at a time, keeps the
+ * model, and carries out the effects — leases through the host, events
+ * through the emitter, the carrier test's time-out, the settling of `open()`
+ * promises, and the wait for the links of a closing session to go.
+ *
+ * @module
+ */
+
+import { CarrierTimer } from "./_carrier_timer.ts";
+import { LinkWatch } from "./_link_watch.ts";
+import { linkReach, NO_REACH, reachChange, roamFromAvailable } from "./_session_link.ts";
+import { DEFAULT_CONNECT_TIMEOUT, type NetworkConfiguration } from "./configuration.ts";
+import type { DriverError } from "./driver.ts";
+import type { Emitter } from "./emitter.ts";
+import type { NetworkSession } from "./network_session.ts";
+import { type CarrierVerdict, carrierVerdict } from "./reachability.ts";
+import type { SessionEvents } from "./session_events.ts";
+import type { SessionHost } from "./session_host.ts";
+import { transition } from "./session_machine.ts";
+import type { SessionEffect, SessionInput, SessionModel } from "./session_model.ts";
+import type { SessionError, SessionState } from "./types.ts";
+
+/** What the runner needs of its session. */
+export interface RunnerHooks {
+  /** The manager. */
+  readonly host: SessionHost;
+  /** The session (the holder of its leases). */
+  readonly session: NetworkSession;
+  /** The session's listeners. */
+  readonly emitter: Emitter<SessionEvents>;
+  /** The state the session would have if it held nothing. */
+  restingState(): SessionState;
+  /** The access point the session's traffic uses (or observes). */
+  currentAccessPoint(): NetworkConfiguration | undefined;
+  /** Called after each transition, before its effects (registration follows the phase). */
+  afterTransition(): void;
+  /** Whether the session is registered with the manager (its listeners get change events). */
+  registered(): boolean;
+}
+
+/** Runs a session's state machine. */
+export class SessionRunner {
+  /** The machine's model. */
+  model: SessionModel;
+  /** The last error. */
+  error: SessionError | undefined;
+  /** Its description. */
+  errorString = "";
+  /** When the session opened (clock time), while open. */
+  openedAt: number | undefined;
+  /** What the listeners were last told of policies and reach. */
+  readonly link: LinkWatch;
+  #hooks: RunnerHooks;
+  #queue: SessionInput[] = [];
+  #busy = false;
+  #settlers: Array<(opened: boolean) => void> = [];
+  #closingWork: Promise<unknown>[] = [];
+  #carrierTimer: CarrierTimer;
+
+  constructor(hooks: RunnerHooks, model: SessionModel) {
+    this.#hooks = hooks;
+    this.model = model;
+    this.link = new LinkWatch(hooks.emitter);
+    this.#carrierTimer = new CarrierTimer(hooks.host.clock);
+  }
+
+  /** Adds a settler of the pending `open()` promises. */
+  onSettle(settle: (opened: boolean) => void): void {
+    this.#settlers.push(settle);
+  }
+
+  /** Feeds `input` to the machine (queued while a transition's effects run). */
+  dispatch(input: SessionInput): void {
+    this.#queue.push(input);
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#queue.length > 0) {
+        const before = this.model;
+        const { model, effects } = transition(before, this.#queue.shift()!);
+        this.model = model;
+        if (model.phase !== "closing") this.#closingWork = [];
+        this.#hooks.afterTransition();
+        for (const e of effects) this.#apply(e);
+        if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
+        this.refreshLink();
+        if (model.roam?.step !== "validating") this.#carrierTimer.stop();
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Recomputes policies and reach; their listeners are told when `notify`. */
+  refreshLink(notify = this.#hooks.registered()): void {
+    const ap = this.#hooks.currentAccessPoint();
+    this.link.refresh(this.#hooks.host.usagePolicies(), ap, this.model.phase === "opening", notify);
+  }
+
+  /** How a roam target fares in the carrier test against what the roam requires. */
+  carrier(identifier: string): CarrierVerdict {
+    const required = this.model.roam?.required ?? NO_REACH;
+    return carrierVerdict(linkReach(this.#hooks.host.lookup(identifier)), required);
+  }
+
+  /** What a transition back to a roam's old access point needs to know. */
+  returnInfo(): { fromAvailable: boolean; restingState: SessionState } {
+    const fromAvailable = roamFromAvailable(this.model, (id) => this.#hooks.host.lookup(id));
+    return { fromAvailable, restingState: this.#hooks.restingState() };
+  }
+
+  #apply(e: SessionEffect): void {
+    const { host, session, emitter } = this.#hooks;
+    switch (e.type) {
+      case "acquire":
+        host.acquire(e.identifier, session).then(
+          () => {
+            const carrier = this.model.roam?.forced ? this.carrier(e.identifier) : undefined;
+            this.dispatch({ type: "activated", identifier: e.identifier, carrier, ...this.returnInfo() });
+          },
+          (error: DriverError) =>
+            this.dispatch({
+              type: "activation-failed",
+              identifier: e.identifier,
+              error: error.code ?? "unknown",
+              message: error.message,
+              restingState: this.#hooks.restingState(),
+            }),
+        );
+        break;
+      case "release":
+        this.#closingWork.push(host.release(e.identifier, session).catch((error) => this.#failed(error)));
+        break;
+      case "stop":
+        this.#closingWork.push(
+          host.stopAccessPoint(e.identifier, session).catch((error) => this.#failed(error)),
+        );
+        break;
+      case "state":
+        emitter.emit("stateChanged", e.state);
+        break;
+      case "emit":
+        if (e.event === "opened") this.openedAt = host.clock.now();
+        if (e.event === "closed") this.openedAt = undefined;
+        if (e.event === "newConfigurationActivated") {
+          emitter.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
+        } else emitter.emit(e.event);
+        break;
+      case "validate": {
+        const timeout = host.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+        const input = { type: "carrier", identifier: e.identifier, verdict: "timeout" } as const;
+        this.#carrierTimer.start(timeout, () => this.dispatch({ ...input, ...this.returnInfo() }));
+        break;
+      }
+      case "error":
+        this.error = e.error;
+        this.errorString = e.message;
+        emitter.emit("error", e.error);
+        break;
+      case "preferred": {
+        const configuration = host.lookup(e.identifier);
+        if (configuration) {
+          emitter.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
+        }
+        break;
+      }
+      case "settle": {
+        const settlers = this.#settlers;
+        this.#settlers = [];
+        for (const s of settlers) s(e.opened);
+        break;
+      }
+    }
+  }
+
+  #failed(error: DriverError): void {
+    this.error = error.code ?? "unknown";
+    this.errorString = error.message;
+    this.#hooks.emitter.emit("error", this.error);
+  }
+
+  #awaitClosing(): void {
+    Promise.allSettled(this.#closingWork).then(() => {
+      if (this.model.phase === "closing") {
+        this.dispatch({ type: "released", restingState: this.#hooks.restingState() });
+      }
+    });
+  }
+}
