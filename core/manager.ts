@@ -16,7 +16,8 @@ import { NetworkSession } from "./network_session.ts";
 import type { SessionHost, UserChoiceResolver } from "./session_host.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
 import { compareConfigurations } from "./_ranking.ts";
-import { transportMediumOf } from "./reachability.ts";
+import { announceRoute, NO_ROUTE, routeOf, type RouteView } from "./_route_view.ts";
+import type { ManagerEvents, ManagerOptions } from "./manager_types.ts";
 import type {
   Capability,
   ConfigurationState,
@@ -25,79 +26,6 @@ import type {
   TransportMedium,
   UsagePolicy,
 } from "./types.ts";
-
-/**
- * Options of {@linkcode NetworkConfigurationManager.create}.
- *
- * @example
- * ```ts
- * import { type ManagerOptions, systemClock } from "@netsession/core";
- * const options: ManagerOptions = { clock: systemClock, forcedRoaming: "on-loss" };
- * ```
- */
-export interface ManagerOptions {
-  /** Time source for time-outs and `activeTime`; the simulator passes its virtual clock. */
-  readonly clock?: Clock;
-  /**
-   * Milliseconds a link stays up after its last session closed (default 0, the seed's behaviour): an `open()`
-   * meanwhile takes it back without a flap. `stop()` does not linger.
-   */
-  readonly lingerMs?: number;
-  /** Receives errors thrown by event listeners (default: `console.error`). */
-  readonly onListenerError?: ListenerErrorHandler;
-  /** Resolves `user-choice` configurations on `open()`; default: `defaultConfiguration()`. */
-  readonly userChoice?: UserChoiceResolver;
-  /**
-   * When forced roaming moves a session: only when its access point is lost
-   * (`"on-loss"`), or also when a better member appears (`"on-loss-or-better"`, default).
-   */
-  readonly forcedRoaming?: ForcedRoamingPolicy;
-}
-
-/**
- * Listener signatures of {@linkcode NetworkConfigurationManager} events.
- *
- * @example
- * ```ts
- * import type { ManagerEvents } from "@netsession/core";
- * const onOnline: ManagerEvents["onlineStateChanged"] = (online) => console.log(online);
- * ```
- */
-export interface ManagerEvents {
-  /** A configuration appeared. */
-  configurationAdded: (configuration: NetworkConfiguration) => void;
-  /** A configuration disappeared (its view is now invalid). */
-  configurationRemoved: (configuration: NetworkConfiguration) => void;
-  /** A configuration's state or properties changed. */
-  configurationChanged: (configuration: NetworkConfiguration) => void;
-  /** `isOnline()` changed. */
-  onlineStateChanged: (online: boolean) => void;
-  /** `updateConfigurations()` finished. */
-  updateCompleted: () => void;
-  /** How far the default route reaches changed (`"disconnected"` with no active link). */
-  reachabilityChanged: (reachability: Reachability) => void;
-  /** Whether the default route is behind a captive portal changed. */
-  behindCaptivePortalChanged: (behindCaptivePortal: boolean) => void;
-  /** The default route's transport medium changed (`"unknown"` with no active link). */
-  transportMediumChanged: (transportMedium: TransportMedium) => void;
-  /** Whether the default route is metered changed. */
-  isMeteredChanged: (isMetered: boolean) => void;
-}
-
-/** The manager's view of the default route (Qt 6's `QNetworkInformation`). */
-interface RouteView {
-  reachability: Reachability;
-  behindCaptivePortal: boolean;
-  transportMedium: TransportMedium;
-  isMetered: boolean;
-}
-
-const NO_ROUTE: RouteView = {
-  reachability: "disconnected",
-  behindCaptivePortal: false,
-  transportMedium: "unknown",
-  isMetered: false,
-};
 
 /**
  * Knows every configuration of a platform (through a driver), tells whether
@@ -177,7 +105,7 @@ export class NetworkConfigurationManager implements SessionHost {
     manager.#policies = [...snapshot.usagePolicies];
     manager.#default = snapshot.defaultConfiguration;
     manager.#online = manager.#computeOnline();
-    manager.#route = manager.#computeRoute();
+    manager.#route = routeOf(manager.defaultRoute());
     ready = true;
     for (const e of queued) manager.#onDriverEvent(e);
     return manager;
@@ -291,30 +219,10 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.#route.isMetered;
   }
 
-  #computeRoute(): RouteView {
-    const ap = this.defaultRoute();
-    if (!ap) return NO_ROUTE;
-    return {
-      reachability: ap.reachability,
-      behindCaptivePortal: ap.behindCaptivePortal,
-      transportMedium: transportMediumOf(ap.bearerType),
-      isMetered: ap.metered,
-    };
-  }
-
   #refreshRoute(): void {
     const before = this.#route;
-    const after = this.#computeRoute();
-    this.#route = after;
-    const e = this.#emitter;
-    if (before.reachability !== after.reachability) e.emit("reachabilityChanged", after.reachability);
-    if (before.behindCaptivePortal !== after.behindCaptivePortal) {
-      e.emit("behindCaptivePortalChanged", after.behindCaptivePortal);
-    }
-    if (before.transportMedium !== after.transportMedium) {
-      e.emit("transportMediumChanged", after.transportMedium);
-    }
-    if (before.isMetered !== after.isMetered) e.emit("isMeteredChanged", after.isMetered);
+    this.#route = routeOf(this.defaultRoute());
+    announceRoute(before, this.#route, this.#emitter);
   }
 
   /** What the platform supports. */
