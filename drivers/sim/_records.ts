@@ -5,6 +5,7 @@ import {
   type DriverConfiguration,
   type DriverError,
   type Purpose,
+  type Reachability,
   stateRank,
 } from "@netsession/core";
 import { isLinkUp, type SimLinkPhase } from "./link.ts";
@@ -55,6 +56,9 @@ export interface ApRecord {
   activation: Activation | undefined;
   deactivation: Deactivation | undefined;
   readonly failures: string[];
+  /** How far the link reaches while up, and whether it is behind a captive portal then. */
+  reachability: Reachability;
+  captivePortal: boolean;
 }
 
 export interface SnRecord {
@@ -122,6 +126,8 @@ export function configurationOf(e: Entry, entries: ReadonlyMap<string, Entry>): 
         ...(e.connectTimeout === undefined ? {} : { connectTimeout: e.connectTimeout }),
         ...(up
           ? {
+            reachability: e.reachability,
+            captivePortal: e.captivePortal,
             interface: Object.freeze({
               name: e.interfaceName,
               index: e.index,
@@ -176,6 +182,8 @@ export function accessPointSnapshot(ap: ApRecord): SimAccessPoint {
     deactivationMs: ap.deactivationMs,
     ...(ap.connectTimeout === undefined ? {} : { connectTimeout: ap.connectTimeout }),
     ...(ap.device === undefined ? {} : { device: ap.device }),
+    reachability: ap.reachability,
+    captivePortal: ap.captivePortal,
     interfaceName: ap.interfaceName,
     index: ap.index,
     hardwareAddress: ap.hardwareAddress,
@@ -255,6 +263,8 @@ export function newAccessPoint(
     activation: undefined,
     deactivation: undefined,
     failures: [],
+    reachability: o.reachability ?? "online",
+    captivePortal: o.captivePortal ?? false,
   };
 }
 

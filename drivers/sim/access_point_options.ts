@@ -7,8 +7,30 @@
  * @module
  */
 
-import { BEARER_TYPES, type BearerType, type Purpose, PURPOSES } from "@netsession/core";
+import {
+  BEARER_TYPES,
+  type BearerType,
+  type Purpose,
+  PURPOSES,
+  REACHABILITIES,
+  type Reachability,
+} from "@netsession/core";
 import { OptionReader } from "./_checks.ts";
+
+/**
+ * How far a simulated link may reach while it is up: every
+ * {@linkcode Reachability} but `"disconnected"` (what the core shows for a
+ * link that is down).
+ *
+ * @example
+ * ```ts
+ * import { SIM_REACHABILITIES } from "@netsession/sim";
+ * console.log(SIM_REACHABILITIES); // ["unknown", "local", "site", "online"]
+ * ```
+ */
+export const SIM_REACHABILITIES: readonly Reachability[] = Object.freeze(
+  REACHABILITIES.filter((r) => r !== "disconnected"),
+);
 
 /**
  * Options of {@linkcode SimWorld.addAccessPoint}.
@@ -17,6 +39,7 @@ import { OptionReader } from "./_checks.ts";
  * ```ts
  * import type { SimAccessPointOptions } from "@netsession/sim";
  * const lte: SimAccessPointOptions = { id: "lte", bearer: "lte", signal: 60, metered: true, activationMs: 800 };
+ * const hotspot: SimAccessPointOptions = { id: "hotspot", reachability: "local", captivePortal: true };
  * ```
  */
 export interface SimAccessPointOptions {
@@ -46,6 +69,13 @@ export interface SimAccessPointOptions {
    * device of its own.
    */
   readonly device?: string;
+  /**
+   * How far the link reaches while it is up (default `"online"`: the simulator knows, so it says `"unknown"`
+   * only when told); one of {@linkcode SIM_REACHABILITIES}. Change it with {@linkcode SimWorld.setReachability}.
+   */
+  readonly reachability?: Reachability;
+  /** Whether the link is behind a captive portal (a sign-in page) while it is up (default false). */
+  readonly captivePortal?: boolean;
 }
 
 /**
@@ -69,6 +99,8 @@ export const ACCESS_POINT_OPTION_FIELDS: readonly (keyof SimAccessPointOptions)[
   "interface",
   "connectTimeout",
   "device",
+  "reachability",
+  "captivePortal",
 ]);
 
 /**
@@ -115,6 +147,8 @@ export function parseAccessPointOptions(value: unknown, where?: string): SimAcce
     interface: r.string("interface", true),
     connectTimeout: r.duration("connectTimeout", true),
     device: r.string("device", true, 'a non-empty string such as "wlan0"'),
+    reachability: r.oneOf("reachability", SIM_REACHABILITIES),
+    captivePortal: r.boolean("captivePortal"),
   };
   return Object.freeze(
     Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),

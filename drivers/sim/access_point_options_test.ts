@@ -22,6 +22,8 @@ const everyField: Required<SimAccessPointOptions> = {
   interface: "wlp2s0",
   connectTimeout: 5000,
   device: "wlan0",
+  reachability: "local",
+  captivePortal: true,
 };
 
 Deno.test("ACCESS_POINT_OPTION_FIELDS lists every option, device and connectTimeout included", () => {
@@ -41,6 +43,12 @@ Deno.test("parseAccessPointOptions checks every field and names it", () => {
     [{ interface: "" }, /^body\.interface: expected a non-empty string/],
     [{ device: 7 }, /^body\.device: expected a non-empty string such as "wlan0"/],
     [{ name: 3 }, /^body\.name: expected a string/],
+    [
+      { reachability: "far" },
+      /^body\.reachability: expected one of "unknown", "local", "site", "online", got "far"/,
+    ],
+    [{ reachability: "disconnected" }, /^body\.reachability: expected one of "unknown", "local"/],
+    [{ captivePortal: "yes" }, /^body\.captivePortal: expected true or false/],
     [{ colour: "red" }, /^body\.colour: unknown field; expected one of id, name/],
     [{ id: "" }, /^body\.id: expected a non-empty string id/],
   ];
@@ -56,7 +64,11 @@ Deno.test("parseAccessPointOptions checks every field and names it", () => {
 });
 
 Deno.test("the world and the scenario reader reject the same access-point options", () => {
-  for (const bad of [{ device: "" }, { connectTimeout: 0 }, { colour: "red" }, { signal: -1 }]) {
+  for (
+    const bad of [{ device: "" }, { connectTimeout: 0 }, { colour: "red" }, { signal: -1 }, {
+      reachability: "offline",
+    }, { captivePortal: 0 }]
+  ) {
     const options = { id: "x", ...bad } as SimAccessPointOptions;
     assert.throws(() => new SimWorld().addAccessPoint(options), (e) => simErrorCode(e) === "invalid");
     assert.throws(

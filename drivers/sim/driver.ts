@@ -12,9 +12,17 @@ import type {
   DriverSnapshot,
   DriverStatistics,
   NetworkDriver,
+  Reachability,
 } from "@netsession/core";
 import { engineOf, type SimEngine } from "./engine.ts";
-import { activateLink, deactivateLink, holdsLink, linkStatistics, releaseHolder } from "./engine_driver.ts";
+import {
+  activateLink,
+  deactivateLink,
+  holdsLink,
+  linkReachability,
+  linkStatistics,
+  releaseHolder,
+} from "./engine_driver.ts";
 import type { SimWorld } from "./world.ts";
 
 /**
@@ -166,6 +174,30 @@ export class SimDriver implements NetworkDriver {
   statistics(identifier: string): DriverStatistics | undefined {
     if (!this.#engine.capabilities.includes("data-statistics")) return undefined;
     return linkStatistics(this.#engine, identifier);
+  }
+
+  /**
+   * The connectivity check: resolves with how far an access point's link
+   * reaches now ({@linkcode SimWorld.setReachability}; default `"online"`),
+   * `"disconnected"` while it is down. The world reports every change as it
+   * happens, so the check finds nothing new to push. Rejects with
+   * `DriverError` `invalid-configuration` for an unknown id or a configuration
+   * that is not an access point.
+   *
+   * @example
+   * ```ts
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "hotspot", reachability: "local", captivePortal: true });
+   * const driver = new SimDriver(world);
+   * await driver.start(() => {});
+   * console.log(await driver.checkReachability("hotspot")); // "disconnected"
+   * world.activateExternally("hotspot");
+   * console.log(await driver.checkReachability("hotspot")); // "local"
+   * ```
+   */
+  checkReachability(identifier: string): Promise<Reachability> {
+    return linkReachability(this.#engine, identifier);
   }
 
   /**

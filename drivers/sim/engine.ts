@@ -16,6 +16,7 @@ import {
   type DriverEvent,
   type DriverEventSink,
   type DriverSnapshot,
+  type Reachability,
   USAGE_POLICIES,
   type UsagePolicy,
 } from "@netsession/core";
@@ -41,14 +42,20 @@ import {
   snState,
   type UcRecord,
 } from "./_records.ts";
-import type { SimAccessPointOptions } from "./access_point_options.ts";
+import { SIM_REACHABILITIES, type SimAccessPointOptions } from "./access_point_options.ts";
 import { SimError } from "./errors.ts";
 import { isLinkUp } from "./link.ts";
 import { LinkRunner, outOfRange } from "./link_runner.ts";
 import type { SimRandom } from "./random.ts";
 import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
-import type { SimAccessPoint, SimHolders, SimTraffic, SimUserChoiceOptions } from "./world_types.ts";
+import type {
+  SimAccessPoint,
+  SimHolders,
+  SimReachabilityOptions,
+  SimTraffic,
+  SimUserChoiceOptions,
+} from "./world_types.ts";
 
 const engines = new WeakMap<object, SimEngine>();
 
@@ -194,6 +201,25 @@ export class SimEngine {
       }
     }
     this.changed(ap);
+  }
+
+  /** Sets how far a link reaches (and its captive portal); reported at once while it is up. */
+  setReachability(id: string, reachability: Reachability, options: SimReachabilityOptions = {}): void {
+    const ap = this.ap(id);
+    const value = checkOneOf(reachability, SIM_REACHABILITIES, `reachability of '${id}'`);
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw invalidType(
+        `setReachability('${id}', reachability, options): options must be an object such as { captivePortal: true }`,
+      );
+    }
+    const captive = options.captivePortal ?? false;
+    if (typeof captive !== "boolean") {
+      throw invalidType(`captivePortal of '${id}' must be true or false, got ${JSON.stringify(captive)}`);
+    }
+    if (value === ap.reachability && captive === ap.captivePortal) return;
+    ap.reachability = value;
+    ap.captivePortal = captive;
+    if (isLinkUp(ap.phase)) this.changed(ap);
   }
 
   setUsagePolicies(policies: readonly UsagePolicy[]): void {

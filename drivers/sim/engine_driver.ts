@@ -1,13 +1,13 @@
 /**
  * The driver side of the engine: what a {@linkcode SimDriver} asks of a world
- * (activate, deactivate, statistics, holds, release on close), with the
+ * (activate, deactivate, statistics, reachability, holds, release on close), with the
  * driver as the holder of the links it brought up. Phases change only through
  * `LinkRunner.send`. Not re-exported by `mod.ts`.
  *
  * @module
  */
 
-import { DriverError, type DriverStatistics } from "@netsession/core";
+import { DriverError, type DriverStatistics, type Reachability } from "@netsession/core";
 import { type Activation, type ApRecord, KIND_NAMES, type Waiter } from "./_records.ts";
 import type { SimEngine } from "./engine.ts";
 import { isLinkUp } from "./link.ts";
@@ -173,6 +173,26 @@ export function linkStatistics(engine: SimEngine, id: string): DriverStatistics 
   return isLinkUp(e.phase)
     ? { bytesReceived: e.rx, bytesWritten: e.tx }
     : { bytesReceived: 0, bytesWritten: 0 };
+}
+
+/**
+ * How far an access point's link reaches now: its reachability while up, `"disconnected"` while down.
+ * Rejects with `invalid-configuration` for an unknown id or another kind of configuration.
+ */
+export function linkReachability(engine: SimEngine, id: string): Promise<Reachability> {
+  const e = typeof id === "string" ? engine.entryOrUndefined(id) : undefined;
+  if (e?.kind !== "ap") {
+    const what = e === undefined ? "unknown configuration" : `${KIND_NAMES[e.kind]}, not an access point:`;
+    return Promise.reject(
+      new DriverError(
+        "invalid-configuration",
+        `checkReachability('${id}'): ${what} ${
+          e === undefined ? "in the simulated world" : "only links reach"
+        }`,
+      ),
+    );
+  }
+  return Promise.resolve(isLinkUp(e.phase) ? e.reachability : "disconnected");
 }
 
 /** Whether `holder` holds an access point's link up. */

@@ -10,12 +10,13 @@
 import {
   CAPABILITIES,
   CONFIGURATION_STATES,
+  REACHABILITIES,
   SESSION_ERRORS,
   SESSION_STATES,
   USAGE_POLICIES,
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
-import { parseAccessPointOptions } from "./access_point_options.ts";
+import { parseAccessPointOptions, SIM_REACHABILITIES } from "./access_point_options.ts";
 import { Checker, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
 import { ScenarioError } from "./scenario_error.ts";
 import { parseServiceNetworkOptions } from "./service_network_options.ts";
@@ -93,6 +94,12 @@ function checkWorldStep(c: Checker, s: Obj, path: string): void {
       c.knownId(s.id, `${path}.id`, true);
       c.num(s.signal, `${path}.signal`, 0, 100);
       return;
+    case "setReachability":
+      fields();
+      c.knownId(s.id, `${path}.id`, true);
+      c.oneOf(s.reachability, SIM_REACHABILITIES, `${path}.reachability`);
+      c.bool(s.captivePortal, `${path}.captivePortal`);
+      return;
     case "setUsagePolicies":
       fields();
       c.listOf(s.policies, USAGE_POLICIES, `${path}.policies`);
@@ -123,6 +130,8 @@ const SESSION_EXPECT_FIELDS = [
   "error",
   "usagePolicies",
   "interfaceAddresses",
+  "reachability",
+  "behindCaptivePortal",
   "events",
   "eventsInclude",
 ];
@@ -145,6 +154,8 @@ function checkExpect(c: Checker, e: Obj, path: string, sessions: Set<string>): v
   }
   if (e.error !== undefined && e.error !== null) c.oneOf(e.error, SESSION_ERRORS, `${path}.error`);
   c.listOf(e.usagePolicies, USAGE_POLICIES, `${path}.usagePolicies`, true);
+  c.oneOf(e.reachability, REACHABILITIES, `${path}.reachability`, true);
+  c.bool(e.behindCaptivePortal, `${path}.behindCaptivePortal`);
   for (const f of ["interfaceAddresses", "events", "eventsInclude"]) {
     const v = e[f];
     if (v === undefined) continue;

@@ -11,6 +11,7 @@
 import type {
   Capability,
   ConfigurationState,
+  Reachability,
   SessionError,
   SessionState,
   UsagePolicy,
@@ -30,6 +31,7 @@ import type { SimUserChoiceOptions } from "./world_types.ts";
  * const steps: SimWorldStep[] = [
  *   { action: "addAccessPoint", id: "wlan", signal: 80 },
  *   { action: "setSignal", id: "wlan", signal: 0 },
+ *   { action: "setReachability", id: "wlan", reachability: "local", captivePortal: true },
  * ];
  * ```
  */
@@ -53,6 +55,12 @@ export type SimWorldStep =
     }
     | { readonly action: "setDefault"; readonly id?: string }
     | { readonly action: "setSignal"; readonly id: string; readonly signal: number }
+    | {
+      readonly action: "setReachability";
+      readonly id: string;
+      readonly reachability: Reachability;
+      readonly captivePortal?: boolean;
+    }
     | { readonly action: "setUsagePolicies"; readonly policies: readonly UsagePolicy[] }
     | { readonly action: "setCapabilities"; readonly capabilities: readonly Capability[] }
     | { readonly action: "failNextActivation"; readonly id: string; readonly reason?: string }
@@ -93,6 +101,7 @@ export const SCENARIO_ACTIONS = [
   "removeConfiguration",
   "setDefault",
   "setSignal",
+  "setReachability",
   "setUsagePolicies",
   "setCapabilities",
   "failNextActivation",
@@ -111,6 +120,7 @@ export const WORLD_STEP_FIELDS: Readonly<Record<typeof SCENARIO_ACTIONS[number],
   removeConfiguration: ["id"],
   setDefault: ["id"],
   setSignal: ["id", "signal"],
+  setReachability: ["id", "reachability", "captivePortal"],
   setUsagePolicies: ["policies"],
   setCapabilities: ["capabilities"],
   failNextActivation: ["id", "reason"],
@@ -156,6 +166,7 @@ export interface SimSessionStep {
  * ```ts
  * import type { SimExpectation } from "@netsession/sim";
  * const e: SimExpectation = { session: "app", state: "connected", activeConfiguration: "wlan" };
+ * const portal: SimExpectation = { session: "app", reachability: "local", behindCaptivePortal: true };
  * ```
  */
 export interface SimExpectation {
@@ -173,11 +184,17 @@ export interface SimExpectation {
   readonly usagePolicies?: readonly UsagePolicy[];
   /** Its interface's addresses (`[]`: no interface). */
   readonly interfaceAddresses?: readonly string[];
+  /** How far its link reaches (`session.reachability`; `"disconnected"` without a link). */
+  readonly reachability?: Reachability;
+  /** Whether its link is behind a captive portal (`session.behindCaptivePortal`). */
+  readonly behindCaptivePortal?: boolean;
   /**
    * Exactly the session's events since the previous `expect` that checked events on it:
-   * `stateChanged:<state>`, `opened`, `closed`, `error:<error>`, `newConfigurationActivated`,
+   * `stateChanged:<state>`, `opened`, `closed`, `error:<error>`,
+   * `newConfigurationActivated:<reachability>` (`,captive-portal` appended behind one),
    * `preferredConfigurationChanged:<id>` (`:seamless` appended when seamless),
-   * `usagePoliciesChanged:<p,…>` (`none` when empty).
+   * `usagePoliciesChanged:<p,…>` (`none` when empty). An expected event given without its detail
+   * (`newConfigurationActivated`) matches that event with any detail.
    */
   readonly events?: readonly string[];
   /** Events that must be among those since the previous events check (in this order, others may come between). */

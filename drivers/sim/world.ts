@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Capability, DriverConfiguration, UsagePolicy } from "@netsession/core";
+import type { Capability, DriverConfiguration, Reachability, UsagePolicy } from "@netsession/core";
 import { parseAccessPointOptions, type SimAccessPointOptions } from "./access_point_options.ts";
 import { SimEngine } from "./engine.ts";
 import { SimRandom } from "./random.ts";
@@ -19,6 +19,7 @@ import {
   DEFAULT_SIM_CAPABILITIES,
   type SimAccessPoint,
   type SimHolders,
+  type SimReachabilityOptions,
   type SimTraffic,
   type SimUserChoiceOptions,
   type SimWorldOptions,
@@ -201,6 +202,31 @@ export class SimWorld {
    */
   setSignal(id: string, signal: number): void {
     this.#engine.setSignal(id, signal);
+  }
+
+  /**
+   * Sets how far an access point's link reaches (one of
+   * {@linkcode SIM_REACHABILITIES}) and whether it is behind a captive portal
+   * (`captivePortal`, default false: each call says both). Drivers report both
+   * only while the link is up: a change while it is up is reported at once as
+   * `configuration-changed` (the link stays up); otherwise it applies from the
+   * next activation on, and every later one. Throws with code `not-found`
+   * (unknown id), `conflict` (not an access point) or `invalid`.
+   *
+   * @example
+   * ```ts
+   * import { SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "lte", bearer: "lte" });
+   * world.activateExternally("lte");
+   * world.setReachability("lte", "local"); // the upstream is lost, the link stays up
+   * console.log(world.configuration("lte").reachability); // "local"
+   * world.setReachability("lte", "online", { captivePortal: true });
+   * console.log(world.accessPoint("lte").captivePortal); // true
+   * ```
+   */
+  setReachability(id: string, reachability: Reachability, options?: SimReachabilityOptions): void {
+    this.#engine.setReachability(id, reachability, options);
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BearerType, Capability, ConfigurationState, Purpose } from "@netsession/core";
+import type { BearerType, Capability, ConfigurationState, Purpose, Reachability } from "@netsession/core";
 import type { SimLinkPhase } from "./link.ts";
 
 /**
@@ -71,6 +71,7 @@ export interface SimUserChoiceOptions {
  * world.addAccessPoint({ id: "wlan" });
  * const ap = world.accessPoint("wlan");
  * console.log(ap.interfaceName, ap.address, ap.state); // "sim0" "10.77.0.2/24" "discovered"
+ * console.log(ap.reachability, ap.captivePortal); // "online" false
  * ```
  */
 export interface SimAccessPoint {
@@ -94,6 +95,10 @@ export interface SimAccessPoint {
   readonly connectTimeout?: number;
   /** The device shared with other access points, if any. */
   readonly device?: string;
+  /** How far the link reaches while it is up (drivers report it only then). */
+  readonly reachability: Reachability;
+  /** Whether the link is behind a captive portal while it is up. */
+  readonly captivePortal: boolean;
   /** Interface name while active. */
   readonly interfaceName: string;
   /** Interface index (100 + creation order). */
@@ -147,4 +152,18 @@ export interface SimTraffic {
   readonly rx?: number;
   /** Bytes sent (default 0). */
   readonly tx?: number;
+}
+
+/**
+ * Options of {@linkcode SimWorld.setReachability}.
+ *
+ * @example
+ * ```ts
+ * import type { SimReachabilityOptions } from "@netsession/sim";
+ * const portal: SimReachabilityOptions = { captivePortal: true };
+ * ```
+ */
+export interface SimReachabilityOptions {
+  /** Whether the link is behind a captive portal (default false: each call says both). */
+  readonly captivePortal?: boolean;
 }

@@ -18,6 +18,8 @@ type Any = any;
 /** Alters one field of an expectation so that it no longer holds. */
 function alter(e: Any): string {
   const flip: [string, (v: Any) => Any][] = [
+    ["reachability", (v) => v === "online" ? "local" : "online"],
+    ["behindCaptivePortal", (v) => !v],
     ["state", (v) => v === "invalid" ? "connected" : "invalid"],
     ["activeConfiguration", (v) => `${v}-elsewhere`],
     ["isOpen", (v) => !v],
@@ -39,7 +41,19 @@ function alter(e: Any): string {
   throw new Error(`no field to alter in ${JSON.stringify(e)}`);
 }
 
-assert.ok(files.length >= 9, `the scenario library has ${files.length} files`);
+assert.ok(files.length >= 13, `the scenario library has ${files.length} files`);
+
+/** The events lists of a scenario's expectations that name the reachability of a new link. */
+function activatedWithDetail(scenario: Any): { step: number; list: string[]; k: number }[] {
+  const found: { step: number; list: string[]; k: number }[] = [];
+  scenario.steps.forEach((s: Any, step: number) => {
+    for (const field of ["events", "eventsInclude"]) {
+      const list: string[] | undefined = s.expect?.[field];
+      list?.forEach((e, k) => e.startsWith("newConfigurationActivated:") && found.push({ step, list, k }));
+    }
+  });
+  return found;
+}
 
 for (const file of files) {
   const text = await Deno.readTextFile(new URL(file, dir));
@@ -71,6 +85,24 @@ for (const file of files) {
   });
 }
 
+Deno.test("the reachability in a newConfigurationActivated expectation bites: another one fails the play", async () => {
+  let checked = 0;
+  for (const file of files) {
+    const scenario = JSON.parse(await Deno.readTextFile(new URL(file, dir)));
+    for (const { step, k } of activatedWithDetail(scenario)) {
+      const broken = structuredClone(scenario);
+      const list = broken.steps[step].expect.events ?? broken.steps[step].expect.eventsInclude;
+      list[k] = list[k].endsWith(":online")
+        ? "newConfigurationActivated:site"
+        : "newConfigurationActivated:online";
+      const result = await new SimWorld({ seed: 1 }).play(broken, { timelineLimit: 0 });
+      assert.equal(result.passed, false, `${file}: steps[${step}] ${list[k]} went unnoticed`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 2, `${checked} detailed newConfigurationActivated expectations`);
+});
+
 Deno.test("the JSON Schema rejects what the player rejects (a few malformed steps)", () => {
   const bad = [
     { steps: [{ at: 0, action: "setSignal", id: "a", signal: 120 }] },
@@ -78,6 +110,19 @@ Deno.test("the JSON Schema rejects what the player rejects (a few malformed step
     { version: 2, steps: [] },
     { steps: [{ at: 0, session: "app", do: "dance" }] },
     { steps: [{ at: 0, expect: { state: "flying" } }] },
+    {
+      steps: [{ at: 0, action: "addAccessPoint", id: "a" }, {
+        at: 0,
+        action: "setReachability",
+        id: "a",
+        reachability: "disconnected",
+      }],
+    },
+    { steps: [{ at: 0, action: "addAccessPoint", id: "a", captivePortal: "yes" }] },
+    {
+      sessions: [{ id: "s", configuration: "a" }],
+      steps: [{ at: 0, expect: { session: "s", reachability: "far" } }],
+    },
   ];
   for (const s of bad) {
     assert.equal(validate(s), false, JSON.stringify(s));
