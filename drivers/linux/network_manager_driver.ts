@@ -204,9 +204,9 @@ export class NetworkManagerDriver implements NetworkDriver {
    * (`operation-not-supported`) when connectivity checking is disabled in NetworkManager's configuration.
    */
   async checkReachability(identifier: string): Promise<Reachability> {
+    const conn = this.#requireConnection(`checking the reachability of ${identifier}`);
     const c = requireConfiguration(this.#view, identifier);
     const what = `checking the reachability of '${c.name}' (${identifier})`;
-    const conn = this.#requireConnection(what);
     const ap = c.type === "service-network"
       ? c.children?.map((id) => findConfiguration(this.#view, id)).find((m) => m?.state === "active")
       : c;
