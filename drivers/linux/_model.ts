@@ -6,6 +6,7 @@ import {
   type Connectivity,
   connectivityFromNetworkManager,
   isMetered,
+  reachabilityFromConnectivity,
   type ServiceNetworkDefinition,
 } from "./mapping.ts";
 import { NMActiveConnectionState, NMDeviceState, NMDeviceType } from "./nm_enums.ts";
@@ -207,6 +208,16 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
       : undefined;
     let signal: number | undefined;
     if (bearerType === "wlan") signal = wifiStrength(m, s, device, devicePath);
+    // How far it reaches: the device's connectivity (the global value where the device's is unknown).
+    const reach = state === "active"
+      ? reachabilityFromConnectivity({
+        ip4: device?.Ip4Connectivity,
+        ip6: device?.Ip6Connectivity,
+        global: nm.Connectivity,
+        primary: active![0] === nm.PrimaryConnection,
+        checking: connectivityChecked(nm),
+      })
+      : undefined;
     const name = str(c.id) || uuid;
     const configuration: DriverConfiguration = {
       identifier: uuid,
@@ -218,6 +229,7 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
       metered: isMetered(c.metered, meterDevice?.Metered),
       ...(iface ? { interface: iface } : {}),
       ...(signal !== undefined ? { signal } : {}),
+      ...(reach ? { reachability: reach.reachability, captivePortal: reach.captivePortal } : {}),
     };
     configurations.push(configuration);
     byUuid.set(uuid, configuration);
@@ -272,6 +284,11 @@ export function computeView(m: Mirror, options: ViewOptions = {}): View {
     activePaths,
     devicePaths,
   };
+}
+
+/** Whether NetworkManager checks connectivity (else its connectivity values are guesses); true when it does not say. */
+export function connectivityChecked(nm: Props): boolean {
+  return nm.ConnectivityCheckAvailable !== false && nm.ConnectivityCheckEnabled !== false;
 }
 
 /** A service network of these members (connection UUIDs, highest priority first). */

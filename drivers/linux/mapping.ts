@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BearerType } from "@netsession/core";
+import type { BearerType, Reachability } from "@netsession/core";
 import { NMConnectivityState, NMMetered } from "./nm_enums.ts";
 
 /** ModemManager's `MMModemAccessTechnology` bits (of its `AccessTechnologies` property), the ones mapped here. */
@@ -118,6 +118,102 @@ export function connectivityFromNetworkManager(value: unknown): Connectivity {
       return "full";
     default:
       return "unknown";
+  }
+}
+
+/**
+ * NetworkManager's connectivity values for one active connection: its device's `Ip4Connectivity` and
+ * `Ip6Connectivity`, NetworkManager's global `Connectivity` (all `NMConnectivityState` numbers; missing means
+ * unknown) and whether the connection is NetworkManager's `PrimaryConnection`.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectivityValues, NMConnectivityState } from "@netsession/linux";
+ * const v: ConnectivityValues = { ip4: NMConnectivityState.FULL, ip6: NMConnectivityState.NONE };
+ * ```
+ */
+export interface ConnectivityValues {
+  /** The device's `Ip4Connectivity`. */
+  readonly ip4?: unknown;
+  /** The device's `Ip6Connectivity`. */
+  readonly ip6?: unknown;
+  /** NetworkManager's global `Connectivity` (it applies where the device's own values are unknown and `primary`). */
+  readonly global?: unknown;
+  /** Whether the device carries NetworkManager's primary connection. */
+  readonly primary?: boolean;
+  /**
+   * Whether NetworkManager checks connectivity at all (`ConnectivityCheckAvailable` and
+   * `ConnectivityCheckEnabled`). When it does not, its values are its own guess (FULL wherever there is a default
+   * route), so the link's reachability is `"unknown"`. Default true.
+   */
+  readonly checking?: boolean;
+}
+
+/**
+ * How far a link reaches and whether it is behind a captive portal.
+ *
+ * @example
+ * ```ts
+ * import type { LinkReachability } from "@netsession/linux";
+ * const r: LinkReachability = { reachability: "site", captivePortal: true };
+ * ```
+ */
+export interface LinkReachability {
+  /** How far the link reaches. */
+  readonly reachability: Reachability;
+  /** Whether it is behind a captive portal. */
+  readonly captivePortal: boolean;
+}
+
+/** An `NMConnectivityState` number, anything else as `UNKNOWN`. */
+function connectivityState(value: unknown): number {
+  const n = Number(value ?? NMConnectivityState.UNKNOWN);
+  return Object.values(NMConnectivityState).includes(n as never) ? n : NMConnectivityState.UNKNOWN;
+}
+
+/** NetworkManager's own order (`nm_connectivity_state_cmp`): by value, except that PORTAL beats LIMITED. */
+function rank(state: number): number {
+  if (state === NMConnectivityState.PORTAL) return NMConnectivityState.LIMITED + 0.5;
+  return state;
+}
+
+/**
+ * How far an active connection reaches, from NetworkManager's connectivity values: the better of the device's
+ * IPv4 and IPv6 connectivity (NetworkManager's order, in which PORTAL beats LIMITED); where both are unknown and
+ * the device carries the primary connection, the global `Connectivity`; `"unknown"` when NetworkManager does not
+ * check connectivity (its values are then guesses). `UNKNOWN` → `"unknown"`, `NONE` →
+ * `"local"` (the link is up but reaches nothing beyond it), `PORTAL` → `"site"` behind a captive portal,
+ * `LIMITED` → `"site"`, `FULL` → `"online"`. For active connections only: an inactive one is `"disconnected"`.
+ *
+ * @param values the device's and NetworkManager's connectivity values
+ * @returns the reachability and whether the link is behind a captive portal
+ *
+ * @example
+ * ```ts
+ * import { NMConnectivityState as C, reachabilityFromConnectivity } from "@netsession/linux";
+ * console.log(reachabilityFromConnectivity({ ip4: C.FULL, ip6: C.NONE })); // { reachability: "online", captivePortal: false }
+ * console.log(reachabilityFromConnectivity({ ip4: C.PORTAL, ip6: C.LIMITED })); // { reachability: "site", captivePortal: true }
+ * console.log(reachabilityFromConnectivity({ global: C.LIMITED, primary: true })); // { reachability: "site", captivePortal: false }
+ * console.log(reachabilityFromConnectivity({ global: C.FULL, primary: false })); // { reachability: "unknown", captivePortal: false }
+ * console.log(reachabilityFromConnectivity({ ip4: C.FULL, checking: false })); // { reachability: "unknown", captivePortal: false }
+ * ```
+ */
+export function reachabilityFromConnectivity(values: ConnectivityValues): LinkReachability {
+  if (values.checking === false) return { reachability: "unknown", captivePortal: false };
+  const ip4 = connectivityState(values.ip4), ip6 = connectivityState(values.ip6);
+  let state = rank(ip6) > rank(ip4) ? ip6 : ip4;
+  if (state === NMConnectivityState.UNKNOWN && values.primary) state = connectivityState(values.global);
+  switch (state) {
+    case NMConnectivityState.NONE:
+      return { reachability: "local", captivePortal: false };
+    case NMConnectivityState.PORTAL:
+      return { reachability: "site", captivePortal: true };
+    case NMConnectivityState.LIMITED:
+      return { reachability: "site", captivePortal: false };
+    case NMConnectivityState.FULL:
+      return { reachability: "online", captivePortal: false };
+    default:
+      return { reachability: "unknown", captivePortal: false };
   }
 }
 

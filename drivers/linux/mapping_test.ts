@@ -4,7 +4,9 @@ import {
   connectivityFromNetworkManager,
   isMetered,
   parseServiceNetworks,
+  reachabilityFromConnectivity,
 } from "./mapping.ts";
+import { NMConnectivityState as C } from "./nm_enums.ts";
 
 Deno.test("bearer: connection types", () => {
   assert.equal(bearerTypeFromConnectionType("802-3-ethernet"), "ethernet");
@@ -122,4 +124,76 @@ Deno.test("service networks file: clear errors", () => {
   for (const [text, re] of bad) {
     assert.throws(() => parseServiceNetworks(text, "f.json"), re, text);
   }
+});
+
+Deno.test("reachability: each NetworkManager connectivity state of a device", () => {
+  const cases: [number, string, boolean][] = [
+    [C.UNKNOWN, "unknown", false],
+    [C.NONE, "local", false],
+    [C.PORTAL, "site", true],
+    [C.LIMITED, "site", false],
+    [C.FULL, "online", false],
+  ];
+  for (const [state, reachability, captivePortal] of cases) {
+    assert.deepEqual(
+      reachabilityFromConnectivity({ ip4: state }),
+      { reachability, captivePortal },
+      `ip4 ${state}`,
+    );
+    assert.deepEqual(
+      reachabilityFromConnectivity({ ip6: state }),
+      { reachability, captivePortal },
+      `ip6 ${state}`,
+    );
+  }
+  assert.deepEqual(reachabilityFromConnectivity({}), { reachability: "unknown", captivePortal: false });
+  assert.deepEqual(reachabilityFromConnectivity({ ip4: 99, ip6: "x" }), {
+    reachability: "unknown",
+    captivePortal: false,
+  });
+});
+
+Deno.test("reachability: the better of IPv4 and IPv6, in NetworkManager's order (PORTAL beats LIMITED)", () => {
+  const r = (ip4: number, ip6: number) => reachabilityFromConnectivity({ ip4, ip6 });
+  assert.deepEqual(r(C.FULL, C.NONE), { reachability: "online", captivePortal: false });
+  assert.deepEqual(r(C.NONE, C.FULL), { reachability: "online", captivePortal: false });
+  assert.deepEqual(r(C.LIMITED, C.PORTAL), { reachability: "site", captivePortal: true });
+  assert.deepEqual(r(C.PORTAL, C.LIMITED), { reachability: "site", captivePortal: true });
+  assert.deepEqual(r(C.PORTAL, C.FULL), { reachability: "online", captivePortal: false });
+  assert.deepEqual(r(C.UNKNOWN, C.NONE), { reachability: "local", captivePortal: false });
+  assert.deepEqual(r(C.LIMITED, C.UNKNOWN), { reachability: "site", captivePortal: false });
+});
+
+Deno.test("reachability: the global value applies only where the device's are unknown and it is primary", () => {
+  assert.deepEqual(reachabilityFromConnectivity({ global: C.PORTAL, primary: true }), {
+    reachability: "site",
+    captivePortal: true,
+  });
+  assert.deepEqual(reachabilityFromConnectivity({ ip4: C.UNKNOWN, global: C.FULL, primary: true }), {
+    reachability: "online",
+    captivePortal: false,
+  });
+  assert.deepEqual(reachabilityFromConnectivity({ global: C.FULL, primary: false }), {
+    reachability: "unknown",
+    captivePortal: false,
+  });
+  // The device knows better than the global value (the best over every device).
+  assert.deepEqual(reachabilityFromConnectivity({ ip4: C.NONE, global: C.FULL, primary: true }), {
+    reachability: "local",
+    captivePortal: false,
+  });
+});
+
+Deno.test("reachability: 'unknown' when NetworkManager does not check connectivity (its FULL is a guess then)", () => {
+  assert.deepEqual(
+    reachabilityFromConnectivity({ ip4: C.FULL, global: C.FULL, primary: true, checking: false }),
+    {
+      reachability: "unknown",
+      captivePortal: false,
+    },
+  );
+  assert.deepEqual(reachabilityFromConnectivity({ ip4: C.FULL, checking: true }), {
+    reachability: "online",
+    captivePortal: false,
+  });
 });

@@ -22,8 +22,11 @@ export {
   bearerTypeFromConnectionType,
   type Connectivity,
   connectivityFromNetworkManager,
+  type ConnectivityValues,
   isMetered,
+  type LinkReachability,
   parseServiceNetworks,
+  reachabilityFromConnectivity,
   type ServiceNetworkDefinition,
 } from "./mapping.ts";
 export {

@@ -187,3 +187,27 @@ Deno.test("computeView: a cellular connection's bearer follows the modem's acces
   m.modems.set("/org/freedesktop/ModemManager1/Modem/9", { AccessTechnologies: 1 << 14 });
   assert.equal(bearer(), "2g");
 });
+
+Deno.test("computeView: reachability of active connections from the device's connectivity, else the global one", () => {
+  const m = mirror();
+  const reach = () => {
+    const c = computeView(m).configurations.find((x) => x.identifier === "u-eth")!;
+    return [c.reachability, c.captivePortal];
+  };
+  // Device values unknown (absent) and the connection is primary: the global FULL applies.
+  assert.deepEqual(reach(), ["online", false]);
+  m.changeProperties(`${D}1`, IFACE.device, { Ip4Connectivity: 2, Ip6Connectivity: 1 });
+  assert.deepEqual(reach(), ["site", true]);
+  m.changeProperties(`${D}1`, IFACE.device, { Ip4Connectivity: 3 });
+  assert.deepEqual(reach(), ["site", false]);
+  m.changeProperties(`${D}1`, IFACE.device, { Ip4Connectivity: 0, Ip6Connectivity: 0 });
+  m.changeProperties(NM_PATH, IFACE.nm, { PrimaryConnection: "/" });
+  assert.deepEqual(reach(), ["unknown", false], "not primary: the global value is not this link's");
+  m.changeProperties(`${D}1`, IFACE.device, { Ip4Connectivity: 4 });
+  assert.deepEqual(reach(), ["online", false]);
+  m.changeProperties(NM_PATH, IFACE.nm, { ConnectivityCheckAvailable: false });
+  assert.deepEqual(reach(), ["unknown", false], "checking off: NetworkManager's FULL is a guess");
+  // Connections that are not active carry no reachability (the core says "disconnected").
+  const gsm = computeView(m).configurations.find((x) => x.identifier === "u-gsm")!;
+  assert.deepEqual([gsm.reachability, gsm.captivePortal], [undefined, undefined]);
+});

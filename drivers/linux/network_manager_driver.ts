@@ -15,13 +15,15 @@ import {
   type DriverSnapshot,
   type DriverStatistics,
   type NetworkDriver,
+  type Reachability,
   type Subscription,
 } from "@netsession/core";
-import { Activations, findConfiguration } from "./_activation.ts";
+import { Activations, findConfiguration, requireConfiguration } from "./_activation.ts";
 import { NetworkManagerConnection } from "./_connection.ts";
 import { type BusConnection, toDriverError } from "./_dbus.ts";
 import { interfaceIndexes } from "./_ifindex.ts";
-import { computeView, IFACE, NM_PATH, type View } from "./_model.ts";
+import { computeView, connectivityChecked, IFACE, NM_PATH, type View } from "./_model.ts";
+import { checkConnectivityNow, checkingDisabledError } from "./_reachability.ts";
 import { Reporter } from "./_reporter.ts";
 import { deviceStatistics } from "./_statistics.ts";
 import { Waiters } from "./_waiters.ts";
@@ -187,21 +189,36 @@ export class NetworkManagerDriver implements NetworkDriver {
 
   /** Asks NetworkManager to check connectivity now; resolves to the result. */
   async checkConnectivity(): Promise<Connectivity> {
-    const conn = this.#requireConnection("checking connectivity");
-    try {
-      await conn.call({
-        path: NM_PATH,
-        interface: IFACE.nm,
-        member: "CheckConnectivity",
-      }, {
-        timeout: this.#options.callTimeout,
-      });
-    } catch (e) {
-      throw toDriverError(e, "checking connectivity");
-    }
-    // The Connectivity property changes (signal) before the reply; the mirror has it.
+    const what = "checking connectivity";
+    const conn = this.#requireConnection(what);
+    await checkConnectivityNow(conn, this.#connection.mirror, undefined, what, this.#options.callTimeout);
     this.#recompute();
     return this.#connectivity;
+  }
+
+  /**
+   * How far an access point's link reaches, checked now: NetworkManager's `CheckConnectivity` re-runs its
+   * connectivity checks, then the device's connectivity is read back and mapped (as
+   * `reachabilityFromConnectivity` of this package does). A service network answers for its active member. Resolves to
+   * `"disconnected"` when the link is not active. A `DriverError` saying what to do when the check fails, or
+   * (`operation-not-supported`) when connectivity checking is disabled in NetworkManager's configuration.
+   */
+  async checkReachability(identifier: string): Promise<Reachability> {
+    const conn = this.#requireConnection(`checking the reachability of ${identifier}`);
+    const c = requireConfiguration(this.#view, identifier);
+    const what = `checking the reachability of '${c.name}' (${identifier})`;
+    const ap = c.type === "service-network"
+      ? c.children?.map((id) => findConfiguration(this.#view, id)).find((m) => m?.state === "active")
+      : c;
+    if (!ap || ap.state !== "active") return "disconnected";
+    if (!connectivityChecked(this.#connection.mirror.get(NM_PATH, IFACE.nm) ?? {})) {
+      throw checkingDisabledError(what);
+    }
+    const device = this.#view?.devicePaths.get(ap.identifier);
+    await checkConnectivityNow(conn, this.#connection.mirror, device, what, this.#options.callTimeout);
+    this.#recompute();
+    const now = findConfiguration(this.#view, ap.identifier);
+    return now?.state === "active" ? now.reachability ?? "unknown" : "disconnected";
   }
 
   /** Connects to the bus, reads NetworkManager's state and returns the snapshot. */

@@ -262,7 +262,12 @@ export class Lab implements AsyncDisposable {
     await runOk("ip", ["-n", ap.peerNamespace, "link", "set", ap.peerInterface, state]);
   }
 
-  /** Sets what the access point answers to NetworkManager's connectivity check. */
+  /**
+   * Sets what the access point answers to NetworkManager's connectivity check from now on: `full` (the expected
+   * answer), `portal` (a sign-in page) or `limited` (no answer). Each access point answers the check of its own
+   * device. NetworkManager sees it at its next check: `CheckConnectivity` (`nmcli networking connectivity check`)
+   * or the lab's `connectivityInterval`.
+   */
   async setConnectivity(name: string, mode: LabConnectivity): Promise<void> {
     await writeMode(this.dir, this.accessPoint(name), mode);
   }

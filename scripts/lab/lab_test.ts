@@ -110,6 +110,23 @@ Deno.test(
       );
 
       await t.step(
+        "each access point answers the connectivity check of its own device",
+        async () => {
+          await lab.setConnectivity("lab-b", "limited");
+          await lab.nmcli("connection", "up", "lab-b");
+          await lab.nmcli("networking", "connectivity", "check");
+          const device = async (iface: string) =>
+            (await lab.nmcli("-g", "GENERAL.IP4-CONNECTIVITY", "device", "show", iface)).trim();
+          assert.match(await device("ns-a"), /\(portal\)/);
+          assert.match(await device("ns-b"), /\(limited\)/);
+          await lab.setConnectivity("lab-a", "full");
+          assert.equal((await lab.nmcli("networking", "connectivity", "check")).trim(), "full");
+          assert.match(await device("ns-a"), /\(full\)/);
+          await lab.nmcli("connection", "down", "lab-b");
+        },
+      );
+
+      await t.step(
         "peerDown takes the carrier away, peerUp gives it back",
         async () => {
           await lab.peerDown("lab-c");
