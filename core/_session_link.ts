@@ -75,6 +75,8 @@ export function linkPolicies(
 ): readonly UsagePolicy[] {
   const policies = new Set<UsagePolicy>(system);
   if (ap?.metered && ap.state === "active") policies.add("no-background-traffic");
+  const budget = ap?.dataBudget;
+  if (budget && budget.used >= budget.bytes) policies.add("no-background-traffic");
   return [...policies].sort();
 }
 

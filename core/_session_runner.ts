@@ -34,6 +34,8 @@ export interface RunnerHooks {
   restingState(): SessionState;
   /** The access point the session's traffic uses (or observes). */
   currentAccessPoint(): NetworkConfiguration | undefined;
+  /** Called before each transition (the session's counters are sampled on the link it is leaving). */
+  beforeTransition(): void;
   /** Called after each transition, before its effects (registration follows the phase). */
   afterTransition(): void;
   /** Whether the session is registered with the manager (its listeners get change events). */
@@ -78,6 +80,7 @@ export class SessionRunner {
     this.#busy = true;
     try {
       while (this.#queue.length > 0) {
+        this.#hooks.beforeTransition();
         const before = this.model;
         const { model, effects } = transition(before, this.#queue.shift()!);
         this.model = model;

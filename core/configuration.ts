@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { DataBudget } from "./data_budgets.ts";
 import type { DriverConfiguration } from "./driver.ts";
 import type { BearerType, ConfigurationState, ConfigurationType, Purpose, Reachability } from "./types.ts";
 import { CONFIGURATION_STATES } from "./types.ts";
@@ -45,6 +46,8 @@ export function bearerTypeName(bearer: BearerType): string {
 export interface ConfigurationRegistry {
   /** The live view of an identifier, if known. */
   lookup(identifier: string): NetworkConfiguration | undefined;
+  /** The data budget of an access point, if it has one. */
+  dataBudget?(identifier: string): DataBudget | undefined;
 }
 
 /** Default connect time-out in milliseconds. */
@@ -217,6 +220,11 @@ export class NetworkConfiguration {
     const d = this.#data;
     if (d?.type === "service-network") return this.children.find((c) => c.state === "active");
     return d?.type === "internet-access-point" && d.state === "active" ? this : undefined;
+  }
+
+  /** Access points: the data budget set with `manager.setDataBudget()` and what it has used; else undefined. */
+  get dataBudget(): DataBudget | undefined {
+    return this.isValid ? this.#registry.dataBudget?.(this.identifier) : undefined;
   }
 
   /** Whether two views are of the same configuration. */

@@ -9,7 +9,7 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { NetworkConfiguration, stateRank } from "./configuration.ts";
-import type { DriverConfiguration, DriverEvent, NetworkDriver } from "./driver.ts";
+import type { DriverConfiguration, DriverEvent, DriverStatistics, NetworkDriver } from "./driver.ts";
 import { defaultListenerErrorHandler, Emitter, type ListenerErrorHandler } from "./emitter.ts";
 import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
@@ -18,6 +18,8 @@ import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
 import { compareConfigurations } from "./_ranking.ts";
 import { announceRoute, NO_ROUTE, routeOf, type RouteView } from "./_route_view.ts";
 import type { ManagerEvents, ManagerOptions } from "./manager_types.ts";
+import type { DataBudget, DataBudgetOptions } from "./data_budgets.ts";
+import { DataBudgets } from "./_budget_meter.ts";
 import type {
   Capability,
   ConfigurationState,
@@ -26,6 +28,9 @@ import type {
   TransportMedium,
   UsagePolicy,
 } from "./types.ts";
+
+/** How often the traffic of budgeted links is sampled (manager clock). */
+const BUDGET_SAMPLE_MS = 1000;
 
 /**
  * Knows every configuration of a platform (through a driver), tells whether
@@ -55,6 +60,8 @@ export class NetworkConfigurationManager implements SessionHost {
   #closed = false;
   #online = false;
   #route: RouteView = NO_ROUTE;
+  #budgets = new DataBudgets();
+  #budgetTimer: unknown;
   /** @internal */
   readonly leases: LeaseTable;
   /** @internal */
@@ -225,6 +232,70 @@ export class NetworkConfigurationManager implements SessionHost {
     announceRoute(before, this.#route, this.#emitter);
   }
 
+  /**
+   * Sets the data budget of access point `identifier` (bytes received plus
+   * sent from now on; `warnAt` the warning share, default 0.8), or removes it
+   * with `undefined`. Sessions on it get `dataBudget` at the warning level and
+   * when it runs out, and `no-background-traffic` while it is used up. Usage
+   * is measured from the driver's byte counters (`data-statistics`), sampled
+   * every second on the manager's clock and on each change of the link.
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "lte", bearer: "lte" });
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * manager.setDataBudget("lte", { bytes: 1_000_000, warnAt: 0.9 });
+   * console.log(manager.configurationFromIdentifier("lte").dataBudget); // { bytes: 1000000, used: 0, warnAt: 0.9 }
+   * ```
+   */
+  setDataBudget(identifier: string, budget: DataBudgetOptions | undefined): void {
+    const c = this.#views.get(identifier);
+    if (c?.type !== "internet-access-point") {
+      throw new TypeError(
+        `setDataBudget("${identifier}"): ${
+          c ? `'${identifier}' is a ${c.type}` : "unknown configuration"
+        }; ` +
+          "budgets are per access point: pick one from manager.allConfigurations()",
+      );
+    }
+    this.#budgets.set(identifier, budget, this.#linkCounters(identifier));
+    this.#scheduleBudgets();
+    this.#afterChange();
+  }
+
+  /** @internal the budget of an access point (for configuration views). */
+  dataBudget(identifier: string): DataBudget | undefined {
+    return this.#budgets.get(identifier);
+  }
+
+  #linkCounters(identifier: string): DriverStatistics | undefined {
+    return this.#views.get(identifier)?.state === "active" ? this.statistics(identifier) : undefined;
+  }
+
+  /** Counts the traffic of budgeted links; announces the levels crossed. Returns whether one was. */
+  #sampleBudgets(only?: string): boolean {
+    let crossed = false;
+    for (const id of only === undefined ? [...this.#budgets.identifiers()] : [only]) {
+      const event = this.#budgets.sample(id, this.#linkCounters(id));
+      if (!event) continue;
+      crossed = true;
+      for (const s of [...this.#sessions]) s.notifyBudget(event);
+    }
+    return crossed;
+  }
+
+  #scheduleBudgets(): void {
+    if (this.#budgetTimer !== undefined || this.#budgets.size === 0 || this.#closed) return;
+    this.#budgetTimer = this.#clock.setTimeout(() => {
+      this.#budgetTimer = undefined;
+      if (this.#sampleBudgets()) this.#afterChange();
+      this.#scheduleBudgets();
+    }, BUDGET_SAMPLE_MS);
+  }
+
   /** What the platform supports. */
   capabilities(): readonly Capability[] {
     return this.#capabilities;
@@ -356,6 +427,7 @@ export class NetworkConfigurationManager implements SessionHost {
         break;
       }
       case "configuration-changed": {
+        this.#sampleBudgets(event.configuration.identifier);
         const view = this.#views.get(event.configuration.identifier);
         const wasActive = view?.state === "active";
         this.#put(event.configuration);
@@ -437,6 +509,8 @@ export class NetworkConfigurationManager implements SessionHost {
     if (this.#closed) return;
     for (const s of [...this.#sessions]) if (s.isOpen) s.close();
     this.#closed = true;
+    if (this.#budgetTimer !== undefined) this.#clock.clearTimeout(this.#budgetTimer);
+    this.#budgetTimer = undefined;
     await this.leases.endLingers();
     await this.#driver.close();
   }

@@ -28,6 +28,7 @@ export * from "./session_model.ts";
 export * from "./session_machine.ts";
 export * from "./configuration.ts";
 export * from "./leases.ts";
+export * from "./data_budgets.ts";
 export * from "./manager_types.ts";
 export * from "./manager.ts";
 export * from "./reachability.ts";

@@ -24,10 +24,12 @@ import {
 import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
 import { SessionProperties } from "./_session_properties.ts";
 import { SessionRunner } from "./_session_runner.ts";
+import { SinceOpen } from "./_since_open.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import { stateRank } from "./configuration.ts";
 import { Emitter } from "./emitter.ts";
 import { decideOnChange, decideOnLoss, type RoamSituation } from "./roaming_policy.ts";
+import type { DataBudgetEvent } from "./data_budgets.ts";
 import type { SessionEvents, SessionPropertyKey } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
 import { heldAccessPoints, initialSessionModel } from "./session_machine.ts";
@@ -69,6 +71,7 @@ export class NetworkSession {
   #emitter: Emitter<SessionEvents>;
   #run: SessionRunner;
   #properties = new SessionProperties();
+  #sinceOpen = new SinceOpen();
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving = false;
@@ -90,6 +93,7 @@ export class NetworkSession {
       emitter: this.#emitter,
       restingState: () => this.#restingState(),
       currentAccessPoint: () => this.#currentAccessPoint(),
+      beforeTransition: () => this.#count(),
       afterTransition: () => this.#updateRegistration(),
       registered: () => this.#registered,
     }, initialSessionModel(restingState(configuration, undefined)));
@@ -164,6 +168,28 @@ export class NetworkSession {
     const ap = this.#currentAccessPoint();
     if (!ap || ap.state !== "active") return Promise.resolve("disconnected");
     return this.#manager.checkReachability(ap.identifier);
+  }
+
+  /** Bytes received on this session's own links since it opened: never goes down, even across roams; 0 when not open. */
+  get bytesReceivedSinceOpen(): number {
+    this.#count();
+    return this.#sinceOpen.received;
+  }
+
+  /** Bytes sent on this session's own links since it opened (see `bytesReceivedSinceOpen`). */
+  get bytesWrittenSinceOpen(): number {
+    this.#count();
+    return this.#sinceOpen.written;
+  }
+
+  /** Samples the session's own link into its counters since open (resets them while not open). */
+  #count(): void {
+    const m = this.#run.model;
+    if (m.phase === "idle") return this.#sinceOpen.reset();
+    const id = accessPointInUse(m);
+    if (id === undefined) return;
+    const active = this.#manager.lookup(id)?.state === "active";
+    this.#sinceOpen.sample(id, active ? this.#manager.statistics(id) : undefined);
   }
 
   /** Usage policies in force for this session: system-wide ones plus the link's (metered). */
@@ -363,6 +389,11 @@ export class NetworkSession {
   /** @internal the link of `identifier` is expected to go within `msToLive`. */
   notifyLosing(identifier: string, msToLive: number): void {
     if (this.#currentAccessPoint()?.identifier === identifier) this.#emitter.emit("losing", { msToLive });
+  }
+
+  /** @internal the data budget of `event.identifier` crossed a level. */
+  notifyBudget(event: DataBudgetEvent): void {
+    if (this.#currentAccessPoint()?.identifier === event.identifier) this.#emitter.emit("dataBudget", event);
   }
 
   /** @internal a configuration was removed. */

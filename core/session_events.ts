@@ -6,6 +6,7 @@
  */
 
 import type { NetworkConfiguration } from "./configuration.ts";
+import type { DataBudgetEvent } from "./data_budgets.ts";
 import type { Reachability, SessionError, SessionState, UsagePolicy } from "./types.ts";
 
 /**
@@ -34,6 +35,8 @@ export interface SessionEvents {
    * tell.
    */
   losing: (event: { readonly msToLive: number }) => void;
+  /** The data budget of the session's access point reached its warning level, or ran out. */
+  dataBudget: (event: DataBudgetEvent) => void;
   /** How far the session's link reaches, or whether it is behind a captive portal, changed. */
   reachabilityChanged: (change: ReachabilityChange) => void;
   /** `state` changed. */
