@@ -3,7 +3,9 @@
  *
  *   netsession serve [--driver sim|linux] [--port N] [...]   (the daemon; see server/README.md)
  *   netsession list [--json] [--state defined|discovered|active] [--url URL [--token-file F]]
+ *       (a REACHABILITY column: `+portal` behind a captive portal)
  *   netsession monitor [--json] [--duration MS] [--fast] [--no-session] [--url URL [--token-file F]]
+ *       (reachability changes of every configuration and of its session among the lines)
  *   netsession sim run FILE [--json] [--stop-on-failure]
  *
  * `list` and `monitor` use the demo simulated world (scripts/demo_world.ts),
@@ -15,15 +17,17 @@ import { parseArgs } from "node:util";
 import { CONFIGURATION_STATES, type ConfigurationState, NetworkConfigurationManager } from "../core/mod.ts";
 import { SimDriver } from "../drivers/sim/mod.ts";
 import { animateDemoWorld, createDemoWorld } from "./demo_world.ts";
+import { reachabilityCell, watchReachability } from "./cli_reachability.ts";
 
 const USAGE = `usage: netsession <command> [options]
 
 commands:
   serve [options]               start the daemon (sim world by default; see server/README.md, --help)
-  list [--json] [--state S]     list configurations (S: defined, discovered, active)
+  list [--json] [--state S]     list configurations (S: defined, discovered, active) and how far
+                                each reaches (+portal: behind a captive portal)
   monitor [--json] [--duration MS] [--fast] [--no-session]
-                                print live state changes of the demo world; a session on the service
-                                network keeps a link up (--no-session: only watch). --duration stops
+                                print live state and reachability changes of the demo world; a session
+                                on the service network keeps a link up (--no-session: only watch). --duration stops
                                 after MS virtual milliseconds; --fast runs virtual time without waiting
   sim run FILE [--json] [--stop-on-failure]
                                 play a scenario file and check its expectations
@@ -76,11 +80,21 @@ async function list(args: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify(configs.map((c) => c.toJSON()), null, 2));
   } else {
-    for (const c of configs) {
+    const row = (id: string, type: string, state: string, bearer: string, reach: string, name: string) =>
       console.log(
-        `${c.identifier.padEnd(14)} ${c.type.padEnd(22)} ${c.state.padEnd(11)} ${
-          (c.bearerTypeName || "-").padEnd(9)
-        } ${c.metered ? "metered " : ""}${c.name}`,
+        `${id.padEnd(14)} ${type.padEnd(22)} ${state.padEnd(11)} ${bearer.padEnd(9)} ${
+          reach.padEnd(14)
+        } ${name}`,
+      );
+    row("ID", "TYPE", "STATE", "BEARER", "REACHABILITY", "NAME");
+    for (const c of configs) {
+      row(
+        c.identifier,
+        c.type,
+        c.state,
+        c.bearerTypeName || "-",
+        reachabilityCell(c),
+        `${c.metered ? "metered " : ""}${c.name}`,
       );
     }
   }
@@ -122,8 +136,11 @@ async function monitor(args: string[]): Promise<number> {
   manager.on("configurationChanged", (c) => print("configuration", { id: c.identifier, state: c.state }));
   manager.on("onlineStateChanged", (online) => print("online", { online }));
   const stopAnimation = animateDemoWorld(world);
-  if (!values["no-session"]) {
-    const session = manager.createSession(manager.configurationFromIdentifier("internet"));
+  const session = values["no-session"]
+    ? undefined
+    : manager.createSession(manager.configurationFromIdentifier("internet"));
+  watchReachability(manager, print, session);
+  if (session) {
     session.on(
       "stateChanged",
       (state) =>
@@ -182,6 +199,7 @@ async function monitorRemote(url: string, tokenFile: string | undefined, duratio
   manager.on("configurationAdded", (c) => print("added", { id: c.identifier, state: c.state }));
   manager.on("configurationRemoved", (c) => print("removed", { id: c.identifier }));
   manager.on("onlineStateChanged", (online) => print("online", { online }));
+  watchReachability(manager, print);
   const done = Promise.withResolvers<void>();
   const stop = () => done.resolve();
   Deno.addSignalListener("SIGINT", stop);

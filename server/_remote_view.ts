@@ -140,6 +140,7 @@ export class RemoteView {
       case "session-state":
       case "session-error":
       case "session-usage-policies":
+      case "session-reachability": // the local sessions derive theirs from the configurations
       case "roaming":
       case "client-expired": // its sessions' session-closed events follow
       case "scenario":

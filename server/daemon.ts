@@ -17,8 +17,10 @@ import {
   type Capability,
   type Clock,
   type DriverConfiguration,
+  DriverError,
   NetworkConfigurationManager,
   type NetworkDriver,
+  type Reachability,
   type Subscription,
   systemClock,
 } from "@netsession/core";
@@ -36,7 +38,9 @@ import type {
   DaemonSnapshot,
   HeartbeatAnswer,
   HelloMarker,
+  ReachabilityAnswer,
   ReleaseAnswer,
+  RouteReachability,
   SeqAnswer,
   SessionAction,
   SessionAnswer,
@@ -256,6 +260,47 @@ export class Daemon {
       txRate: stats?.txRate ?? 0,
       isDefault: this.manager.defaultConfiguration().identifier === identifier,
     };
+  }
+
+  /** The manager's view of the default route: reachability, captive portal, transport medium, metering. */
+  routeReachability(): RouteReachability {
+    const m = this.manager;
+    return {
+      reachability: m.reachability,
+      behindCaptivePortal: m.behindCaptivePortal,
+      transportMedium: m.transportMedium,
+      isMetered: m.isMetered,
+    };
+  }
+
+  /**
+   * Has the driver test now how far the configuration's active link reaches
+   * (a service network: its active member's; `"disconnected"` when none is
+   * up). 404 for an unknown identifier; a failed check is 409 with the
+   * driver's session error code.
+   */
+  async checkReachability(identifier: string): Promise<ReachabilityAnswer> {
+    this.#assertOpen();
+    const c = this.manager.configurationFromIdentifier(identifier);
+    if (!c.isValid) {
+      throw new DaemonError(
+        404,
+        "not-found",
+        `no configuration '${identifier.slice(0, 128)}'; GET /v1/configurations lists them`,
+        "id",
+      );
+    }
+    const ap = c.type === "internet-access-point" ? c : c.children.find((x) => x.state === "active");
+    let reachability: Reachability = "disconnected";
+    if (ap?.state === "active") {
+      try {
+        reachability = await this.manager.checkReachability(ap.identifier);
+      } catch (error) {
+        if (!(error instanceof DriverError)) throw error;
+        throw new DaemonError(409, error.code, `checking '${ap.identifier}': ${error.message}`, "id");
+      }
+    }
+    return { reachability, seq: this.bus.seq };
   }
 
   /** Every daemon session as JSON (optionally of one client). */

@@ -258,6 +258,14 @@ export class SessionTable {
       s.on("usagePoliciesChanged", (policies) => {
         bus.publish({ type: "session-usage-policies", ...base(), policies });
       }),
+      s.on("reachabilityChanged", (e) => {
+        bus.publish({
+          type: "session-reachability",
+          ...base(),
+          reachability: e.reachability,
+          behindCaptivePortal: e.behindCaptivePortal,
+        });
+      }),
     );
     if (h.roaming === "application") {
       h.subscriptions.push(
@@ -421,5 +429,7 @@ function info(h: Held): SessionInfo {
     usagePolicies: s.usagePolicies,
     ActiveConfiguration: String(s.sessionProperty("ActiveConfiguration") ?? ""),
     roaming: h.roaming,
+    reachability: s.reachability,
+    behindCaptivePortal: s.behindCaptivePortal,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The dashboard: one static HTML page with inline script (no build step). It
- * reads the JSON API, follows `GET /v1/events` (Server-Sent Events), and for
- * the simulator offers buttons that change the world.
+ * reads the JSON API, follows `GET /v1/events` (Server-Sent Events), shows
+ * how far each configuration and the default route reach (a "captive portal"
+ * badge where there is one), and for the simulator offers buttons that change
+ * the world.
  *
  * The token: the daemon embeds it in the page only for requests from a
  * loopback peer that passed the `Host`/`Origin` checks (so a page on another
@@ -74,6 +76,8 @@ export function dashboardHtml(options: DashboardOptions): string {
   #timeline { list-style: none; padding: 0; margin: 0; max-height: 18rem; overflow: auto; background: #fff; }
   #timeline li { padding: .2rem .5rem; border-bottom: 1px solid #eef0f2; font-family: ui-monospace, monospace; font-size: 12px; }
   .muted { color: #7a848e; } .error { color: #a21c1c; }
+  .reach-online { color: #11772f; } .reach-local, .reach-site { color: #9a6a00; } .reach-disconnected { color: #8a8f95; }
+  .badge { margin-left: .3rem; padding: 0 .4rem; border-radius: .6rem; font-size: 12px; background: #f9e2b0; color: #6b4500; }
   form > * { margin-right: .4rem; }
 </style>
 </head>
@@ -83,6 +87,8 @@ export function dashboardHtml(options: DashboardOptions): string {
   <span>driver <b id="driver">?</b></span>
   <span id="online" class="pill">offline</span>
   <span>default <b id="default">-</b></span>
+  <span>reachability <b id="reachability">-</b> <span id="portal" class="badge" hidden>captive portal</span></span>
+  <span>medium <b id="medium">-</b></span>
   <span>events <b id="seq">0</b></span>
   <span id="stream" class="pill off">connecting…</span>
   <span id="mode" class="muted"></span>
@@ -91,7 +97,7 @@ export function dashboardHtml(options: DashboardOptions): string {
 
 <h2>Configurations</h2>
 <table id="configurations">
-  <thead><tr><th>id</th><th>name</th><th>type</th><th>state</th><th>bearer</th><th>signal</th><th>holds</th>
+  <thead><tr><th>id</th><th>name</th><th>type</th><th>state</th><th>bearer</th><th>signal</th><th>reachability</th><th>holds</th>
   <th>rx/s</th><th>tx/s</th><th>actions</th></tr></thead>
   <tbody></tbody>
 </table>
@@ -172,6 +178,8 @@ function renderConfigurations(list) {
       el("td", {}, c.identifier + (c.isDefault ? " ★" : "")), el("td", {}, c.name), el("td", {}, c.type),
       el("td", { class: "state state-" + c.state }, c.state), el("td", { class: "bearer" }, c.bearerTypeName || "-"),
       el("td", { class: "signal", "data-signal": String(c.signal ?? "") }, signal, " ", c.signal ?? ""),
+      el("td", { class: "reach reach-" + c.reachability, "data-reachability": c.reachability },
+        c.reachability, c.behindCaptivePortal ? el("span", { class: "badge portal" }, "captive portal") : ""),
       el("td", { class: "holds" }, c.holds), el("td", { class: "rx" }, rate(s.rxRate || 0)),
       el("td", { class: "tx" }, rate(s.txRate || 0)), actions);
   }));
@@ -195,6 +203,10 @@ async function refresh() {
     renderSessions(ses.sessions);
     $("#driver").textContent = st.driver;
     $("#default").textContent = st.defaultConfiguration || "-";
+    $("#reachability").textContent = st.reachability || "-";
+    $("#reachability").className = "reach-" + st.reachability;
+    $("#portal").hidden = !st.behindCaptivePortal;
+    $("#medium").textContent = (st.transportMedium || "-") + (st.isMetered ? ", metered" : "");
     $("#online").textContent = st.online ? "online" : "offline";
     $("#online").className = "pill " + (st.online ? "on" : "off");
     document.body.dataset.seq = String(cfg.seq);
@@ -206,7 +218,9 @@ function describe(e) {
   switch (e.type) {
     case "configuration-changed": case "configuration-added":
       return e.type.replace("configuration-", "") + " " + e.configuration.identifier + ": " + e.configuration.state +
-        (e.configuration.signal !== undefined ? " (signal " + e.configuration.signal + ")" : "");
+        (e.configuration.signal !== undefined ? " (signal " + e.configuration.signal + ")" : "") +
+        (e.configuration.reachability ? ", " + e.configuration.reachability : "") +
+        (e.configuration.captivePortal ? " (captive portal)" : "");
     case "configuration-removed": return "removed " + e.identifier;
     case "usage-policies-changed": return "usage policies: " + (e.policies.join(", ") || "none");
     case "default-changed": return "default: " + (e.identifier || "none");
@@ -214,6 +228,8 @@ function describe(e) {
     case "session-state": return e.session + " (" + e.client + ") " + e.state;
     case "session-opened": return e.session + " (" + e.client + ") opened on " + e.activeConfiguration;
     case "session-closed": return e.session + " (" + e.client + ") closed" + (e.error ? ": " + e.error : "");
+    case "session-reachability":
+      return e.session + " (" + e.client + ") reaches " + e.reachability + (e.behindCaptivePortal ? " (captive portal)" : "");
     case "session-error": return e.session + " error " + e.error + ": " + e.errorString;
     case "roaming": return "roaming " + e.kind + " " + e.session + (e.from ? " from " + e.from : "") + (e.to ? " to " + e.to : "");
     case "client-expired": return "client " + e.client + " expired; closed " + e.sessions.join(", ");

@@ -39,6 +39,8 @@ export class DriverEventPublisher {
       activate: (id, o) => inner.activate(id, o),
       deactivate: (id, o) => inner.deactivate(id, o),
       statistics: (id) => inner.statistics(id),
+      // Only when the driver has one: the manager falls back to what the driver reported otherwise.
+      ...(inner.checkReachability ? { checkReachability: (id: string) => inner.checkReachability!(id) } : {}),
       close: () => inner.close(),
     };
   }

@@ -30,8 +30,10 @@
 import type {
   DriverSnapshot,
   NetworkInterface,
+  Reachability,
   SessionError,
   SessionState,
+  TransportMedium,
   UsagePolicy,
 } from "@netsession/core";
 import type {
@@ -47,6 +49,7 @@ import type {
   SessionClosedEvent,
   SessionErrorEvent,
   SessionOpenedEvent,
+  SessionReachabilityEvent,
   SessionStateEvent,
   SessionUsagePoliciesEvent,
   ShutdownEvent,
@@ -149,6 +152,10 @@ export interface SessionInfo {
   readonly ActiveConfiguration: string;
   /** How it roams. */
   readonly roaming: RoamingMode;
+  /** How far its link reaches (`"disconnected"` with no link up). */
+  readonly reachability: Reachability;
+  /** Whether its link is behind a captive portal. */
+  readonly behindCaptivePortal: boolean;
 }
 
 /**
@@ -196,6 +203,7 @@ export type DaemonEventBody =
   | SessionErrorEvent
   | SessionClosedEvent
   | SessionUsagePoliciesEvent
+  | SessionReachabilityEvent
   | RoamingEvent
   | StatisticsEvent
   | ClientExpiredEvent
@@ -406,4 +414,43 @@ export interface SessionAnswer extends SeqAnswer {
 export interface ReleaseAnswer extends SeqAnswer {
   /** The daemon sessions closed. */
   readonly sessions: readonly string[];
+}
+
+/**
+ * The answer of `POST /v1/configurations/:id/check-reachability`: how far
+ * the configuration's active link reaches after the driver tested it
+ * (`"disconnected"` when none is up), and the `seq` of the last event
+ * published then (a change the check found is published before the answer).
+ *
+ * @example
+ * ```ts
+ * import type { ReachabilityAnswer } from "@netsession/server";
+ * const online = (a: ReachabilityAnswer) => a.reachability === "online";
+ * ```
+ */
+export interface ReachabilityAnswer extends SeqAnswer {
+  /** How far the link reaches. */
+  readonly reachability: Reachability;
+}
+
+/**
+ * The reachability fields of `GET /v1/status`: the daemon manager's view of
+ * the default route (`"disconnected"`, `false`, `"unknown"`, `false` with no
+ * active link).
+ *
+ * @example
+ * ```ts
+ * import type { RouteReachability } from "@netsession/server";
+ * const portal = (s: RouteReachability) => s.behindCaptivePortal;
+ * ```
+ */
+export interface RouteReachability {
+  /** How far the default route reaches. */
+  readonly reachability: Reachability;
+  /** Whether it is behind a captive portal. */
+  readonly behindCaptivePortal: boolean;
+  /** Its transport medium. */
+  readonly transportMedium: TransportMedium;
+  /** Whether it is metered. */
+  readonly isMetered: boolean;
 }

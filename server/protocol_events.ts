@@ -15,6 +15,7 @@
 import type {
   Capability,
   DriverConfiguration,
+  Reachability,
   SessionError,
   SessionState,
   UsagePolicy,
@@ -238,6 +239,25 @@ export interface SessionClosedEvent extends SessionEventBase {
   readonly error: SessionError | null;
   /** Description of the last error (`""` if none). */
   readonly errorString: string;
+}
+
+/**
+ * `session-reachability`: how far one session's link reaches, or whether it
+ * is behind a captive portal, changed (the session's `reachabilityChanged`).
+ *
+ * @example
+ * ```ts
+ * import type { SessionReachabilityEvent } from "@netsession/server";
+ * const signIn = (e: SessionReachabilityEvent) => e.behindCaptivePortal;
+ * ```
+ */
+export interface SessionReachabilityEvent extends SessionEventBase {
+  /** The kind. */
+  readonly type: "session-reachability";
+  /** How far the session's link reaches now (`"disconnected"` with no link up). */
+  readonly reachability: Reachability;
+  /** Whether it is behind a captive portal now. */
+  readonly behindCaptivePortal: boolean;
 }
 
 /**

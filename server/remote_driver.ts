@@ -20,6 +20,7 @@ import type {
   DriverSnapshot,
   DriverStatistics,
   NetworkDriver,
+  Reachability,
 } from "@netsession/core";
 import { DriverError } from "@netsession/core";
 import { randomId } from "./_ids.ts";
@@ -29,6 +30,7 @@ import { RemoteView } from "./_remote_view.ts";
 import type {
   DaemonSnapshot,
   HeartbeatAnswer,
+  ReachabilityAnswer,
   ReleaseAnswer,
   SeqAnswer,
   SessionAnswer,
@@ -363,6 +365,32 @@ export class RemoteDriver implements NetworkDriver {
   /** The counters from the daemon's latest `statistics` event, or undefined. */
   statistics(identifier: string): DriverStatistics | undefined {
     return this.#view.statistics(identifier);
+  }
+
+  /**
+   * Has the daemon's driver test now how far the access point reaches
+   * (`POST /v1/configurations/:id/check-reachability`); resolves once the
+   * change it found, if any, was delivered locally.
+   */
+  async checkReachability(identifier: string): Promise<Reachability> {
+    const path = `/v1/configurations/${encodeURIComponent(identifier)}/check-reachability`;
+    let res: Reply<ReachabilityAnswer>;
+    try {
+      res = await this.#http.request("POST", path, {});
+    } catch (error) {
+      throw new DriverError(
+        "unknown",
+        `checking the reachability of '${identifier}' failed: cannot reach the daemon at ${this.#http.base}: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    if (res.status !== 200) {
+      throw daemonError(res.json, res.status, `checking the reachability of '${identifier}'`);
+    }
+    await this.#waitSeq(res.json.seq);
+    return res.json.reachability;
   }
 
   /** Stops the stream and heartbeats and releases every daemon session of this client. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { main } from "../scripts/netsession.ts";
+import { serveFake } from "./server/_fake_daemon.ts";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -141,4 +142,84 @@ Deno.test("netsession sim run exits 1 on a failed expectation and 2 on a malform
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("netsession monitor prints reachability lines for configurations and its session", async () => {
+  const r = await run(["monitor", "--fast", "--json", "--duration", "20000"]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const reach = events.filter((e) => e.event === "reachability");
+  const levels = ["unknown", "disconnected", "local", "site", "online"];
+  assert.ok(
+    reach.some((e) => e.id === "home-wlan" && e.reachability !== "disconnected"),
+    "home WLAN comes up",
+  );
+  assert.ok(reach.every((e) => levels.includes(e.reachability) && typeof e.captivePortal === "boolean"));
+  const mine = events.filter((e) => e.event === "session-reachability");
+  assert.ok(mine.length > 0 && levels.includes(mine[0].reachability), JSON.stringify(mine));
+});
+
+/** Runs the CLI as a child; `onFirstLine` runs once it printed its first line; resolves with everything. */
+async function runWatching(
+  args: string[],
+  onFirstLine: () => Promise<void>,
+): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../scripts/netsession.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let out = "";
+  let fired = false;
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    out += chunk;
+    if (!fired && out.includes("\n")) {
+      fired = true;
+      await onFirstLine();
+    }
+  }
+  return { code: (await child.status).code, out };
+}
+
+Deno.test({
+  name: "list --url has a REACHABILITY column; monitor --url prints reachability changes (text and --json)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const f = await serveFake();
+    const dir = await Deno.makeTempDir({ prefix: "netsession-cli-reach-" });
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, f.token);
+    const remote = ["--url", f.url, "--token-file", tokenFile];
+    try {
+      const watched = await runWatching(["monitor", "--json", "--duration", "2500", ...remote], async () => {
+        await f.daemon.openSession({ configuration: "internet", client: "app" });
+        f.driver.setReach("wlan", "local", true);
+      });
+      assert.equal(watched.code, 0);
+      const lines = watched.out.trim().split("\n").map((l) => JSON.parse(l));
+      const wlan = lines.filter((e) => e.event === "reachability" && e.id === "wlan")
+        .map((e) => `${e.reachability}/${e.captivePortal}`);
+      assert.deepEqual(wlan, ["online/false", "local/true"]);
+      assert.ok(lines.some((e) => e.event === "reachability" && e.id === "internet" && e.captivePortal));
+
+      const listed = await run(["list", ...remote]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^ID\s+TYPE\s+STATE\s+BEARER\s+REACHABILITY\s+NAME$/m);
+      assert.match(listed.stdout, /^wlan\s+internet-access-point\s+active\s+WLAN\s+local\+portal\s+WLAN$/m);
+      assert.match(listed.stdout, /^lte\s+.*\s+disconnected\s+metered LTE$/m);
+      const listedJson = JSON.parse((await run(["list", "--json", ...remote])).stdout);
+      const w = listedJson.find((c: { identifier: string }) => c.identifier === "wlan");
+      assert.deepEqual([w.reachability, w.behindCaptivePortal], ["local", true]);
+
+      const text = await runWatching(["monitor", "--duration", "2500", ...remote], () => {
+        f.driver.setReach("wlan", "online", false);
+        return Promise.resolve();
+      });
+      assert.match(text.out, /reachability\s+id=wlan reachability=online captivePortal=false/);
+    } finally {
+      await f.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -1,11 +1,15 @@
-// Reading the network: status, capabilities, configurations, the driver snapshot for RemoteDriver, and rescans.
+// Reading the network: status, capabilities, configurations, the driver snapshot for RemoteDriver, rescans and
+// reachability checks.
 // Mounted at /v1.
 import { CONFIGURATION_STATES } from "@netsession/core";
 import { DaemonError } from "../errors.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
 
-/** `GET /v1/status`, `/v1/capabilities`, `/v1/configurations[/:id]`, `/v1/driver/snapshot`, `POST /v1/scan`. */
+/**
+ * `GET /v1/status`, `/v1/capabilities`, `/v1/configurations[/:id]`, `/v1/driver/snapshot`, `POST /v1/scan`,
+ * `POST /v1/configurations/:id/check-reachability`.
+ */
 export function configurationRoutes(ctx: RouteContext): Routes {
   const { daemon } = ctx;
   const app = routes();
@@ -19,6 +23,7 @@ export function configurationRoutes(ctx: RouteContext): Routes {
       clients: daemon.clients().length,
       subscribers: daemon.bus.subscriberCount,
       seq: daemon.bus.seq,
+      ...daemon.routeReachability(),
     }));
 
   app.get("/capabilities", (c) => c.json({ capabilities: daemon.capabilities() }));
@@ -63,6 +68,11 @@ export function configurationRoutes(ctx: RouteContext): Routes {
       );
     }
     return c.json(found);
+  });
+
+  app.post("/configurations/:id/check-reachability", async (c) => {
+    await body(ctx, c);
+    return c.json(await daemon.checkReachability(c.req.param("id")));
   });
 
   app.get("/driver/snapshot", (c) => c.json(daemon.snapshot()));

@@ -500,6 +500,7 @@ Deno.test("nothing a client sends makes the daemon fail: garbage to every route 
       ["POST", "/v1/world/default"],
       ["POST", "/v1/world/traffic"],
       ["POST", "/v1/world/access-points/wlan/link"],
+      ["POST", "/v1/configurations/wlan/check-reachability"],
       ["GET", "/v1/configurations?state=%00"],
       ["GET", "/v1/events?since=-1"],
       ["GET", "/v1/events?client=%20"],

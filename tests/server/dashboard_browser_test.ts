@@ -1,9 +1,11 @@
 // The dashboard in a real browser (Debian's chromium driven by playwright-core): the page loads, shows the
-// configurations, and follows the event stream when the world changes. Without chromium the test is skipped
+// configurations, and follows the event stream when the world changes; it shows reachability per access point
+// (a captive-portal badge) and the default route's. Without chromium the test is skipped
 // with the reason printed, except under CI=true, where that is a failure.
 import assert from "node:assert/strict";
 import { serve } from "../../server/mod.ts";
 import { makeWorld } from "./_helpers.ts";
+import { serveFake } from "./_fake_daemon.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ci = Deno.env.get("CI") === "true";
@@ -15,6 +17,28 @@ try {
 }
 if (missing && !ci) console.log(`dashboard browser test: skipped: ${missing}`);
 
+const BROWSER_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Headless chromium with a fresh user-data-dir under `dir` (playwright takes it as the persistent context's). */
+async function launch(dir: string) {
+  // Imported here so that the rest of the suite never loads it. (Root deno.json could map "playwright-core".)
+  // deno-lint-ignore no-import-prefix
+  const { chromium } = await import("npm:playwright-core@1.65.1");
+  return await chromium.launchPersistentContext(`${dir}/profile`, {
+    executablePath: CHROMIUM,
+    args: BROWSER_ARGS,
+  });
+}
+
 Deno.test({
   name: "the dashboard shows the configurations and updates when the world changes",
   ignore: missing !== undefined && !ci,
@@ -22,9 +46,6 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     if (missing) throw new Error(`CI=true and ${missing}`);
-    // Imported here so that the rest of the suite never loads it. (Root deno.json could map "playwright-core".)
-    // deno-lint-ignore no-import-prefix
-    const { chromium } = await import("npm:playwright-core@1.65.1");
     const dir = await Deno.makeTempDir({ prefix: "netsession-browser-" });
     const server = await serve({
       world: makeWorld(),
@@ -34,20 +55,7 @@ Deno.test({
       lively: false,
       log: () => {},
     });
-    // A fresh user-data-dir per run (playwright takes it as the persistent context's directory).
-    const browser = await chromium.launchPersistentContext(`${dir}/profile`, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launch(dir);
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
@@ -74,6 +82,61 @@ Deno.test({
     } finally {
       await browser.close();
       await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the dashboard shows each access point's reachability, a captive-portal badge, and the default route's",
+  ignore: missing !== undefined && !ci,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (missing) throw new Error(`CI=true and ${missing}`);
+    const dir = await Deno.makeTempDir({ prefix: "netsession-browser-" });
+    // The core's FakeDriver: it can put an access point behind a captive portal (the simulator cannot yet).
+    const f = await serveFake();
+    const browser = await launch(dir);
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (e: Error) => problems.push(e.message));
+      await page.goto(`${f.url}/`);
+      const reach = (id: string) => page.locator(`#configurations tr[data-id="${id}"] td.reach`);
+      await reach("wlan").waitFor({ timeout: 10_000 });
+      assert.equal(await reach("wlan").textContent(), "disconnected");
+      assert.equal(await page.locator("#reachability").textContent(), "disconnected");
+      assert.equal(await page.locator("#portal").isVisible(), false);
+      await page.locator("#stream.on").waitFor({ timeout: 10_000 });
+
+      await f.daemon.openSession({ configuration: "internet", client: "app" });
+      await reach("wlan").and(page.locator('[data-reachability="online"]')).waitFor({ timeout: 10_000 });
+      await page.locator("#reachability", { hasText: /^online$/ }).waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator("#medium").textContent(), "wifi");
+
+      // The world changes: WLAN now ends at a sign-in page.
+      f.driver.setReach("wlan", "local", true);
+      await reach("wlan").locator(".badge.portal", { hasText: "captive portal" }).waitFor({
+        timeout: 10_000,
+      });
+      assert.match((await reach("wlan").textContent())!, /^local/);
+      assert.match((await reach("internet").textContent())!, /^local.*captive portal/);
+      assert.equal(await reach("lte").locator(".badge").count(), 0);
+      await page.locator("#portal").waitFor({ state: "visible", timeout: 10_000 });
+      assert.equal(await page.locator("#reachability").textContent(), "local");
+      await page.locator('#timeline li[data-type="session-reachability"]', { hasText: "captive portal" })
+        .first()
+        .waitFor({ timeout: 10_000 });
+
+      f.driver.setReach("wlan", "online", false); // signed in
+      await page.locator("#portal").waitFor({ state: "hidden", timeout: 10_000 });
+      assert.equal(await reach("wlan").locator(".badge").count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await f.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
