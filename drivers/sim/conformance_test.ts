@@ -23,6 +23,10 @@ runConformance("sim", async () => {
     traffic: (id) => Promise.resolve(world.traffic(id, { rx: 4096, tx: 512 })),
     failNextActivation: (id) => Promise.resolve(world.failNextActivation(id)),
     remove: (id) => Promise.resolve(world.removeAccessPoint(id)),
+    setReachability: (id, reach) =>
+      Promise.resolve(
+        world.setReachability(id, reach === "online" ? "online" : "site", { captivePortal: reach === "portal" }),
+      ),
     close: () => manager.close(),
   };
 });

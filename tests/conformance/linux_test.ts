@@ -28,6 +28,10 @@ runConformance("linux", async (): Promise<ConformanceHarness> => {
       remove: async (uuid) => {
         await lab.nmcli("connection", "delete", "uuid", uuid);
       },
+      setReachability: async (uuid, reach) => {
+        await lab.setConnectivity(nameOf(uuid), reach === "online" ? "full" : reach);
+        await lab.nmcli("networking", "connectivity", "check");
+      },
       close: async () => {
         try {
           await manager.close();

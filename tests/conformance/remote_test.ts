@@ -28,6 +28,10 @@ runConformance("remote", async (): Promise<ConformanceHarness> => {
     },
     failNextActivation: (id) => daemon.exclusive(() => world.failNextActivation(id, "simulated failure")),
     remove: (id) => daemon.exclusive(() => world.removeAccessPoint(id)),
+    setReachability: (id, reach) =>
+      daemon.exclusive(() =>
+        world.setReachability(id, reach === "online" ? "online" : "site", { captivePortal: reach === "portal" })
+      ),
     close: async () => {
       await drive(manager.close(), [d], 4000);
       await d.stop();

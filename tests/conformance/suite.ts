@@ -27,6 +27,11 @@ export interface ConformanceHarness {
   failNextActivation?(identifier: string): Promise<void>;
   /** Removes an access point's configuration (optional). */
   remove?(identifier: string): Promise<void>;
+  /**
+   * Makes an active access point reach `"online"`, only its `"site"` (behind a captive portal), or only the
+   * `"site"` without a portal (limited): the driver must then report it. Every driver has it.
+   */
+  setReachability(identifier: string, reach: "online" | "portal" | "limited"): Promise<void>;
   /** Tears the setup down. */
   close(): Promise<void>;
 }
@@ -201,6 +206,71 @@ export function runConformance(
     const rx0 = s.bytesReceived, tx0 = s.bytesWritten;
     await h.traffic(a);
     await h.until(() => s.bytesReceived > rx0 && s.bytesWritten > tx0, "the counters to grow");
+    s.close();
+    await h.until(() => s.state === "disconnected", "the link to go down");
+  });
+
+  test("an active link reports how far it reaches; a link that is not up is disconnected", async (h) => {
+    const [a] = h.accessPoints;
+    const c = h.manager.configurationFromIdentifier(a);
+    assert.deepEqual([c.reachability, c.behindCaptivePortal], ["disconnected", false]);
+    const s = h.manager.createSession(c);
+    assert.equal(s.reachability, "disconnected");
+    assert.equal(await open(h, s), true, s.errorString);
+    await h.setReachability(a, "online");
+    await h.until(() => s.reachability === "online", "the session's link to reach online");
+    assert.deepEqual([c.reachability, c.behindCaptivePortal, s.behindCaptivePortal], [
+      "online",
+      false,
+      false,
+    ]);
+    assert.equal(h.manager.reachability, "online", "the default route's");
+    s.close();
+    await h.until(() => s.state === "disconnected", "the link to go down");
+    assert.deepEqual([c.reachability, s.reachability, h.manager.reachability], [
+      "disconnected",
+      "disconnected",
+      "disconnected",
+    ]);
+  });
+
+  test("a captive portal or a limited upstream while a session is open: reachabilityChanged, the link stays up", async (h) => {
+    const [a] = h.accessPoints;
+    const s = h.manager.createSession(h.manager.configurationFromIdentifier(a));
+    assert.equal(await open(h, s), true, s.errorString);
+    await h.setReachability(a, "online");
+    await h.until(() => s.reachability === "online", "online");
+    const changes: string[] = [];
+    s.on(
+      "reachabilityChanged",
+      (e) => changes.push(`${e.reachability}${e.behindCaptivePortal ? "+portal" : ""}`),
+    );
+    await h.setReachability(a, "portal");
+    await h.until(() => s.behindCaptivePortal, "the captive portal to be seen");
+    assert.equal(s.reachability, "site");
+    assert.equal(h.manager.behindCaptivePortal, true);
+    await h.setReachability(a, "limited");
+    await h.until(() => !s.behindCaptivePortal && s.reachability === "site", "the limited upstream");
+    await h.setReachability(a, "online");
+    await h.until(() => s.reachability === "online", "back online");
+    assert.ok(changes.includes("site+portal") && changes.includes("site"), changes.join(" "));
+    assert.equal(changes.at(-1), "online");
+    assert.equal(s.state, "connected");
+    assert.equal(s.isOpen, true);
+    s.close();
+    await h.until(() => s.state === "disconnected", "the link to go down");
+  });
+
+  test("checkReachability() answers for the session's link, and 'disconnected' without one", async (h) => {
+    const [a] = h.accessPoints;
+    const s = h.manager.createSession(h.manager.configurationFromIdentifier(a));
+    assert.equal(await s.checkReachability(), "disconnected");
+    assert.equal(await open(h, s), true, s.errorString);
+    await h.setReachability(a, "portal");
+    let answer: string | undefined;
+    s.checkReachability().then((r) => answer = r);
+    await h.until(() => answer !== undefined, "the check to answer");
+    assert.equal(answer, "site");
     s.close();
     await h.until(() => s.state === "disconnected", "the link to go down");
   });
