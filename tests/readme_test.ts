@@ -40,3 +40,9 @@ Deno.test("README: the application-level roaming example migrates to WLAN and ac
     "wlan",
   ]);
 });
+
+Deno.test("README: the carrier-test example rejects the captive portal and stays on LTE", async () => {
+  const block = blocks.find((b) => b.includes("test the carrier"))!;
+  const out = await runExample(block);
+  assert.deepEqual(out.trim().split("\n"), ["new link: site (captive portal)", "lte online"]);
+});
