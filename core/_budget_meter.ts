@@ -7,6 +7,7 @@
  */
 
 import type { DataBudget, DataBudgetEvent, DataBudgetOptions } from "./data_budgets.ts";
+import type { Clock } from "./clock.ts";
 import type { DriverStatistics } from "./driver.ts";
 
 interface Entry {
@@ -98,5 +99,71 @@ export class DataBudgets {
     if (level <= e.level) return undefined;
     e.level = level;
     return { identifier, used: e.used, bytes: e.bytes, exhausted: level === 2 };
+  }
+}
+
+/** How often the traffic of budgeted links is sampled (manager clock). */
+const SAMPLE_MS = 1000;
+
+/** What a {@linkcode BudgetWatch} needs of its manager. */
+export interface BudgetHooks {
+  /** The counters of an access point while it is up, else undefined. */
+  counters(identifier: string): DriverStatistics | undefined;
+  /** Tells the sessions that a budget crossed a level. */
+  announce(event: DataBudgetEvent): void;
+  /** Something changed that policies depend on (a budget ran out). */
+  changed(): void;
+}
+
+/** The budgets of a manager, sampled every second on its clock while any is set. */
+export class BudgetWatch {
+  #meter = new DataBudgets();
+  #clock: Clock;
+  #hooks: BudgetHooks;
+  #timer: unknown;
+  #stopped = false;
+
+  constructor(clock: Clock, hooks: BudgetHooks) {
+    this.#clock = clock;
+    this.#hooks = hooks;
+  }
+
+  /** Sets or removes a budget (see `manager.setDataBudget`). */
+  set(identifier: string, budget: DataBudgetOptions | undefined): void {
+    this.#meter.set(identifier, budget, this.#hooks.counters(identifier));
+    this.#schedule();
+  }
+
+  /** The budget of an access point and its usage. */
+  get(identifier: string): DataBudget | undefined {
+    return this.#meter.get(identifier);
+  }
+
+  /** Counts the traffic of one budgeted link, or all; announces the levels crossed; true if one was. */
+  sample(only?: string): boolean {
+    let crossed = false;
+    for (const id of only === undefined ? [...this.#meter.identifiers()] : [only]) {
+      const event = this.#meter.sample(id, this.#hooks.counters(id));
+      if (!event) continue;
+      crossed = true;
+      this.#hooks.announce(event);
+    }
+    return crossed;
+  }
+
+  /** Stops sampling (the manager closes). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#meter.size === 0 || this.#stopped) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.sample()) this.#hooks.changed();
+      this.#schedule();
+    }, SAMPLE_MS);
   }
 }

@@ -15,7 +15,7 @@ import { DEFAULT_CONNECT_TIMEOUT, type NetworkConfiguration } from "./configurat
 import type { DriverError } from "./driver.ts";
 import type { Emitter } from "./emitter.ts";
 import type { NetworkSession } from "./network_session.ts";
-import { type CarrierVerdict, carrierVerdict } from "./reachability.ts";
+import { type CarrierVerdict, carrierVerdict, type LinkReach } from "./reachability.ts";
 import type { SessionEvents } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
 import { transition } from "./session_machine.ts";
@@ -34,6 +34,10 @@ export interface RunnerHooks {
   restingState(): SessionState;
   /** The access point the session's traffic uses (or observes). */
   currentAccessPoint(): NetworkConfiguration | undefined;
+  /** The reachability an opening link must reach (a need's), if any. */
+  openRequirement(): LinkReach | undefined;
+  /** The next match to try when the opening link `identifier` fails its carrier test. */
+  nextMatch(identifier: string): string | undefined;
   /** Called before each transition (the session's counters are sampled on the link it is leaving). */
   beforeTransition(): void;
   /** Called after each transition, before its effects (registration follows the phase). */
@@ -89,7 +93,7 @@ export class SessionRunner {
         for (const e of effects) this.#apply(e);
         if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
         this.refreshLink();
-        if (model.roam?.step !== "validating") this.#carrierTimer.stop();
+        if (model.roam?.step !== "validating" && !model.validating) this.#carrierTimer.stop();
       }
     } finally {
       this.#busy = false;
@@ -102,10 +106,23 @@ export class SessionRunner {
     this.link.refresh(this.#hooks.host.usagePolicies(), ap, this.model.phase === "opening", notify);
   }
 
-  /** How a roam target fares in the carrier test against what the roam requires. */
+  /** How a roam target (or an opening link) fares in the carrier test against what is required. */
   carrier(identifier: string): CarrierVerdict {
-    const required = this.model.roam?.required ?? NO_REACH;
+    const required = this.#opening() ?? this.model.roam?.required ?? NO_REACH;
     return carrierVerdict(linkReach(this.#hooks.host.lookup(identifier)), required);
+  }
+
+  /** While opening on a need with a reachability: what the link must reach. */
+  #opening(): LinkReach | undefined {
+    return this.model.phase === "opening" ? this.#hooks.openRequirement() : undefined;
+  }
+
+  /** A carrier input for `identifier` with `verdict` (the next match named when it fails). */
+  carrierInput(identifier: string, verdict: CarrierVerdict | "timeout"): SessionInput {
+    const next = verdict === "ok" || verdict === "short" || this.model.phase !== "opening"
+      ? undefined
+      : this.#hooks.nextMatch(identifier);
+    return { type: "carrier", identifier, verdict, next, ...this.returnInfo() };
   }
 
   /** What a transition back to a roam's old access point needs to know. */
@@ -120,8 +137,17 @@ export class SessionRunner {
       case "acquire":
         host.acquire(e.identifier, session).then(
           () => {
-            const carrier = this.model.roam?.forced ? this.carrier(e.identifier) : undefined;
-            this.dispatch({ type: "activated", identifier: e.identifier, carrier, ...this.returnInfo() });
+            const carrier = this.model.roam?.forced || this.#opening()
+              ? this.carrier(e.identifier)
+              : undefined;
+            const next = carrier && carrier !== "ok" ? this.#hooks.nextMatch(e.identifier) : undefined;
+            this.dispatch({
+              type: "activated",
+              identifier: e.identifier,
+              carrier,
+              next,
+              ...this.returnInfo(),
+            });
           },
           (error: DriverError) =>
             this.dispatch({
@@ -153,8 +179,7 @@ export class SessionRunner {
         break;
       case "validate": {
         const timeout = host.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-        const input = { type: "carrier", identifier: e.identifier, verdict: "timeout" } as const;
-        this.#carrierTimer.start(timeout, () => this.dispatch({ ...input, ...this.returnInfo() }));
+        this.#carrierTimer.start(timeout, () => this.dispatch(this.carrierInput(e.identifier, "timeout")));
         break;
       }
       case "error":

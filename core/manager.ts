@@ -9,7 +9,7 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { NetworkConfiguration, stateRank } from "./configuration.ts";
-import type { DriverConfiguration, DriverEvent, DriverStatistics, NetworkDriver } from "./driver.ts";
+import type { DriverConfiguration, DriverEvent, NetworkDriver } from "./driver.ts";
 import { defaultListenerErrorHandler, Emitter, type ListenerErrorHandler } from "./emitter.ts";
 import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
@@ -19,7 +19,9 @@ import { compareConfigurations } from "./_ranking.ts";
 import { announceRoute, NO_ROUTE, routeOf, type RouteView } from "./_route_view.ts";
 import type { ManagerEvents, ManagerOptions } from "./manager_types.ts";
 import type { DataBudget, DataBudgetOptions } from "./data_budgets.ts";
-import { DataBudgets } from "./_budget_meter.ts";
+import { BudgetWatch } from "./_budget_meter.ts";
+import { NeedViews } from "./_need_views.ts";
+import type { NetworkNeed } from "./needs.ts";
 import type {
   Capability,
   ConfigurationState,
@@ -28,9 +30,6 @@ import type {
   TransportMedium,
   UsagePolicy,
 } from "./types.ts";
-
-/** How often the traffic of budgeted links is sampled (manager clock). */
-const BUDGET_SAMPLE_MS = 1000;
 
 /**
  * Knows every configuration of a platform (through a driver), tells whether
@@ -60,8 +59,8 @@ export class NetworkConfigurationManager implements SessionHost {
   #closed = false;
   #online = false;
   #route: RouteView = NO_ROUTE;
-  #budgets = new DataBudgets();
-  #budgetTimer: unknown;
+  #budgets: BudgetWatch;
+  #needs = new NeedViews();
   /** @internal */
   readonly leases: LeaseTable;
   /** @internal */
@@ -76,6 +75,13 @@ export class NetworkConfigurationManager implements SessionHost {
     this.onListenerError = options.onListenerError ?? defaultListenerErrorHandler;
     this.#emitter = new Emitter(this.onListenerError);
     this.#invalid = new NetworkConfiguration(this, this);
+    this.#budgets = new BudgetWatch(this.#clock, {
+      counters: (id) => this.#views.get(id)?.state === "active" ? this.statistics(id) : undefined,
+      announce: (event) => {
+        for (const s of [...this.#sessions]) s.notifyBudget(event);
+      },
+      changed: () => this.#afterChange(),
+    });
     this.leases = new LeaseTable(
       driver,
       (id) => this.#views.get(id)?.connectTimeout,
@@ -130,7 +136,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** @internal the live view of an identifier (used by configuration views). */
   lookup(identifier: string): NetworkConfiguration | undefined {
-    return this.#views.get(identifier);
+    return this.#views.get(identifier) ?? this.#needs.view(identifier);
   }
 
   #put(data: DriverConfiguration): NetworkConfiguration {
@@ -175,7 +181,44 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** The live view of `identifier`, or the invalid configuration when unknown. */
   configurationFromIdentifier(identifier: string): NetworkConfiguration {
-    return this.#views.get(identifier) ?? this.#invalid;
+    return this.lookup(identifier) ?? this.#invalid;
+  }
+
+  /**
+   * A live service network of the access points that meet `need` now, best
+   * first (the need's bearer order, then signal); its members change as the
+   * world does. Sessions on it roam among the matches with the usual rules;
+   * `open()` with no match waits up to `need.timeoutMs` for one, then fails
+   * with `invalid-configuration` and an `errorString` naming the need.
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "lte", bearer: "lte", metered: true });
+   * world.addAccessPoint({ id: "wlan", bearer: "wlan", signal: 60 });
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * const free = manager.configurationFor({ notMetered: true, reachability: "online" });
+   * console.log(free.type, free.children.map((c) => c.identifier)); // "service-network" ["wlan"]
+   * ```
+   */
+  configurationFor(need: NetworkNeed): NetworkConfiguration {
+    return this.#needs.create(need, this, this, this.#records());
+  }
+
+  /** @internal the need behind a `configurationFor()` view, if `identifier` is one. */
+  needOf(identifier: string): NetworkNeed | undefined {
+    return this.#needs.need(identifier);
+  }
+
+  /** @internal resolves true once the need view `identifier` has a match, false after `ms`. */
+  whenMatched(identifier: string, ms: number): Promise<boolean> {
+    return this.#needs.whenMatched(identifier, ms, this.#clock);
+  }
+
+  *#records(): Iterable<DriverConfiguration> {
+    for (const v of this.#views.values()) if (v.data) yield v.data;
   }
 
   /** Whether some access point is active. */
@@ -261,39 +304,13 @@ export class NetworkConfigurationManager implements SessionHost {
           "budgets are per access point: pick one from manager.allConfigurations()",
       );
     }
-    this.#budgets.set(identifier, budget, this.#linkCounters(identifier));
-    this.#scheduleBudgets();
+    this.#budgets.set(identifier, budget);
     this.#afterChange();
   }
 
   /** @internal the budget of an access point (for configuration views). */
   dataBudget(identifier: string): DataBudget | undefined {
     return this.#budgets.get(identifier);
-  }
-
-  #linkCounters(identifier: string): DriverStatistics | undefined {
-    return this.#views.get(identifier)?.state === "active" ? this.statistics(identifier) : undefined;
-  }
-
-  /** Counts the traffic of budgeted links; announces the levels crossed. Returns whether one was. */
-  #sampleBudgets(only?: string): boolean {
-    let crossed = false;
-    for (const id of only === undefined ? [...this.#budgets.identifiers()] : [only]) {
-      const event = this.#budgets.sample(id, this.#linkCounters(id));
-      if (!event) continue;
-      crossed = true;
-      for (const s of [...this.#sessions]) s.notifyBudget(event);
-    }
-    return crossed;
-  }
-
-  #scheduleBudgets(): void {
-    if (this.#budgetTimer !== undefined || this.#budgets.size === 0 || this.#closed) return;
-    this.#budgetTimer = this.#clock.setTimeout(() => {
-      this.#budgetTimer = undefined;
-      if (this.#sampleBudgets()) this.#afterChange();
-      this.#scheduleBudgets();
-    }, BUDGET_SAMPLE_MS);
   }
 
   /** What the platform supports. */
@@ -427,7 +444,7 @@ export class NetworkConfigurationManager implements SessionHost {
         break;
       }
       case "configuration-changed": {
-        this.#sampleBudgets(event.configuration.identifier);
+        this.#budgets.sample(event.configuration.identifier);
         const view = this.#views.get(event.configuration.identifier);
         const wasActive = view?.state === "active";
         this.#put(event.configuration);
@@ -482,6 +499,7 @@ export class NetworkConfigurationManager implements SessionHost {
   }
 
   #afterChange(): void {
+    this.#needs.refresh(() => this.#records());
     for (const s of [...this.#sessions]) s.notifyObserved();
     const online = this.#computeOnline();
     if (online !== this.#online) {
@@ -509,8 +527,7 @@ export class NetworkConfigurationManager implements SessionHost {
     if (this.#closed) return;
     for (const s of [...this.#sessions]) if (s.isOpen) s.close();
     this.#closed = true;
-    if (this.#budgetTimer !== undefined) this.#clock.clearTimeout(this.#budgetTimer);
-    this.#budgetTimer = undefined;
+    this.#budgets.stop();
     await this.leases.endLingers();
     await this.#driver.close();
   }

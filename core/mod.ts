@@ -32,6 +32,7 @@ export * from "./data_budgets.ts";
 export * from "./manager_types.ts";
 export * from "./manager.ts";
 export * from "./reachability.ts";
+export * from "./needs.ts";
 export * from "./roaming_policy.ts";
 export * from "./session_host.ts";
 export * from "./session_events.ts";

@@ -28,6 +28,7 @@ import { SinceOpen } from "./_since_open.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import { stateRank } from "./configuration.ts";
 import { Emitter } from "./emitter.ts";
+import { describeNeed } from "./needs.ts";
 import { decideOnChange, decideOnLoss, type RoamSituation } from "./roaming_policy.ts";
 import type { DataBudgetEvent } from "./data_budgets.ts";
 import type { SessionEvents, SessionPropertyKey } from "./session_events.ts";
@@ -72,6 +73,8 @@ export class NetworkSession {
   #run: SessionRunner;
   #properties = new SessionProperties();
   #sinceOpen = new SinceOpen();
+  /** Need views: the matches an open() already tried and let go. */
+  #tried = new Set<string>();
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving = false;
@@ -94,6 +97,16 @@ export class NetworkSession {
       restingState: () => this.#restingState(),
       currentAccessPoint: () => this.#currentAccessPoint(),
       beforeTransition: () => this.#count(),
+      openRequirement: () => {
+        const need = this.#manager.needOf(this.#configuration.identifier);
+        return need?.reachability && { reachability: need.reachability, captivePortal: false };
+      },
+      nextMatch: (identifier) => {
+        this.#tried.add(identifier);
+        const inRange = (c: NetworkConfiguration) => c.state === "discovered" || c.state === "active";
+        return this.#configuration.children.find((c) => !this.#tried.has(c.identifier) && inRange(c))
+          ?.identifier;
+      },
       afterTransition: () => this.#updateRegistration(),
       registered: () => this.#registered,
     }, initialSessionModel(restingState(configuration, undefined)));
@@ -269,19 +282,37 @@ export class NetworkSession {
   open(): Promise<boolean> {
     if (this.isOpen) return Promise.resolve(true);
     const settled = new Promise<boolean>((resolve) => this.#run.onSettle(resolve));
-    if (this.#configuration.type === "user-choice" && this.#run.model.phase !== "opening") {
-      if (this.#resolving) return settled;
-      this.#resolving = true;
+    if (this.#resolving || this.#run.model.phase === "opening") return settled;
+    if (this.#run.model.phase === "idle") this.#tried.clear();
+    const c = this.#configuration;
+    const need = this.#manager.needOf(c.identifier);
+    if (c.type === "user-choice") {
       const background = this.#properties.get("ConnectInBackground") === true;
-      resolveUserChoice(this.#manager, this, background).finally(() => this.#resolving = false).then(
-        (target) => this.#openOn(target),
-        (error) =>
-          this.#openOn(undefined, `the user choice could not be resolved: ${error?.message ?? error}`),
+      this.#openLater(
+        resolveUserChoice(this.#manager, this, background),
+        (error) => `the user choice could not be resolved: ${error?.message ?? error}`,
       );
+    } else if (need && c.children.length === 0) {
+      // Nothing meets the need yet: wait for a match (Android's onUnavailable after the time-out).
+      const ms = need.timeoutMs ?? c.connectTimeout;
+      const matched = this.#manager.whenMatched(c.identifier, ms).then((ok) => {
+        if (ok) return c;
+        throw new Error(`no access point met the need '${c.name}' (${describeNeed(need)}) within ${ms} ms`);
+      });
+      this.#openLater(matched, (error) => `${error.message}; bring one into range or relax the need`);
     } else {
       this.#openOn(this.#effective());
     }
     return settled;
+  }
+
+  /** Opens once `target` is known (a user choice resolved, a need matched), or fails with `failure`. */
+  #openLater(target: Promise<NetworkConfiguration>, failure: (error: Error) => string): void {
+    this.#resolving = true;
+    target.finally(() => this.#resolving = false).then(
+      (t) => this.#openOn(t),
+      (error) => this.#openOn(undefined, failure(error)),
+    );
   }
 
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
@@ -359,14 +390,14 @@ export class NetworkSession {
       if (!ignored || stateRank(ignored.state) < 2) this.#run.model = { ...m, ignored: undefined };
     }
     this.#run.dispatch({ type: "observed", restingState: this.#restingState() });
-    const r = this.#run.model.roam;
-    if (r?.step === "validating") {
-      this.#run.dispatch({
-        type: "carrier",
-        identifier: r.to,
-        verdict: this.#run.carrier(r.to),
-        ...this.#run.returnInfo(),
-      });
+    const now = this.#run.model;
+    const testing = now.roam?.step === "validating"
+      ? now.roam.to
+      : now.validating
+      ? now.accessPoint
+      : undefined;
+    if (testing !== undefined) {
+      this.#run.dispatch(this.#run.carrierInput(testing, this.#run.carrier(testing)));
     }
     this.#checkRoaming();
   }

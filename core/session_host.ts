@@ -10,6 +10,7 @@ import type { Clock } from "./clock.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import type { ListenerErrorHandler } from "./emitter.ts";
 import type { NetworkSession } from "./network_session.ts";
+import type { NetworkNeed } from "./needs.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
 import type { Capability, ConfigurationState, Reachability, UsagePolicy } from "./types.ts";
 
@@ -65,6 +66,10 @@ export interface SessionHost {
   statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined;
   /** Tests now how far an active access point reaches (the driver's check, else what it last reported). */
   checkReachability(identifier: string): Promise<Reachability>;
+  /** The need behind a `configurationFor()` view, if `identifier` is one. */
+  needOf(identifier: string): NetworkNeed | undefined;
+  /** Resolves true once the need view `identifier` has a match, false after `ms`. */
+  whenMatched(identifier: string, ms: number): Promise<boolean>;
   /** Whether a link stays up a while (lingers) after its last holder closes. */
   readonly lingers: boolean;
   /** The session counter of an access point. */

@@ -161,10 +161,12 @@ function onOpen(m: SessionModel, input: Input<"open">): Transition {
 
 function onActivated(m: SessionModel, input: Input<"activated">): Transition {
   if (m.phase === "opening" && input.identifier === m.accessPoint) {
-    return step(m, { ...m, state: "connected", phase: "open" }, [
-      { type: "emit", event: "opened" },
-      { type: "settle", opened: true },
-    ]);
+    const verdict = input.carrier ?? "ok";
+    if (verdict === "ok") return opened(m);
+    if (verdict === "short") {
+      return step(m, { ...m, validating: true }, [{ type: "validate", identifier: input.identifier }]);
+    }
+    return openRefused(m, input.identifier, "captive", input.next, input.restingState ?? "disconnected");
   }
   const r = m.roam;
   if (m.phase === "open" && r && r.step === "returning" && r.from === input.identifier) {
@@ -197,6 +199,12 @@ function onActivated(m: SessionModel, input: Input<"activated">): Transition {
 }
 
 function onCarrier(m: SessionModel, input: Input<"carrier">): Transition {
+  if (m.phase === "opening" && m.validating && input.identifier === m.accessPoint) {
+    if (input.verdict === "ok") return opened(m);
+    if (input.verdict === "short") return { model: m, effects: NONE };
+    const why = input.verdict === "captive" ? "captive" : "timeout";
+    return openRefused(m, input.identifier, why, input.next, input.restingState);
+  }
   const r = m.roam;
   if (m.phase !== "open" || !r || r.step !== "validating" || r.to !== input.identifier) {
     return { model: m, effects: NONE };
@@ -210,6 +218,46 @@ function onCarrier(m: SessionModel, input: Input<"carrier">): Transition {
     input.fromAvailable,
     input.restingState,
   );
+}
+
+/** The link is up (and meets the need): the session is open. */
+function opened(m: SessionModel): Transition {
+  return step(m, { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored }, [
+    { type: "emit", event: "opened" },
+    { type: "settle", opened: true },
+  ]);
+}
+
+/**
+ * An opening link failed its need's carrier test: it is let go and the next match tried, or, with none left,
+ * `open()` fails with `invalid-configuration`.
+ */
+function openRefused(
+  m: SessionModel,
+  identifier: string,
+  why: "captive" | "timeout",
+  next: string | undefined,
+  restingState: SessionState,
+): Transition {
+  const release: SessionEffect = { type: "release", identifier };
+  if (next !== undefined && next !== identifier) {
+    return step(m, { state: "connecting", phase: "opening", accessPoint: next, ignored: m.ignored }, [
+      release,
+      { type: "acquire", identifier: next },
+    ]);
+  }
+  const what = why === "captive"
+    ? `'${identifier}' is behind a captive portal`
+    : `'${identifier}' did not reach far enough within its connect time-out`;
+  return step(m, idle(m, restingState), [
+    release,
+    {
+      type: "error",
+      error: "invalid-configuration",
+      message: `${what}, and no other access point meets the need`,
+    },
+    { type: "settle", opened: false },
+  ]);
 }
 
 /** A roam is done: the new access point is the session's; the old one is let go. */

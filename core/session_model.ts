@@ -77,6 +77,8 @@ export interface SessionModel {
   readonly ignored?: string;
   /** In `closing`: whether `closed` is emitted when done (the session was open). */
   readonly closeEmits?: boolean;
+  /** In `opening`: the link is up and its carrier test (a need's reachability) runs. */
+  readonly validating?: boolean;
 }
 
 /**
@@ -102,8 +104,13 @@ export type SessionInput =
     readonly identifier: string;
     /** Whether the roam's old access point could be started again now (in range, still configured). */
     readonly fromAvailable?: boolean;
-    /** A roam target: how it fares in the carrier test against the roam's `required` (omitted: `ok`). */
+    /**
+     * A roam target: how it fares in the carrier test against the roam's `required`; an opening link: against
+     * the need's reachability (omitted: `ok`).
+     */
     readonly carrier?: CarrierVerdict;
+    /** Opening: the next match to try when this link fails its carrier test. */
+    readonly next?: string;
     /** The state the session would have if it held nothing. */
     readonly restingState?: SessionState;
   }
@@ -113,6 +120,8 @@ export type SessionInput =
     readonly identifier: string;
     readonly verdict: CarrierVerdict | "timeout";
     readonly fromAvailable?: boolean;
+    /** Opening: the next match to try when this link fails. */
+    readonly next?: string;
     readonly restingState: SessionState;
   }
   | {
