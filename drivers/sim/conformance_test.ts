@@ -25,7 +25,9 @@ runConformance("sim", async () => {
     remove: (id) => Promise.resolve(world.removeAccessPoint(id)),
     setReachability: (id, reach) =>
       Promise.resolve(
-        world.setReachability(id, reach === "online" ? "online" : "site", { captivePortal: reach === "portal" }),
+        world.setReachability(id, reach === "online" ? "online" : "site", {
+          captivePortal: reach === "portal",
+        }),
       ),
     close: () => manager.close(),
   };

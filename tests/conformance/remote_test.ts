@@ -30,7 +30,9 @@ runConformance("remote", async (): Promise<ConformanceHarness> => {
     remove: (id) => daemon.exclusive(() => world.removeAccessPoint(id)),
     setReachability: (id, reach) =>
       daemon.exclusive(() =>
-        world.setReachability(id, reach === "online" ? "online" : "site", { captivePortal: reach === "portal" })
+        world.setReachability(id, reach === "online" ? "online" : "site", {
+          captivePortal: reach === "portal",
+        })
       ),
     close: async () => {
       await drive(manager.close(), [d], 4000);
