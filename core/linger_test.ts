@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ap, FakeDriver, ManualClock, settle } from "./_fake_driver.ts";
 import { sessionLog } from "./_session_log.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
@@ -87,4 +88,48 @@ Deno.test("losing: a driver's warning reaches the sessions on that link before t
   driver.externalDown("wlan");
   await settle();
   assert.deepEqual(log, ["losing:1200", "error:session-aborted", "closed"]);
+});
+
+Deno.test("property: with linger the counter holds its invariants; a link is down only after lingerMs without a holder", async () => {
+  type Act = { kind: "open" | "close" | "stop"; session: number } | { kind: "tick"; ms: number };
+  const act: fc.Arbitrary<Act> = fc.oneof(
+    fc.record({
+      kind: fc.constantFrom("open" as const, "close" as const, "stop" as const),
+      session: fc.nat(2),
+    }),
+    fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 3000 }) }),
+  );
+  let lingered = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(act, { minLength: 5, maxLength: 40 }), async (acts) => {
+      const { driver, clock, manager, wlan } = await setup(2000);
+      const sessions = [0, 1, 2].map(() => manager.createSession(wlan));
+      let emptySince: number | undefined; // when the last holder left without stop()
+      for (const a of acts) {
+        if (a.kind === "tick") clock.advance(a.ms);
+        else {
+          const s = sessions[a.session];
+          if (a.kind === "open") void s.open();
+          else s[a.kind]();
+        }
+        await settle();
+        const open = sessions.filter((s) => s.isOpen).length;
+        assert.equal(manager.holdCount("wlan"), open, "the counter counts the open sessions");
+        const up = driver.configs.get("wlan")!.state === "active";
+        if (open > 0) {
+          assert.ok(up, "up under a holder");
+          emptySince = undefined;
+        } else if (up) {
+          emptySince ??= clock.now();
+          lingered++;
+          assert.ok(clock.now() - emptySince < 2000, "never up longer than the linger without a holder");
+        }
+        if (!up) emptySince = undefined;
+        if (a.kind === "stop") emptySince = undefined;
+      }
+      await manager.close();
+    }),
+    { numRuns: 300 },
+  );
+  assert.ok(lingered > 50, `the generator exercises lingers (${lingered})`);
 });

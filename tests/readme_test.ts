@@ -46,3 +46,9 @@ Deno.test("README: the carrier-test example rejects the captive portal and stays
   const out = await runExample(block);
   assert.deepEqual(out.trim().split("\n"), ["new link: site (captive portal)", "lte online"]);
 });
+
+Deno.test("README: the need example waits for a link that is not metered and opens on WLAN", async () => {
+  const block = blocks.find((b) => b.includes("configurationFor"))!;
+  const out = await runExample(block);
+  assert.deepEqual(out.trim().split("\n"), ["true wlan"]);
+});
