@@ -25,3 +25,4 @@ export * from "./types.ts";
 export * from "./clock.ts";
 export * from "./driver.ts";
 export * from "./reachability.ts";
+export * from "./trace.ts";

@@ -28,6 +28,8 @@ export * from "./session_model.ts";
 export * from "./session_machine.ts";
 export * from "./configuration.ts";
 export * from "./leases.ts";
+export * from "./trace.ts";
+export * from "./recording_driver.ts";
 export * from "./data_budgets.ts";
 export * from "./manager_types.ts";
 export * from "./manager.ts";
