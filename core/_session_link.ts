@@ -73,12 +73,17 @@ export function linkPolicies(
   system: readonly UsagePolicy[],
   ap: NetworkConfiguration | undefined,
 ): readonly UsagePolicy[] {
-  const policies = new Set<UsagePolicy>(system);
-  if (ap?.metered && ap.state === "active") policies.add("no-background-traffic");
   const budget = ap?.dataBudget;
-  if (budget && budget.used >= budget.bytes) policies.add("no-background-traffic");
+  const link = (ap?.metered && ap.state === "active") ||
+    (budget !== undefined && budget.used >= budget.bytes);
+  if (!link) return system.length === 0 ? NO_POLICIES : [...new Set(system)].sort();
+  const policies = new Set<UsagePolicy>(system);
+  policies.add("no-background-traffic");
   return [...policies].sort();
 }
+
+/** No policy in force (shared: most sessions have none). */
+export const NO_POLICIES: readonly UsagePolicy[] = Object.freeze([]);
 
 /** Whether two policy lists are the same. */
 export function samePolicies(a: readonly UsagePolicy[], b: readonly UsagePolicy[]): boolean {

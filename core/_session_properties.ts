@@ -10,10 +10,12 @@ const READ_ONLY = new Set(["ActiveConfiguration", "UserChoiceConfiguration"]);
 
 /** A session's own property store. */
 export class SessionProperties {
-  #values = new Map<string, unknown>([["AutoCloseSessionTimeout", -1]]);
+  /** Created with the first property set (most sessions never set one). */
+  #values: Map<string, unknown> | undefined;
 
   /** The stored value of `key`. */
   get(key: string): unknown {
+    if (!this.#values) return key === "AutoCloseSessionTimeout" ? -1 : undefined;
     return this.#values.get(key);
   }
 
@@ -24,9 +26,10 @@ export class SessionProperties {
         `setSessionProperty("${key}"): ${key} is read-only; it is set by the session itself`,
       );
     }
+    const values = this.#values ??= new Map<string, unknown>([["AutoCloseSessionTimeout", -1]]);
     if (value === undefined) {
-      if (key === "AutoCloseSessionTimeout") this.#values.set(key, -1);
-      else this.#values.delete(key);
+      if (key === "AutoCloseSessionTimeout") values.set(key, -1);
+      else values.delete(key);
       return;
     }
     if (key === "ConnectInBackground" && typeof value !== "boolean") {
@@ -41,6 +44,6 @@ export class SessionProperties {
         }): expected an integer number of milliseconds, or -1 for never`,
       );
     }
-    this.#values.set(key, value);
+    values.set(key, value);
   }
 }

@@ -9,18 +9,17 @@
  */
 
 import { CarrierTimer } from "./_carrier_timer.ts";
-import { LinkWatch } from "./_link_watch.ts";
-import { linkReach, NO_REACH, reachChange, roamFromAvailable } from "./_session_link.ts";
+import { refreshLink } from "./_link_watch.ts";
+import { linkReach, NO_POLICIES, NO_REACH, reachChange, roamFromAvailable } from "./_session_link.ts";
 import { DEFAULT_CONNECT_TIMEOUT, type NetworkConfiguration } from "./configuration.ts";
 import type { DriverError } from "./driver.ts";
-import type { Emitter } from "./emitter.ts";
 import type { NetworkSession } from "./network_session.ts";
 import { type CarrierVerdict, carrierVerdict, type LinkReach } from "./reachability.ts";
 import type { SessionEvents } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
 import { transition } from "./session_machine.ts";
 import type { SessionEffect, SessionInput, SessionModel } from "./session_model.ts";
-import type { SessionError, SessionState } from "./types.ts";
+import type { SessionError, SessionState, UsagePolicy } from "./types.ts";
 
 /** What the runner needs of its session. */
 export interface RunnerHooks {
@@ -28,8 +27,8 @@ export interface RunnerHooks {
   readonly host: SessionHost;
   /** The session (the holder of its leases). */
   readonly session: NetworkSession;
-  /** The session's listeners. */
-  readonly emitter: Emitter<SessionEvents>;
+  /** Tells the session's listeners (if it has any). */
+  emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void;
   /** The state the session would have if it held nothing. */
   restingState(): SessionState;
   /** The access point the session's traffic uses (or observes). */
@@ -56,44 +55,46 @@ export class SessionRunner {
   errorString = "";
   /** When the session opened (clock time), while open. */
   openedAt: number | undefined;
-  /** What the listeners were last told of policies and reach. */
-  readonly link: LinkWatch;
+  /** The usage policies the listeners were last told of. */
+  policies: readonly UsagePolicy[] = NO_POLICIES;
+  /** How far the link reached at the last refresh (before a loss: what it had). */
+  reach: LinkReach = NO_REACH;
   #hooks: RunnerHooks;
-  #queue: SessionInput[] = [];
+  // Created when first needed: an idle session costs little.
+  #queue: SessionInput[] | undefined;
   #busy = false;
-  #settlers: Array<(opened: boolean) => void> = [];
-  #closingWork: Promise<unknown>[] = [];
-  #carrierTimer: CarrierTimer;
+  #settlers: Array<(opened: boolean) => void> | undefined;
+  #closingWork: Promise<unknown>[] | undefined;
+  #carrierTimer: CarrierTimer | undefined;
 
   constructor(hooks: RunnerHooks, model: SessionModel) {
     this.#hooks = hooks;
     this.model = model;
-    this.link = new LinkWatch(hooks.emitter);
-    this.#carrierTimer = new CarrierTimer(hooks.host.clock);
   }
 
   /** Adds a settler of the pending `open()` promises. */
   onSettle(settle: (opened: boolean) => void): void {
-    this.#settlers.push(settle);
+    (this.#settlers ??= []).push(settle);
   }
 
   /** Feeds `input` to the machine (queued while a transition's effects run). */
   dispatch(input: SessionInput): void {
-    this.#queue.push(input);
+    const queue = this.#queue ??= [];
+    queue.push(input);
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while (this.#queue.length > 0) {
+      while (queue.length > 0) {
         this.#hooks.beforeTransition();
         const before = this.model;
-        const { model, effects } = transition(before, this.#queue.shift()!);
+        const { model, effects } = transition(before, queue.shift()!);
         this.model = model;
-        if (model.phase !== "closing") this.#closingWork = [];
+        if (model.phase !== "closing") this.#closingWork = undefined;
         this.#hooks.afterTransition();
         for (const e of effects) this.#apply(e);
         if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
         this.refreshLink();
-        if (model.roam?.step !== "validating" && !model.validating) this.#carrierTimer.stop();
+        if (model.roam?.step !== "validating" && !model.validating) this.#carrierTimer?.stop();
       }
     } finally {
       this.#busy = false;
@@ -103,7 +104,14 @@ export class SessionRunner {
   /** Recomputes policies and reach; their listeners are told when `notify`. */
   refreshLink(notify = this.#hooks.registered()): void {
     const ap = this.#hooks.currentAccessPoint();
-    this.link.refresh(this.#hooks.host.usagePolicies(), ap, this.model.phase === "opening", notify);
+    refreshLink(
+      this,
+      this.#hooks.host.usagePolicies(),
+      ap,
+      this.model.phase === "opening",
+      notify,
+      this.#hooks,
+    );
   }
 
   /** How a roam target (or an opening link) fares in the carrier test against what is required. */
@@ -132,7 +140,8 @@ export class SessionRunner {
   }
 
   #apply(e: SessionEffect): void {
-    const { host, session, emitter } = this.#hooks;
+    const hooks = this.#hooks;
+    const { host, session } = hooks;
     switch (e.type) {
       case "acquire":
         host.acquire(e.identifier, session).then(
@@ -160,43 +169,48 @@ export class SessionRunner {
         );
         break;
       case "release":
-        this.#closingWork.push(host.release(e.identifier, session).catch((error) => this.#failed(error)));
+        (this.#closingWork ??= []).push(
+          host.release(e.identifier, session).catch((error) => this.#failed(error)),
+        );
         break;
       case "stop":
-        this.#closingWork.push(
+        (this.#closingWork ??= []).push(
           host.stopAccessPoint(e.identifier, session).catch((error) => this.#failed(error)),
         );
         break;
       case "state":
-        emitter.emit("stateChanged", e.state);
+        hooks.emit("stateChanged", e.state);
         break;
       case "emit":
         if (e.event === "opened") this.openedAt = host.clock.now();
         if (e.event === "closed") this.openedAt = undefined;
         if (e.event === "newConfigurationActivated") {
-          emitter.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
-        } else emitter.emit(e.event);
+          hooks.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
+        } else hooks.emit(e.event);
         break;
       case "validate": {
         const timeout = host.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-        this.#carrierTimer.start(timeout, () => this.dispatch(this.carrierInput(e.identifier, "timeout")));
+        (this.#carrierTimer ??= new CarrierTimer(host.clock)).start(
+          timeout,
+          () => this.dispatch(this.carrierInput(e.identifier, "timeout")),
+        );
         break;
       }
       case "error":
         this.error = e.error;
         this.errorString = e.message;
-        emitter.emit("error", e.error);
+        hooks.emit("error", e.error);
         break;
       case "preferred": {
         const configuration = host.lookup(e.identifier);
         if (configuration) {
-          emitter.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
+          hooks.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
         }
         break;
       }
       case "settle": {
-        const settlers = this.#settlers;
-        this.#settlers = [];
+        const settlers = this.#settlers ?? [];
+        this.#settlers = undefined;
         for (const s of settlers) s(e.opened);
         break;
       }
@@ -206,11 +220,11 @@ export class SessionRunner {
   #failed(error: DriverError): void {
     this.error = error.code ?? "unknown";
     this.errorString = error.message;
-    this.#hooks.emitter.emit("error", this.error);
+    this.#hooks.emit("error", this.error);
   }
 
   #awaitClosing(): void {
-    Promise.allSettled(this.#closingWork).then(() => {
+    Promise.allSettled(this.#closingWork ?? []).then(() => {
       if (this.model.phase === "closing") {
         this.dispatch({ type: "released", restingState: this.#hooks.restingState() });
       }

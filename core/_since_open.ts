@@ -17,13 +17,14 @@ export class SinceOpen {
   received = 0;
   /** Bytes sent since open. */
   written = 0;
-  #last = new Map<string, DriverStatistics>();
+  /** Created with the first sample. */
+  #last: Map<string, DriverStatistics> | undefined;
 
   /** Back to zero (the session is not open). */
   reset(): void {
     this.received = 0;
     this.written = 0;
-    this.#last.clear();
+    this.#last = undefined;
   }
 
   /**
@@ -32,9 +33,10 @@ export class SinceOpen {
    * The first sample of a link only sets where counting starts.
    */
   sample(identifier: string, stats: DriverStatistics | undefined): void {
-    const last = this.#last.get(identifier);
+    const lasts = this.#last ??= new Map();
+    const last = lasts.get(identifier);
     if (!stats) {
-      this.#last.set(identifier, ZERO);
+      lasts.set(identifier, ZERO);
       return;
     }
     if (last) {
@@ -42,6 +44,6 @@ export class SinceOpen {
       this.received += reset ? stats.bytesReceived : stats.bytesReceived - last.bytesReceived;
       this.written += reset ? stats.bytesWritten : stats.bytesWritten - last.bytesWritten;
     }
-    this.#last.set(identifier, { bytesReceived: stats.bytesReceived, bytesWritten: stats.bytesWritten });
+    lasts.set(identifier, { bytesReceived: stats.bytesReceived, bytesWritten: stats.bytesWritten });
   }
 }

@@ -55,7 +55,8 @@ export type Listener = (...args: any[]) => void;
  * ```
  */
 export class Emitter<Events extends { [K in keyof Events]: Listener }> {
-  #listeners = new Map<keyof Events, Set<Listener>>();
+  /** Created with the first listener: an emitter nobody listens to costs next to nothing. */
+  #listeners: Map<keyof Events, Set<Listener>> | undefined;
   #onError: ListenerErrorHandler;
   #onChange?: (event: keyof Events, count: number) => void;
 
@@ -78,8 +79,9 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
     if (typeof listener !== "function") {
       throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
     }
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, set = new Set());
+    const listeners = this.#listeners ??= new Map();
+    let set = listeners.get(event);
+    if (!set) listeners.set(event, set = new Set());
     // Wrap so the same function can subscribe twice and unsubscribe each independently.
     const entry: Listener = (...args) => listener(...args);
     set.add(entry);
@@ -88,7 +90,7 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
     const unsubscribe = () => {
       if (!active) return;
       active = false;
-      const s = this.#listeners.get(event);
+      const s = this.#listeners?.get(event);
       if (s?.delete(entry)) this.#onChange?.(event, s.size);
     };
     return { unsubscribe, [Symbol.dispose]: unsubscribe };
@@ -96,19 +98,19 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
 
   /** Number of listeners of `event`. */
   count(event: keyof Events): number {
-    return this.#listeners.get(event)?.size ?? 0;
+    return this.#listeners?.get(event)?.size ?? 0;
   }
 
   /** Total number of listeners. */
   get size(): number {
     let n = 0;
-    for (const s of this.#listeners.values()) n += s.size;
+    if (this.#listeners) { for (const s of this.#listeners.values()) n += s.size; }
     return n;
   }
 
   /** Calls every listener of `event` in subscription order; errors go to the error handler. */
   emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
-    const set = this.#listeners.get(event);
+    const set = this.#listeners?.get(event);
     if (!set || set.size === 0) return;
     for (const listener of [...set]) {
       try {
@@ -125,8 +127,9 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
 
   /** Removes every listener. */
   clear(): void {
+    if (!this.#listeners) return;
     const events = [...this.#listeners.keys()];
-    this.#listeners.clear();
+    this.#listeners = undefined;
     for (const e of events) this.#onChange?.(e, 0);
   }
 }

@@ -23,7 +23,7 @@ import {
 } from "./_session_link.ts";
 import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
 import { SessionProperties } from "./_session_properties.ts";
-import { SessionRunner } from "./_session_runner.ts";
+import { type RunnerHooks, SessionRunner } from "./_session_runner.ts";
 import { SinceOpen } from "./_since_open.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import { stateRank } from "./configuration.ts";
@@ -69,15 +69,57 @@ export class NetworkSession {
   #configuration: NetworkConfiguration;
   /** For user-choice configurations: what `open()` resolved to. */
   #resolved: NetworkConfiguration | undefined;
-  #emitter: Emitter<SessionEvents>;
+  /** Created with the first listener. */
+  #emitter: Emitter<SessionEvents> | undefined;
   #run: SessionRunner;
-  #properties = new SessionProperties();
-  #sinceOpen = new SinceOpen();
+  #properties: SessionProperties | undefined;
+  #sinceOpen: SinceOpen | undefined;
   /** Need views: the matches an open() already tried and let go. */
-  #tried = new Set<string>();
+  #tried: Set<string> | undefined;
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving = false;
+
+  /** What the runner asks of its session: one small object per session (no closures). */
+  static #Hooks = class implements RunnerHooks {
+    readonly session: NetworkSession;
+    constructor(session: NetworkSession) {
+      this.session = session;
+    }
+    get host(): SessionHost {
+      return this.session.#manager;
+    }
+    emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void {
+      this.session.#emitter?.emit(event, ...args);
+    }
+    restingState() {
+      return this.session.#restingState();
+    }
+    currentAccessPoint() {
+      return this.session.#currentAccessPoint();
+    }
+    beforeTransition() {
+      this.session.#count();
+    }
+    afterTransition() {
+      this.session.#updateRegistration();
+    }
+    registered() {
+      return this.session.#registered;
+    }
+    openRequirement() {
+      const s = this.session;
+      const need = s.#manager.needOf(s.#configuration.identifier);
+      return need?.reachability && { reachability: need.reachability, captivePortal: false };
+    }
+    nextMatch(identifier: string) {
+      const tried = this.session.#tried ??= new Set();
+      tried.add(identifier);
+      const inRange = (c: NetworkConfiguration) => c.state === "discovered" || c.state === "active";
+      return this.session.#configuration.children.find((c) => !tried.has(c.identifier) && inRange(c))
+        ?.identifier;
+    }
+  };
 
   /** Creates a session on `configuration` (from a manager; the invalid configuration gives an invalid session). */
   constructor(configuration: NetworkConfiguration) {
@@ -89,27 +131,10 @@ export class NetworkSession {
     }
     this.#manager = manager;
     this.#configuration = configuration;
-    this.#emitter = new Emitter<SessionEvents>(manager.onListenerError, () => this.#updateRegistration());
-    this.#run = new SessionRunner({
-      host: manager,
-      session: this,
-      emitter: this.#emitter,
-      restingState: () => this.#restingState(),
-      currentAccessPoint: () => this.#currentAccessPoint(),
-      beforeTransition: () => this.#count(),
-      openRequirement: () => {
-        const need = this.#manager.needOf(this.#configuration.identifier);
-        return need?.reachability && { reachability: need.reachability, captivePortal: false };
-      },
-      nextMatch: (identifier) => {
-        this.#tried.add(identifier);
-        const inRange = (c: NetworkConfiguration) => c.state === "discovered" || c.state === "active";
-        return this.#configuration.children.find((c) => !this.#tried.has(c.identifier) && inRange(c))
-          ?.identifier;
-      },
-      afterTransition: () => this.#updateRegistration(),
-      registered: () => this.#registered,
-    }, initialSessionModel(restingState(configuration, undefined)));
+    this.#run = new SessionRunner(
+      new NetworkSession.#Hooks(this),
+      initialSessionModel(restingState(configuration, undefined)),
+    );
     this.#run.refreshLink(false);
   }
 
@@ -186,28 +211,28 @@ export class NetworkSession {
   /** Bytes received on this session's own links since it opened: never goes down, even across roams; 0 when not open. */
   get bytesReceivedSinceOpen(): number {
     this.#count();
-    return this.#sinceOpen.received;
+    return this.#sinceOpen?.received ?? 0;
   }
 
   /** Bytes sent on this session's own links since it opened (see `bytesReceivedSinceOpen`). */
   get bytesWrittenSinceOpen(): number {
     this.#count();
-    return this.#sinceOpen.written;
+    return this.#sinceOpen?.written ?? 0;
   }
 
   /** Samples the session's own link into its counters since open (resets them while not open). */
   #count(): void {
     const m = this.#run.model;
-    if (m.phase === "idle") return this.#sinceOpen.reset();
+    if (m.phase === "idle") return void (this.#sinceOpen = undefined);
     const id = accessPointInUse(m);
     if (id === undefined) return;
     const active = this.#manager.lookup(id)?.state === "active";
-    this.#sinceOpen.sample(id, active ? this.#manager.statistics(id) : undefined);
+    (this.#sinceOpen ??= new SinceOpen()).sample(id, active ? this.#manager.statistics(id) : undefined);
   }
 
   /** Usage policies in force for this session: system-wide ones plus the link's (metered). */
   get usagePolicies(): readonly UsagePolicy[] {
-    return this.#run.link.policies;
+    return this.#run.policies;
   }
 
   /** @internal the service network this session acts for, if any. */
@@ -256,6 +281,7 @@ export class NetworkSession {
         ? this.#resolved?.identifier ?? ""
         : "";
     }
+    if (!this.#properties) return key === "AutoCloseSessionTimeout" ? -1 : undefined;
     return this.#properties.get(key);
   }
 
@@ -267,11 +293,15 @@ export class NetworkSession {
    * is stored and reported but never closes a session by itself.
    */
   setSessionProperty(key: SessionPropertyKey | (string & Record<never, never>), value: unknown): void {
-    this.#properties.set(key, value);
+    (this.#properties ??= new SessionProperties()).set(key, value);
   }
 
   /** Listens to a session event; see {@linkcode SessionEvents}. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): Subscription {
+    this.#emitter ??= new Emitter<SessionEvents>(
+      this.#manager.onListenerError,
+      () => this.#updateRegistration(),
+    );
     return this.#emitter.on(event, listener);
   }
 
@@ -283,11 +313,11 @@ export class NetworkSession {
     if (this.isOpen) return Promise.resolve(true);
     const settled = new Promise<boolean>((resolve) => this.#run.onSettle(resolve));
     if (this.#resolving || this.#run.model.phase === "opening") return settled;
-    if (this.#run.model.phase === "idle") this.#tried.clear();
+    if (this.#run.model.phase === "idle") this.#tried = undefined;
     const c = this.#configuration;
     const need = this.#manager.needOf(c.identifier);
     if (c.type === "user-choice") {
-      const background = this.#properties.get("ConnectInBackground") === true;
+      const background = this.#properties?.get("ConnectInBackground") === true;
       this.#openLater(
         resolveUserChoice(this.#manager, this, background),
         (error) => `the user choice could not be resolved: ${error?.message ?? error}`,
@@ -378,7 +408,7 @@ export class NetworkSession {
   /** Closes the session if open and drops every listener. */
   [Symbol.dispose](): void {
     if (this.#run.model.phase === "open" || this.#run.model.phase === "opening") this.close();
-    this.#emitter.clear();
+    this.#emitter?.clear();
     this.#updateRegistration();
   }
 
@@ -406,7 +436,7 @@ export class NetworkSession {
   notifyLost(identifier: string, message: string, mayRoam = true): void {
     const situation = mayRoam ? this.#roamSituation() : undefined;
     const next = situation && decideOnLoss(situation, identifier);
-    const fromReach = this.#run.link.reach;
+    const fromReach = this.#run.reach;
     this.#run.dispatch({
       type: "lost",
       identifier,
@@ -419,12 +449,12 @@ export class NetworkSession {
 
   /** @internal the link of `identifier` is expected to go within `msToLive`. */
   notifyLosing(identifier: string, msToLive: number): void {
-    if (this.#currentAccessPoint()?.identifier === identifier) this.#emitter.emit("losing", { msToLive });
+    if (this.#currentAccessPoint()?.identifier === identifier) this.#emitter?.emit("losing", { msToLive });
   }
 
   /** @internal the data budget of `event.identifier` crossed a level. */
   notifyBudget(event: DataBudgetEvent): void {
-    if (this.#currentAccessPoint()?.identifier === event.identifier) this.#emitter.emit("dataBudget", event);
+    if (this.#currentAccessPoint()?.identifier === event.identifier) this.#emitter?.emit("dataBudget", event);
   }
 
   /** @internal a configuration was removed. */
@@ -435,7 +465,7 @@ export class NetworkSession {
   }
 
   #updateRegistration(): void {
-    const want = this.#run.model.phase !== "idle" || this.#emitter.size > 0;
+    const want = this.#run.model.phase !== "idle" || (this.#emitter?.size ?? 0) > 0;
     if (want === this.#registered) return;
     this.#registered = want;
     if (want) {
@@ -471,7 +501,7 @@ export class NetworkSession {
 
   /** What the roaming policy needs, when this session is open on a roaming-capable service network. */
   #roamSituation(): RoamSituation | undefined {
-    const alrWanted = this.#emitter.count("preferredConfigurationChanged") > 0;
+    const alrWanted = (this.#emitter?.count("preferredConfigurationChanged") ?? 0) > 0;
     return roamSituation(this.#run.model, this.#serviceNetwork(), this.#manager, alrWanted);
   }
 
@@ -480,7 +510,7 @@ export class NetworkSession {
     if (m.phase !== "open" || m.roam) return;
     const situation = this.#roamSituation();
     const decision = situation && decideOnChange(situation);
-    if (decision) this.#run.dispatch({ type: "preferred", ...decision, fromReach: this.#run.link.reach });
+    if (decision) this.#run.dispatch({ type: "preferred", ...decision, fromReach: this.#run.reach });
   }
 
   #statistics(): { bytesReceived: number; bytesWritten: number } {

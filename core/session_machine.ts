@@ -20,7 +20,7 @@
  */
 
 import type { RoamModel, SessionEffect, SessionInput, SessionModel, Transition } from "./session_model.ts";
-import type { SessionState } from "./types.ts";
+import { SESSION_STATES, type SessionState } from "./types.ts";
 
 /**
  * The model of a session that holds nothing.
@@ -32,8 +32,13 @@ import type { SessionState } from "./types.ts";
  * ```
  */
 export function initialSessionModel(state: SessionState): SessionModel {
-  return { state, phase: "idle" };
+  return IDLE[state];
 }
+
+/** The models of sessions that hold nothing, one per state (shared and frozen: models are never mutated). */
+const IDLE = Object.fromEntries(
+  SESSION_STATES.map((state) => [state, Object.freeze({ state, phase: "idle" as const })]),
+) as unknown as Record<SessionState, SessionModel>;
 
 const NONE: Transition["effects"] = [];
 

@@ -1,5 +1,5 @@
 // deno run -A --v8-flags=--expose-gc scripts/bench/core_memory.ts
-// Memory per open session: opens 100,000 sessions on one configuration, prints heap bytes per session,
+// Memory per session: 100,000 idle sessions, then 100,000 opened on one configuration; heap bytes per session,
 // then closes them and prints what is left (should be near zero: no leaked holders or listeners).
 import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { ap, FakeDriver } from "../../core/_fake_driver.ts";
@@ -20,6 +20,19 @@ const bare = new Set<object>();
 for (let i = 0; i < N; i++) bare.add({ i });
 const bareBytes = heap() - base;
 bare.clear();
+
+// Idle sessions: created, never opened, nobody listening (issue target: ≤ 400 B each).
+const beforeIdle = heap();
+let idle = [];
+for (let i = 0; i < N; i++) idle.push(manager.createSession(config));
+const idleBytes = heap() - beforeIdle;
+if (idle.length !== N) throw new Error("lost idle sessions"); // keeps them alive across the measurement
+idle = [];
+console.log(
+  `heap per idle session: ${(idleBytes / N).toFixed(0)} bytes (bare object in a Set: ${
+    (bareBytes / N).toFixed(0)
+  } bytes, ratio ${(idleBytes / bareBytes).toFixed(1)}x; target ≤ 400 bytes)`,
+);
 
 const before = heap();
 let sessions = [];
