@@ -59,6 +59,7 @@ export class NetworkConfigurationManager implements SessionHost {
   #closed = false;
   #online = false;
   #route: RouteView = NO_ROUTE;
+  #defaultCache: NetworkConfiguration | undefined;
   #budgets: BudgetWatch;
   #needs = new NeedViews();
   /** @internal */
@@ -140,6 +141,7 @@ export class NetworkConfigurationManager implements SessionHost {
   }
 
   #put(data: DriverConfiguration): NetworkConfiguration {
+    this.#defaultCache = undefined;
     let view = this.#views.get(data.identifier);
     if (view) view.update(data);
     else this.#views.set(data.identifier, view = new NetworkConfiguration(this, this, data));
@@ -170,13 +172,20 @@ export class NetworkConfigurationManager implements SessionHost {
    * the invalid configuration when nothing exists.
    */
   defaultConfiguration(): NetworkConfiguration {
+    return this.#defaultCache ??= this.#computeDefault();
+  }
+
+  /** One pass over the configurations; cached until the next change (`defaultConfiguration()` is O(1) between). */
+  #computeDefault(): NetworkConfiguration {
     if (this.#default !== undefined) {
       const d = this.#views.get(this.#default);
       if (d?.isValid) return d;
     }
-    const candidates = [...this.#views.values()].filter((c) => c.type !== "user-choice");
-    if (candidates.length === 0) return this.#invalid;
-    return candidates.sort(compareConfigurations)[0];
+    let best: NetworkConfiguration | undefined;
+    for (const c of this.#views.values()) {
+      if (c.type !== "user-choice" && (!best || compareConfigurations(c, best) < 0)) best = c;
+    }
+    return best ?? this.#invalid;
   }
 
   /** The live view of `identifier`, or the invalid configuration when unknown. */
@@ -460,6 +469,7 @@ export class NetworkConfigurationManager implements SessionHost {
         const data = view.data;
         view.update(undefined);
         this.#views.delete(event.identifier);
+        this.#defaultCache = undefined;
         if (data?.type === "internet-access-point") {
           this.#linkLost(event.identifier, `'${data.name}' was removed`);
         }
@@ -474,6 +484,7 @@ export class NetworkConfigurationManager implements SessionHost {
         break;
       case "default-changed":
         this.#default = event.identifier;
+        this.#defaultCache = undefined;
         this.#refreshRoute();
         break;
       case "capabilities-changed":
