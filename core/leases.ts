@@ -106,6 +106,11 @@ export class LeaseTable {
     return this.#entries.get(identifier)?.holders.has(holder) ?? false;
   }
 
+  /** The holders of an access point. */
+  holdersOf(identifier: string): Iterable<object> {
+    return this.#entries.get(identifier)?.holders ?? [];
+  }
+
   /** Access points with at least one holder, and their counts. */
   counts(): Map<string, number> {
     const out = new Map<string, number>();

@@ -9,18 +9,19 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { NetworkConfiguration, stateRank } from "./configuration.ts";
-import type { DriverConfiguration, DriverEvent, NetworkDriver } from "./driver.ts";
+import type { DriverEvent, NetworkDriver } from "./driver.ts";
 import { defaultListenerErrorHandler, Emitter, type ListenerErrorHandler } from "./emitter.ts";
 import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
 import type { SessionHost, UserChoiceResolver } from "./session_host.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
-import { compareConfigurations } from "./_ranking.ts";
 import { announceRoute, NO_ROUTE, routeOf, type RouteView } from "./_route_view.ts";
 import type { ManagerEvents, ManagerOptions } from "./manager_types.ts";
 import type { DataBudget, DataBudgetOptions } from "./data_budgets.ts";
 import { BudgetWatch } from "./_budget_meter.ts";
 import { NeedViews } from "./_need_views.ts";
+import { SessionIndex } from "./_session_index.ts";
+import { ConfigurationStore } from "./_configuration_store.ts";
 import type { NetworkNeed } from "./needs.ts";
 import type {
   Capability,
@@ -49,17 +50,15 @@ import type {
 export class NetworkConfigurationManager implements SessionHost {
   #driver: NetworkDriver;
   #clock: Clock;
-  #views = new Map<string, NetworkConfiguration>();
+  #store: ConfigurationStore;
   #invalid: NetworkConfiguration;
   #capabilities: readonly Capability[] = [];
   #policies: readonly UsagePolicy[] = [];
-  #default: string | undefined;
   #emitter: Emitter<ManagerEvents>;
-  #sessions = new Set<NetworkSession>();
+  #sessions = new SessionIndex();
   #closed = false;
   #online = false;
   #route: RouteView = NO_ROUTE;
-  #defaultCache: NetworkConfiguration | undefined;
   #budgets: BudgetWatch;
   #needs = new NeedViews();
   /** @internal */
@@ -76,16 +75,17 @@ export class NetworkConfigurationManager implements SessionHost {
     this.onListenerError = options.onListenerError ?? defaultListenerErrorHandler;
     this.#emitter = new Emitter(this.onListenerError);
     this.#invalid = new NetworkConfiguration(this, this);
+    this.#store = new ConfigurationStore(this, this, this.#invalid);
     this.#budgets = new BudgetWatch(this.#clock, {
-      counters: (id) => this.#views.get(id)?.state === "active" ? this.statistics(id) : undefined,
+      counters: (id) => this.#store.views.get(id)?.state === "active" ? this.statistics(id) : undefined,
       announce: (event) => {
-        for (const s of [...this.#sessions]) s.notifyBudget(event);
+        for (const s of this.#concerned(event.identifier)) s.notifyBudget(event);
       },
-      changed: () => this.#afterChange(),
+      changed: () => this.#afterChange(undefined),
     });
     this.leases = new LeaseTable(
       driver,
-      (id) => this.#views.get(id)?.connectTimeout,
+      (id) => this.#store.views.get(id)?.connectTimeout,
       (holder) => holder instanceof NetworkSession ? holder.serviceNetworkIdentifier : undefined,
       { ms: options.lingerMs ?? 0, clock: this.#clock, onLinger: (id, ms) => this.#losing(id, ms) },
     );
@@ -114,11 +114,11 @@ export class NetworkConfigurationManager implements SessionHost {
       if (ready) manager.#onDriverEvent(event);
       else queued.push(event);
     });
-    for (const c of snapshot.configurations) manager.#put(c);
+    for (const c of snapshot.configurations) manager.#store.put(c);
     manager.#capabilities = [...snapshot.capabilities];
     manager.#policies = [...snapshot.usagePolicies];
-    manager.#default = snapshot.defaultConfiguration;
-    manager.#online = manager.#computeOnline();
+    manager.#store.platformDefault = snapshot.defaultConfiguration;
+    manager.#online = manager.#store.anyActive();
     manager.#route = routeOf(manager.defaultRoute());
     ready = true;
     for (const e of queued) manager.#onDriverEvent(e);
@@ -137,15 +137,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** @internal the live view of an identifier (used by configuration views). */
   lookup(identifier: string): NetworkConfiguration | undefined {
-    return this.#views.get(identifier) ?? this.#needs.view(identifier);
-  }
-
-  #put(data: DriverConfiguration): NetworkConfiguration {
-    this.#defaultCache = undefined;
-    let view = this.#views.get(data.identifier);
-    if (view) view.update(data);
-    else this.#views.set(data.identifier, view = new NetworkConfiguration(this, this, data));
-    return view;
+    return this.#store.views.get(identifier) ?? this.#needs.view(identifier);
   }
 
   /**
@@ -153,7 +145,7 @@ export class NetworkConfigurationManager implements SessionHost {
    * state (states are cumulative: `"discovered"` also returns active ones).
    */
   allConfigurations(filter?: ConfigurationState): NetworkConfiguration[] {
-    const all = [...this.#views.values()];
+    const all = [...this.#store.views.values()];
     if (filter === undefined) return all;
     const rank = stateRank(filter);
     if (rank < 0) {
@@ -172,20 +164,7 @@ export class NetworkConfigurationManager implements SessionHost {
    * the invalid configuration when nothing exists.
    */
   defaultConfiguration(): NetworkConfiguration {
-    return this.#defaultCache ??= this.#computeDefault();
-  }
-
-  /** One pass over the configurations; cached until the next change (`defaultConfiguration()` is O(1) between). */
-  #computeDefault(): NetworkConfiguration {
-    if (this.#default !== undefined) {
-      const d = this.#views.get(this.#default);
-      if (d?.isValid) return d;
-    }
-    let best: NetworkConfiguration | undefined;
-    for (const c of this.#views.values()) {
-      if (c.type !== "user-choice" && (!best || compareConfigurations(c, best) < 0)) best = c;
-    }
-    return best ?? this.#invalid;
+    return this.#store.defaultConfiguration();
   }
 
   /** The live view of `identifier`, or the invalid configuration when unknown. */
@@ -213,7 +192,7 @@ export class NetworkConfigurationManager implements SessionHost {
    * ```
    */
   configurationFor(need: NetworkNeed): NetworkConfiguration {
-    return this.#needs.create(need, this, this, this.#records());
+    return this.#needs.create(need, this, this, this.#store.records());
   }
 
   /** @internal the need behind a `configurationFor()` view, if `identifier` is one. */
@@ -226,20 +205,9 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.#needs.whenMatched(identifier, ms, this.#clock);
   }
 
-  *#records(): Iterable<DriverConfiguration> {
-    for (const v of this.#views.values()) if (v.data) yield v.data;
-  }
-
   /** Whether some access point is active. */
   isOnline(): boolean {
     return this.#online;
-  }
-
-  #computeOnline(): boolean {
-    for (const v of this.#views.values()) {
-      if (v.type === "internet-access-point" && v.state === "active") return true;
-    }
-    return false;
   }
 
   /**
@@ -252,10 +220,7 @@ export class NetworkConfigurationManager implements SessionHost {
     if (d.state === "active") {
       return d.type === "service-network" ? d.children.find((c) => c.state === "active") : d;
     }
-    const active = [...this.#views.values()].filter((c) =>
-      c.type === "internet-access-point" && c.state === "active"
-    );
-    return active.sort(compareConfigurations)[0];
+    return this.#store.bestActiveAccessPoint();
   }
 
   /** How far the default route reaches (`"disconnected"` with no active link; `"unknown"` when the driver cannot tell). */
@@ -304,7 +269,7 @@ export class NetworkConfigurationManager implements SessionHost {
    * ```
    */
   setDataBudget(identifier: string, budget: DataBudgetOptions | undefined): void {
-    const c = this.#views.get(identifier);
+    const c = this.#store.views.get(identifier);
     if (c?.type !== "internet-access-point") {
       throw new TypeError(
         `setDataBudget("${identifier}"): ${
@@ -314,7 +279,7 @@ export class NetworkConfigurationManager implements SessionHost {
       );
     }
     this.#budgets.set(identifier, budget);
-    this.#afterChange();
+    this.#afterChange(identifier);
   }
 
   /** @internal the budget of an access point (for configuration views). */
@@ -350,7 +315,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** Sessions currently tracked (open, opening, or with listeners). */
   sessions(): NetworkSession[] {
-    return [...this.#sessions];
+    return [...this.#sessions.all];
   }
 
   /**
@@ -395,12 +360,12 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** @internal */
   register(session: NetworkSession): void {
-    this.#sessions.add(session);
+    this.#sessions.add(session, session.watchKey);
   }
 
   /** @internal */
   unregister(session: NetworkSession): void {
-    this.#sessions.delete(session);
+    this.#sessions.remove(session);
   }
 
   /** @internal when forced roaming moves a session (see {@linkcode ManagerOptions.forcedRoaming}). */
@@ -415,7 +380,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** @internal tests how far an active access point reaches: the driver's check, else what it reported. */
   async checkReachability(identifier: string): Promise<Reachability> {
-    const view = this.#views.get(identifier);
+    const view = this.#store.views.get(identifier);
     if (!view || view.state !== "active") return "disconnected";
     if (!this.#driver.checkReachability) return view.reachability;
     return await this.#driver.checkReachability(identifier);
@@ -446,45 +411,42 @@ export class NetworkConfigurationManager implements SessionHost {
     if (this.#closed) return;
     switch (event.type) {
       case "configuration-added": {
-        const existed = this.#views.get(event.configuration.identifier)?.isValid ?? false;
-        const view = this.#put(event.configuration);
-        this.#afterChange();
+        const existed = this.#store.views.get(event.configuration.identifier)?.isValid ?? false;
+        const view = this.#store.put(event.configuration);
+        this.#afterChange(event.configuration.identifier);
         this.#emitter.emit(existed ? "configurationChanged" : "configurationAdded", view);
         break;
       }
       case "configuration-changed": {
         this.#budgets.sample(event.configuration.identifier);
-        const view = this.#views.get(event.configuration.identifier);
+        const view = this.#store.views.get(event.configuration.identifier);
         const wasActive = view?.state === "active";
-        this.#put(event.configuration);
-        const now = this.#views.get(event.configuration.identifier)!;
+        this.#store.put(event.configuration);
+        const now = this.#store.views.get(event.configuration.identifier)!;
         if (wasActive && now.state !== "active") this.#linkLost(now.identifier, `'${now.name}' went down`);
-        this.#afterChange();
+        this.#afterChange(now.identifier);
         this.#emitter.emit(view ? "configurationChanged" : "configurationAdded", now);
         break;
       }
       case "configuration-removed": {
-        const view = this.#views.get(event.identifier);
-        if (!view) break;
-        const data = view.data;
-        view.update(undefined);
-        this.#views.delete(event.identifier);
-        this.#defaultCache = undefined;
+        const removed = this.#store.remove(event.identifier);
+        if (!removed) break;
+        const { view, data } = removed;
         if (data?.type === "internet-access-point") {
           this.#linkLost(event.identifier, `'${data.name}' was removed`);
         }
-        for (const s of [...this.#sessions]) s.notifyRemoved(view);
-        this.#afterChange();
+        for (const s of this.#concerned(event.identifier, data?.children)) s.notifyRemoved(view);
+        this.#afterChange(event.identifier, data?.children);
         this.#emitter.emit("configurationRemoved", view);
         break;
       }
       case "usage-policies-changed":
         this.#policies = [...event.policies];
-        this.#afterChange();
+        this.#afterChange(undefined);
         break;
       case "default-changed":
-        this.#default = event.identifier;
-        this.#defaultCache = undefined;
+        this.#store.platformDefault = event.identifier;
+        this.#store.changed();
         this.#refreshRoute();
         break;
       case "capabilities-changed":
@@ -506,13 +468,26 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** Tells the sessions on `identifier` that its link is expected to go within `msToLive`. */
   #losing(identifier: string, msToLive: number): void {
-    for (const s of [...this.#sessions]) s.notifyLosing(identifier, msToLive);
+    for (const s of this.#concerned(identifier)) s.notifyLosing(identifier, msToLive);
   }
 
-  #afterChange(): void {
-    this.#needs.refresh(() => this.#records());
-    for (const s of [...this.#sessions]) s.notifyObserved();
-    const online = this.#computeOnline();
+  /**
+   * The sessions a change of `identifier` concerns (see `_session_index.ts`);
+   * `children`: a removed service network's members (their sessions were filed under it).
+   */
+  #concerned(identifier: string, children: readonly string[] = []): NetworkSession[] {
+    const parents = [...this.#store.parentsOf(identifier), ...children];
+    return this.#sessions.concerned(identifier, parents, this.leases.holdersOf(identifier));
+  }
+
+  /** After a change of `identifier` (undefined: of everything, such as the policies): tells the sessions concerned. */
+  #afterChange(identifier: string | undefined, children?: readonly string[]): void {
+    this.#needs.refresh(() => this.#store.records());
+    const sessions = identifier === undefined
+      ? [...this.#sessions.all]
+      : this.#concerned(identifier, children);
+    for (const s of sessions) s.notifyObserved();
+    const online = this.#store.anyActive();
     if (online !== this.#online) {
       this.#online = online;
       this.#emitter.emit("onlineStateChanged", online);
@@ -523,7 +498,7 @@ export class NetworkConfigurationManager implements SessionHost {
   /** @internal a session's stop(): force the link down, then abort the other holders. */
   stopAccessPoint(identifier: string, by: NetworkSession): Promise<void> {
     const { holders, done } = this.leases.stop(identifier);
-    const name = this.#views.get(identifier)?.name ?? identifier;
+    const name = this.#store.views.get(identifier)?.name ?? identifier;
     return done.finally(() => {
       for (const h of holders) {
         if (h !== by && h instanceof NetworkSession) {
@@ -536,7 +511,7 @@ export class NetworkConfigurationManager implements SessionHost {
   /** Stops listening to the driver and closes it. Open sessions are closed (links released). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const s of [...this.#sessions]) if (s.isOpen) s.close();
+    for (const s of [...this.#sessions.all]) if (s.isOpen) s.close();
     this.#closed = true;
     this.#budgets.stop();
     await this.leases.endLingers();

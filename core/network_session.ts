@@ -235,6 +235,11 @@ export class NetworkSession {
     return this.#run.policies;
   }
 
+  /** @internal the configuration this session acts on (what a user choice resolved to), for the manager's index. */
+  get watchKey(): string {
+    return this.#effective()?.identifier ?? this.#configuration.identifier;
+  }
+
   /** @internal the service network this session acts for, if any. */
   get serviceNetworkIdentifier(): string | undefined {
     return this.#serviceNetwork()?.identifier;
@@ -346,7 +351,10 @@ export class NetworkSession {
   }
 
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
-    if (this.#configuration.type === "user-choice") this.#resolved = target;
+    if (this.#configuration.type === "user-choice") {
+      this.#resolved = target;
+      if (this.#registered) this.#manager.register(this); // filed under what it resolved to
+    }
     this.#run.dispatch(openInput(this.#configuration.identifier, target, failure));
   }
 

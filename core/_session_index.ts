@@ -1,0 +1,81 @@
+/**
+ * Which sessions a change concerns, so that a change of one access point
+ * costs what it concerns and not the number of sessions: sessions are filed
+ * under the configuration they act on (an access point, a service network, a
+ * need view, a user choice or what it resolved to); a change of access point
+ * X reaches the sessions filed under X, under the service networks that list
+ * X, under need views (any change can change their members), and the
+ * sessions holding X.
+ *
+ * @module
+ */
+
+import type { NetworkConfiguration } from "./configuration.ts";
+import type { NetworkSession } from "./network_session.ts";
+
+/** The registered sessions of a manager, filed by the configuration they act on. */
+export class SessionIndex {
+  #all = new Set<NetworkSession>();
+  #byKey = new Map<string, Set<NetworkSession>>();
+  #keyOf = new Map<NetworkSession, string>();
+  #needSessions = new Set<NetworkSession>();
+
+  /** Every registered session. */
+  get all(): ReadonlySet<NetworkSession> {
+    return this.#all;
+  }
+
+  /** Files `session` under `key` (again, when the configuration it acts on changed). */
+  add(session: NetworkSession, key: string): void {
+    this.remove(session);
+    this.#all.add(session);
+    this.#keyOf.set(session, key);
+    let set = this.#byKey.get(key);
+    if (!set) this.#byKey.set(key, set = new Set());
+    set.add(session);
+    if (key.startsWith("need:")) this.#needSessions.add(session);
+  }
+
+  /** Forgets `session`. */
+  remove(session: NetworkSession): void {
+    const key = this.#keyOf.get(session);
+    if (key === undefined) return;
+    this.#all.delete(session);
+    this.#keyOf.delete(session);
+    this.#needSessions.delete(session);
+    const set = this.#byKey.get(key)!;
+    set.delete(session);
+    if (set.size === 0) this.#byKey.delete(key);
+  }
+
+  /** Whether `session` is filed. */
+  has(session: NetworkSession): boolean {
+    return this.#keyOf.has(session);
+  }
+
+  /**
+   * The sessions a change of `identifier` concerns: filed under it or under
+   * one of its `parents` (service networks), on need views, or among its `holders`.
+   */
+  concerned(identifier: string, parents: Iterable<string>, holders: Iterable<object>): NetworkSession[] {
+    const out = new Set<NetworkSession>(this.#byKey.get(identifier));
+    for (const p of parents) for (const s of this.#byKey.get(p) ?? []) out.add(s);
+    for (const s of this.#needSessions) out.add(s);
+    for (const h of holders) if (this.#keyOf.has(h as NetworkSession)) out.add(h as NetworkSession);
+    return [...out];
+  }
+}
+
+/** For each access point, the service networks that list it. */
+export function parentsOf(views: Iterable<NetworkConfiguration>): Map<string, string[]> {
+  const parents = new Map<string, string[]>();
+  for (const v of views) {
+    if (v.data?.type !== "service-network") continue;
+    for (const child of v.data.children ?? []) {
+      const list = parents.get(child);
+      if (list) list.push(v.identifier);
+      else parents.set(child, [v.identifier]);
+    }
+  }
+  return parents;
+}
