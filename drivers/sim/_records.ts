@@ -59,6 +59,10 @@ export interface ApRecord {
   /** How far the link reaches while up, and whether it is behind a captive portal then. */
   reachability: Reachability;
   captivePortal: boolean;
+  /** The `msToLive` of a fading link's `losing` event. */
+  fadeMs: number;
+  /** Whether this link's fade was announced (`losing`); cleared when the signal is back or the link is new. */
+  fading: boolean;
 }
 
 export interface SnRecord {
@@ -184,6 +188,7 @@ export function accessPointSnapshot(ap: ApRecord): SimAccessPoint {
     ...(ap.device === undefined ? {} : { device: ap.device }),
     reachability: ap.reachability,
     captivePortal: ap.captivePortal,
+    fadeMs: ap.fadeMs,
     interfaceName: ap.interfaceName,
     index: ap.index,
     hardwareAddress: ap.hardwareAddress,
@@ -265,6 +270,8 @@ export function newAccessPoint(
     failures: [],
     reachability: o.reachability ?? "online",
     captivePortal: o.captivePortal ?? false,
+    fadeMs: o.fadeMs ?? 10_000,
+    fading: false,
   };
 }
 

@@ -40,6 +40,7 @@ export const SIM_REACHABILITIES: readonly Reachability[] = Object.freeze(
  * import type { SimAccessPointOptions } from "@netsession/sim";
  * const lte: SimAccessPointOptions = { id: "lte", bearer: "lte", signal: 60, metered: true, activationMs: 800 };
  * const hotspot: SimAccessPointOptions = { id: "hotspot", reachability: "local", captivePortal: true };
+ * const edge: SimAccessPointOptions = { id: "edge", signal: 30, fadeMs: 5000 }; // fading: "losing" in 5 s
  * ```
  */
 export interface SimAccessPointOptions {
@@ -76,6 +77,12 @@ export interface SimAccessPointOptions {
   readonly reachability?: Reachability;
   /** Whether the link is behind a captive portal (a sign-in page) while it is up (default false). */
   readonly captivePortal?: boolean;
+  /**
+   * How long a fading link is expected to live, in virtual milliseconds (default 10000): when the signal of
+   * an active access point is set below the core's `WEAK_SIGNAL` (20) but above 0, drivers report
+   * `{ type: "losing", msToLive: fadeMs }`, once per fade (again only after the signal rose back to 20 or more).
+   */
+  readonly fadeMs?: number;
 }
 
 /**
@@ -101,6 +108,7 @@ export const ACCESS_POINT_OPTION_FIELDS: readonly (keyof SimAccessPointOptions)[
   "device",
   "reachability",
   "captivePortal",
+  "fadeMs",
 ]);
 
 /**
@@ -149,6 +157,7 @@ export function parseAccessPointOptions(value: unknown, where?: string): SimAcce
     device: r.string("device", true, 'a non-empty string such as "wlan0"'),
     reachability: r.oneOf("reachability", SIM_REACHABILITIES),
     captivePortal: r.boolean("captivePortal"),
+    fadeMs: r.duration("fadeMs"),
   };
   return Object.freeze(
     Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),

@@ -24,6 +24,7 @@ const everyField: Required<SimAccessPointOptions> = {
   device: "wlan0",
   reachability: "local",
   captivePortal: true,
+  fadeMs: 4000,
 };
 
 Deno.test("ACCESS_POINT_OPTION_FIELDS lists every option, device and connectTimeout included", () => {
@@ -49,6 +50,7 @@ Deno.test("parseAccessPointOptions checks every field and names it", () => {
     ],
     [{ reachability: "disconnected" }, /^body\.reachability: expected one of "unknown", "local"/],
     [{ captivePortal: "yes" }, /^body\.captivePortal: expected true or false/],
+    [{ fadeMs: -5 }, /^body\.fadeMs: expected a finite non-negative number of milliseconds, got -5/],
     [{ colour: "red" }, /^body\.colour: unknown field; expected one of id, name/],
     [{ id: "" }, /^body\.id: expected a non-empty string id/],
   ];
@@ -65,9 +67,17 @@ Deno.test("parseAccessPointOptions checks every field and names it", () => {
 
 Deno.test("the world and the scenario reader reject the same access-point options", () => {
   for (
-    const bad of [{ device: "" }, { connectTimeout: 0 }, { colour: "red" }, { signal: -1 }, {
-      reachability: "offline",
-    }, { captivePortal: 0 }]
+    const bad of [
+      { device: "" },
+      { connectTimeout: 0 },
+      { colour: "red" },
+      { signal: -1 },
+      {
+        reachability: "offline",
+      },
+      { captivePortal: 0 },
+      { fadeMs: "10s" },
+    ]
   ) {
     const options = { id: "x", ...bad } as SimAccessPointOptions;
     assert.throws(() => new SimWorld().addAccessPoint(options), (e) => simErrorCode(e) === "invalid");

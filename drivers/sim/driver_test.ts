@@ -251,7 +251,7 @@ Deno.test("deactivateExternally takes the link down at once; releaseExternally l
   await up;
   events.length = 0;
   world.deactivateExternally("wlan");
-  assert.deepEqual(describe(events), ["changed:wlan:discovered"]);
+  assert.deepEqual(describe(events), ["losing:wlan:50", "changed:wlan:discovered"], "warned first");
   assert.equal(driver.holds("wlan"), false);
   world.activateExternally("wlan");
   world.releaseExternally("wlan");
@@ -306,7 +306,7 @@ Deno.test("removing an active access point reports its removal and ends pending 
   world.removeAccessPoint("wlan");
   await world.advance(0);
   assert.equal(down.done, true);
-  assert.deepEqual(describe(events), ["removed:wlan"]);
+  assert.deepEqual(describe(events), ["removed:wlan"], "going down already, held by nobody: no warning");
   assert.equal(driver.statistics("wlan"), undefined);
 });
 

@@ -19,6 +19,7 @@ import {
   type Reachability,
   USAGE_POLICIES,
   type UsagePolicy,
+  WEAK_SIGNAL,
 } from "@netsession/core";
 import {
   checkBytes,
@@ -148,6 +149,7 @@ export class SimEngine {
     const entry = this.entry(id);
     const changed: SnRecord[] = [];
     if (entry.kind === "ap") {
+      if (entry.phase === "up") this.#losing(entry, entry.deactivationMs);
       this.links.failActivation(
         entry,
         new DriverError(
@@ -193,6 +195,11 @@ export class SimEngine {
     const value = checkSignal(signal, id);
     if (value === ap.signal) return;
     ap.signal = value;
+    if (value >= WEAK_SIGNAL) ap.fading = false;
+    else if (value > 0 && ap.phase === "up" && !ap.fading) {
+      ap.fading = true;
+      this.#losing(ap, ap.fadeMs);
+    }
     if (value === 0) {
       this.links.failActivation(ap, outOfRange(ap));
       if (isLinkUp(ap.phase)) {
@@ -295,6 +302,7 @@ export class SimEngine {
       );
       return;
     }
+    if (ap.phase === "up") this.#losing(ap, ap.deactivationMs);
     this.links.send(ap, "go-down");
   }
 
@@ -418,6 +426,11 @@ export class SimEngine {
       }
     }
     if (errors.length > 0) throw errors[0];
+  }
+
+  /** Warns the drivers that `ap`'s link is expected to go within `msToLive` (before the report that ends it). */
+  #losing(ap: ApRecord, msToLive: number): void {
+    this.emit({ type: "losing", identifier: ap.id, msToLive });
   }
 
   /** Reports an access point and the service networks whose state it changed. */

@@ -79,9 +79,10 @@ export class LinkRunner {
       }
       case "finish-deactivation":
         return this.#finishDeactivation(ap);
-      case "reset-counters":
+      case "reset-counters": // a new link, or none: counters and the fade warning start over
         ap.rx = 0;
         ap.tx = 0;
+        ap.fading = false;
         return;
       case "hold":
         if (context.holder !== undefined) ap.holders.add(context.holder);

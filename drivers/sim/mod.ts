@@ -35,12 +35,14 @@ export { SimWorld } from "./world.ts";
 export * from "./driver.ts";
 export {
   SCENARIO_ACTIONS,
+  SCENARIO_PROCESS_ACTIONS,
   SESSION_ACTIONS,
   type SimExpectation,
   type SimExpectStep,
   type SimFailure,
   type SimPlayOptions,
   type SimPlayResult,
+  type SimProcessStep,
   type SimRepeatStep,
   type SimScenario,
   type SimScenarioSession,

@@ -17,10 +17,18 @@ import {
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
 import { parseAccessPointOptions, SIM_REACHABILITIES } from "./access_point_options.ts";
-import { Checker, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
+import { Checker, checkNeed, checkProcessStep, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
 import { ScenarioError } from "./scenario_error.ts";
 import { parseServiceNetworkOptions } from "./service_network_options.ts";
-import { SCENARIO_ACTIONS, SESSION_ACTIONS, type SimScenario, WORLD_STEP_FIELDS } from "./scenario_types.ts";
+import {
+  SCENARIO_ACTIONS,
+  SCENARIO_PROCESS_ACTIONS,
+  SESSION_ACTIONS,
+  type SimScenario,
+  WORLD_STEP_FIELDS,
+} from "./scenario_types.ts";
+
+const STEP_ACTIONS: readonly string[] = [...SCENARIO_ACTIONS, ...SCENARIO_PROCESS_ACTIONS];
 
 /** Runs an option validator and re-words its error as a ScenarioError at `path`. */
 function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path: string): T {
@@ -53,7 +61,10 @@ function checkServiceNetwork(c: Checker, o: Obj, path: string): void {
 
 function checkWorldStep(c: Checker, s: Obj, path: string): void {
   const action = s.action;
-  c.oneOf(action, SCENARIO_ACTIONS, `${path}.action`);
+  c.oneOf(action, STEP_ACTIONS, `${path}.action`);
+  if ((SCENARIO_PROCESS_ACTIONS as readonly string[]).includes(action as string)) {
+    return checkProcessStep(c, s, path);
+  }
   const fields = () =>
     c.only(s, ["at", "action", ...WORLD_STEP_FIELDS[action as typeof SCENARIO_ACTIONS[number]]], path);
   switch (action as typeof SCENARIO_ACTIONS[number]) {
@@ -134,8 +145,17 @@ const SESSION_EXPECT_FIELDS = [
   "behindCaptivePortal",
   "events",
   "eventsInclude",
+  "bytesReceivedSinceOpen",
 ];
-const EXPECT_FIELDS = ["session", ...SESSION_EXPECT_FIELDS, "configuration", "holders", "up", "totalEvents"];
+const EXPECT_FIELDS = [
+  "session",
+  ...SESSION_EXPECT_FIELDS,
+  "configuration",
+  "holders",
+  "up",
+  "dataBudget",
+  "totalEvents",
+];
 
 function checkExpect(c: Checker, e: Obj, path: string, sessions: Set<string>): void {
   c.only(e, EXPECT_FIELDS, path);
@@ -156,6 +176,19 @@ function checkExpect(c: Checker, e: Obj, path: string, sessions: Set<string>): v
   c.listOf(e.usagePolicies, USAGE_POLICIES, `${path}.usagePolicies`, true);
   c.oneOf(e.reachability, REACHABILITIES, `${path}.reachability`, true);
   c.bool(e.behindCaptivePortal, `${path}.behindCaptivePortal`);
+  c.num(e.bytesReceivedSinceOpen, `${path}.bytesReceivedSinceOpen`, 0, Infinity, true);
+  if (e.dataBudget !== undefined) {
+    for (const [k, v] of Object.entries(c.obj(e.dataBudget, `${path}.dataBudget`))) {
+      const p = `${path}.dataBudget.${k}`;
+      c.knownId(k, p, true);
+      if (v === null) continue;
+      const b = c.obj(v, p);
+      c.only(b, ["bytes", "used", "warnAt"], p);
+      c.num(b.bytes, `${p}.bytes`, 0, Infinity, true);
+      c.num(b.used, `${p}.used`, 0, Infinity, true);
+      c.num(b.warnAt, `${p}.warnAt`, 0, 1, true);
+    }
+  }
   for (const f of ["interfaceAddresses", "events", "eventsInclude"]) {
     const v = e[f];
     if (v === undefined) continue;
@@ -392,13 +425,15 @@ function checkProcesses(c: Checker, list: Json): Set<string> {
     }
     list.forEach((p, i) => {
       const o = c.obj(p, `processes[${i}]`);
-      c.only(o, ["id", "forcedRoaming"], `processes[${i}]`);
+      c.only(o, ["id", "forcedRoaming", "lingerMs"], `processes[${i}]`);
       const id = c.str(o.id, `processes[${i}].id`)!;
       if (processes.has(id)) c.fail(`processes[${i}].id`, `duplicate process '${id}'`);
       processes.add(id);
       c.oneOf(o.forcedRoaming, ["on-loss", "on-loss-or-better"], `processes[${i}].forcedRoaming`, true);
+      c.ms(o.lingerMs, `processes[${i}].lingerMs`);
     });
   }
+  c.processes = processes;
   return processes;
 }
 
@@ -409,11 +444,15 @@ function checkSessions(c: Checker, list: Json, processes: Set<string>): Set<stri
     list.forEach((s, i) => {
       const p = `sessions[${i}]`;
       const o = c.obj(s, p);
-      c.only(o, ["id", "configuration", "process", "alr", "auto", "properties"], p);
+      c.only(o, ["id", "configuration", "need", "process", "alr", "auto", "properties"], p);
       const id = c.str(o.id, `${p}.id`)!;
       if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
       sessions.add(id);
-      c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
+      if ((o.configuration === undefined) === (o.need === undefined)) {
+        c.fail(p, 'expected exactly one of "configuration" (an identifier) and "need" (what it needs)');
+      }
+      if (o.need !== undefined) checkNeed(c, o.need, `${p}.need`);
+      else c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
       if (o.process !== undefined) {
         const proc = c.str(o.process, `${p}.process`)!;
         if (!processes.has(proc)) {

@@ -19,6 +19,7 @@ import {
   type SimFailure,
   type SimPlayOptions,
   type SimPlayResult,
+  type SimProcessStep,
   type SimScenario,
   type SimScenarioSession,
   type SimTimelineEntry,
@@ -132,6 +133,8 @@ interface Play {
   readonly failures: SimFailure[];
   readonly processes: Map<string, NetworkConfigurationManager>;
   readonly sessions: Map<string, NetworkSession>;
+  /** The manager (process) of each session. */
+  readonly managerOf: Map<string, NetworkConfigurationManager>;
   /** Each session's events since its last events check. */
   readonly pending: Map<string, string[]>;
   /** Session events delivered so far. */
@@ -160,6 +163,7 @@ async function startProcesses(play: Play, scenario: SimScenario): Promise<void> 
       await NetworkConfigurationManager.create(new SimDriver(play.world), {
         clock: play.world.clock,
         forcedRoaming: "forcedRoaming" in p ? p.forcedRoaming : undefined,
+        lingerMs: "lingerMs" in p ? p.lingerMs : undefined,
         onListenerError: (error, event) => record(play, "scenario", "listener-error", `${event}: ${error}`),
       }),
     );
@@ -169,7 +173,10 @@ async function startProcesses(play: Play, scenario: SimScenario): Promise<void> 
 /** Creates a scenario session and records its events (answering offers as `auto` says). */
 function startSession(play: Play, def: SimScenarioSession): void {
   const manager = play.processes.get(def.process ?? [...play.processes.keys()][0])!;
-  const session = manager.createSession(manager.configurationFromIdentifier(def.configuration));
+  const session = manager.createSession(
+    def.need ? manager.configurationFor(def.need) : manager.configurationFromIdentifier(def.configuration!),
+  );
+  play.managerOf.set(def.id, manager);
   for (const [k, v] of Object.entries(def.properties ?? {})) session.setSessionProperty(k, v);
   const log: string[] = [];
   play.pending.set(def.id, log);
@@ -183,6 +190,11 @@ function startSession(play: Play, def: SimScenarioSession): void {
   session.on("closed", () => note("closed"));
   session.on("error", (e) => note("error", e));
   session.on("usagePoliciesChanged", (p) => note("usagePoliciesChanged", p.join(",") || "none"));
+  session.on("losing", (e) => note("losing", String(e.msToLive)));
+  session.on(
+    "dataBudget",
+    (e) => note("dataBudget", `${e.used}/${e.bytes}${e.exhausted ? ":exhausted" : ""}`),
+  );
   session.on("newConfigurationActivated", (link) => {
     note("newConfigurationActivated", reachDetail(link));
     if (def.auto?.activated) session[def.auto.activated]();
@@ -215,6 +227,7 @@ function checkSession(play: Play, e: SimExpectation, cmp: Compare, fail: (messag
   cmp("interfaceAddresses", e.interfaceAddresses, s.interface?.addresses ?? []);
   cmp("reachability", e.reachability, s.reachability);
   cmp("behindCaptivePortal", e.behindCaptivePortal, s.behindCaptivePortal);
+  cmp("bytesReceivedSinceOpen", e.bytesReceivedSinceOpen, s.bytesReceivedSinceOpen);
   const log = play.pending.get(e.session!)!;
   if (e.events === undefined && e.eventsInclude === undefined) return;
   if (e.events && !(e.events.length === log.length && e.events.every((ev, i) => eventMatches(ev, log[i])))) {
@@ -257,6 +270,16 @@ function checkExpectation(play: Play, e: SimExpectation, fail: (message: string)
     const h = holders(play);
     for (const [id, n] of Object.entries(e.holders)) cmp(`holders of ${id}`, n, h[id] ?? 0);
   }
+  if (e.dataBudget) {
+    const manager = play.managerOf.get(e.session ?? "") ?? play.processes.values().next().value!;
+    for (const [id, want] of Object.entries(e.dataBudget)) {
+      const got = manager.configurationFromIdentifier(id).dataBudget ?? null;
+      const picked = want === null || got === null
+        ? got
+        : Object.fromEntries(Object.keys(want).map((k) => [k, got[k as keyof typeof got]]));
+      cmp(`dataBudget of ${id}`, want, picked);
+    }
+  }
   if (e.up) {
     for (const [id, up] of Object.entries(e.up)) {
       cmp(`${id} up`, up, play.world.has(id) && play.world.isUp(id));
@@ -283,6 +306,18 @@ function runStep(play: Play, s: Obj, fail: (message: string) => void): void {
       const action = s.do as typeof SESSION_ACTIONS[number];
       if (action === "open") session.open();
       else session[action]();
+    } else if (s.action === "setDataBudget") {
+      const step = s as unknown as SimProcessStep;
+      record(play, step.process ?? "world", step.action, step.id);
+      const manager = step.process === undefined
+        ? play.processes.values().next().value!
+        : play.processes.get(step.process)!;
+      manager.setDataBudget(
+        step.id,
+        step.bytes === null
+          ? undefined
+          : { bytes: step.bytes, ...(step.warnAt === undefined ? {} : { warnAt: step.warnAt }) },
+      );
     } else {
       record(play, "world", String(s.action), "id" in s ? String(s.id) : undefined);
       applyWorldStep(play.world, s as unknown as SimWorldStep);
@@ -314,6 +349,7 @@ export async function playScenario(
     failures: [],
     processes: new Map(),
     sessions: new Map(),
+    managerOf: new Map(),
     pending: new Map(),
     events: 0,
   };

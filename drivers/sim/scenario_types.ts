@@ -11,6 +11,7 @@
 import type {
   Capability,
   ConfigurationState,
+  NetworkNeed,
   Reachability,
   SessionError,
   SessionState,
@@ -131,6 +132,45 @@ export const WORLD_STEP_FIELDS: Readonly<Record<typeof SCENARIO_ACTIONS[number],
 };
 
 /**
+ * The scenario actions that act on a process's manager rather than on the
+ * world (so {@linkcode applyWorldStep} does not take them): `setDataBudget`
+ * calls `manager.setDataBudget()`.
+ *
+ * @example
+ * ```ts
+ * import { SCENARIO_PROCESS_ACTIONS } from "@netsession/sim";
+ * console.log(SCENARIO_PROCESS_ACTIONS); // ["setDataBudget"]
+ * ```
+ */
+export const SCENARIO_PROCESS_ACTIONS = ["setDataBudget"] as const;
+
+/**
+ * A step that sets (or, with `bytes: null`, removes) the data budget of an
+ * access point in one process's manager (`manager.setDataBudget(id, { bytes, warnAt })`).
+ *
+ * @example
+ * ```ts
+ * import type { SimProcessStep } from "@netsession/sim";
+ * const budget: SimProcessStep = { at: 0, action: "setDataBudget", id: "lte", bytes: 1_000_000, warnAt: 0.9 };
+ * const none: SimProcessStep = { at: 9000, action: "setDataBudget", id: "lte", bytes: null };
+ * ```
+ */
+export interface SimProcessStep {
+  /** Milliseconds after the start. */
+  readonly at: number;
+  /** What to do. */
+  readonly action: typeof SCENARIO_PROCESS_ACTIONS[number];
+  /** The process whose manager it calls (default: the first). */
+  readonly process?: string;
+  /** The access point. */
+  readonly id: string;
+  /** The budget in bytes (positive), or `null` to remove it. */
+  readonly bytes: number | null;
+  /** The share of `bytes` at which the warning comes, 0..1 (default 0.8). */
+  readonly warnAt?: number;
+}
+
+/**
  * Every session action (`{ "session": "app", "do": "migrate" }`).
  *
  * @example
@@ -193,12 +233,23 @@ export interface SimExpectation {
    * `stateChanged:<state>`, `opened`, `closed`, `error:<error>`,
    * `newConfigurationActivated:<reachability>` (`,captive-portal` appended behind one),
    * `preferredConfigurationChanged:<id>` (`:seamless` appended when seamless),
-   * `usagePoliciesChanged:<p,…>` (`none` when empty). An expected event given without its detail
+   * `usagePoliciesChanged:<p,…>` (`none` when empty), `losing:<msToLive>`,
+   * `dataBudget:<used>/<bytes>` (`:exhausted` appended once used up). An expected event given without its detail
    * (`newConfigurationActivated`) matches that event with any detail.
    */
   readonly events?: readonly string[];
   /** Events that must be among those since the previous events check (in this order, others may come between). */
   readonly eventsInclude?: readonly string[];
+  /** The session's `bytesReceivedSinceOpen` (bytes received on its own links since it opened). */
+  readonly bytesReceivedSinceOpen?: number;
+  /**
+   * The data budget of each access point listed, as the manager of the session's process (without
+   * `session`: the first process) sees it (`configuration.dataBudget`); only the fields given are checked,
+   * `null`: no budget.
+   */
+  readonly dataBudget?: Readonly<
+    Record<string, { readonly bytes?: number; readonly used?: number; readonly warnAt?: number } | null>
+  >;
   /** The state of a configuration (as the first process's manager sees it). */
   readonly configuration?: { readonly id: string; readonly state: ConfigurationState };
   /** Session counters (holders) per access point, summed over the processes; unlisted ones are not checked. */
@@ -244,7 +295,7 @@ export interface SimRepeatStep {
   readonly repeat: {
     readonly every: number;
     readonly times: number;
-    readonly steps: readonly (SimScenarioStep | SimSessionStep | SimExpectStep)[];
+    readonly steps: readonly (SimScenarioStep | SimProcessStep | SimSessionStep | SimExpectStep)[];
   };
 }
 
@@ -257,7 +308,7 @@ export interface SimRepeatStep {
  * const s: SimStep = { at: 0, session: "app", do: "open" };
  * ```
  */
-export type SimStep = SimScenarioStep | SimSessionStep | SimExpectStep | SimRepeatStep;
+export type SimStep = SimScenarioStep | SimProcessStep | SimSessionStep | SimExpectStep | SimRepeatStep;
 
 /**
  * A session of a scenario.
@@ -266,13 +317,16 @@ export type SimStep = SimScenarioStep | SimSessionStep | SimExpectStep | SimRepe
  * ```ts
  * import type { SimScenarioSession } from "@netsession/sim";
  * const s: SimScenarioSession = { id: "app", configuration: "any", alr: true, auto: { preferred: "migrate", activated: "accept" } };
+ * const byNeed: SimScenarioSession = { id: "sync", need: { notMetered: true, reachability: "online" } };
  * ```
  */
 export interface SimScenarioSession {
   /** The id steps use. */
   readonly id: string;
-  /** The configuration identifier it is created on. */
-  readonly configuration: string;
+  /** The configuration identifier it is created on (exactly one of `configuration` and `need`). */
+  readonly configuration?: string;
+  /** What it needs: it is created on `manager.configurationFor(need)` (exactly one of `configuration` and `need`). */
+  readonly need?: NetworkNeed;
   /** The process (manager) it belongs to (default: the first). */
   readonly process?: string;
   /** Listen to `preferredConfigurationChanged`: an application-level-roaming stakeholder. */
@@ -327,6 +381,8 @@ export interface SimScenario {
   readonly processes?: readonly {
     readonly id: string;
     readonly forcedRoaming?: "on-loss" | "on-loss-or-better";
+    /** The manager's `lingerMs`: a link stays up this long after its last session closed (default 0). */
+    readonly lingerMs?: number;
   }[];
   /** The sessions steps refer to. */
   readonly sessions?: readonly SimScenarioSession[];

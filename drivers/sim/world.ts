@@ -123,7 +123,9 @@ export class SimWorld {
   }
 
   /**
-   * Removes an access point. A pending activation of it fails with
+   * Removes an access point. An active one first warns the drivers
+   * (`{ type: "losing", msToLive: deactivationMs }`, before the
+   * `configuration-removed`); a pending activation of it fails with
    * `invalid-configuration`; it is dropped from every service network (which
    * then report `configuration-changed`) and stops being the default.
    *
@@ -190,6 +192,9 @@ export class SimWorld {
    * (`defined`): an active link is lost at once (counters reset, interface gone,
    * every hold dropped), and a pending activation fails with
    * `invalid-configuration`. Coming back above 0 makes it `discovered`.
+   * Fading: an active link set below `WEAK_SIGNAL` (20) but above 0 is
+   * reported `{ type: "losing", msToLive: fadeMs }` first (once per fade:
+   * again only after the signal was back at 20 or more).
    *
    * @example
    * ```ts
@@ -344,8 +349,9 @@ export class SimWorld {
 
   /**
    * "Another program" takes the link down at once, whoever holds it (drivers
-   * see the link lost); a pending activation fails with `session-aborted`.
-   * Does nothing on a link that is down.
+   * get `{ type: "losing", msToLive: deactivationMs }`, then see the link
+   * lost); a pending activation fails with `session-aborted`. Does nothing on
+   * a link that is down.
    *
    * @example
    * ```ts

@@ -99,6 +99,8 @@ export interface SimAccessPoint {
   readonly reachability: Reachability;
   /** Whether the link is behind a captive portal while it is up. */
   readonly captivePortal: boolean;
+  /** The `msToLive` of the `losing` event when the link fades (signal below 20, above 0). */
+  readonly fadeMs: number;
   /** Interface name while active. */
   readonly interfaceName: string;
   /** Interface index (100 + creation order). */

@@ -15,8 +15,8 @@ const validate = new (Ajv2020 as any)({ allErrors: true, strict: false }).compil
 // deno-lint-ignore no-explicit-any
 type Any = any;
 
-/** Alters one field of an expectation so that it no longer holds. */
-function alter(e: Any): string {
+/** Alters one field of an expectation (the first it has, or `only`) so that it no longer holds. */
+function alter(e: Any, only?: string): string {
   const flip: [string, (v: Any) => Any][] = [
     ["reachability", (v) => v === "online" ? "local" : "online"],
     ["behindCaptivePortal", (v) => !v],
@@ -26,14 +26,22 @@ function alter(e: Any): string {
     ["error", (v) => v === null ? "unknown" : null],
     ["usagePolicies", (v) => v.length ? [] : ["no-background-traffic"]],
     ["interfaceAddresses", (v) => [...v, "192.0.2.1/32"]],
+    ["bytesReceivedSinceOpen", (v) => v + 1],
     ["events", (v) => [...v, "closed"]],
     ["eventsInclude", (v) => [...v, "never-happens"]],
     ["holders", (v) => Object.fromEntries(Object.entries(v).map(([k, n]) => [k, (n as number) + 1]))],
     ["up", (v) => Object.fromEntries(Object.entries(v).map(([k, b]) => [k, !b]))],
+    [
+      "dataBudget",
+      (v) =>
+        Object.fromEntries(
+          Object.entries(v).map(([k, b]: [string, Any]) => [k, b === null ? { used: 0 } : null]),
+        ),
+    ],
     ["totalEvents", (v) => v.max !== undefined ? { max: 0 } : { min: 1e9 }],
   ];
   for (const [field, change] of flip) {
-    if (field in e) {
+    if (field in e && (only === undefined || field === only)) {
       e[field] = change(e[field]);
       return field;
     }
@@ -123,9 +131,65 @@ Deno.test("the JSON Schema rejects what the player rejects (a few malformed step
       sessions: [{ id: "s", configuration: "a" }],
       steps: [{ at: 0, expect: { session: "s", reachability: "far" } }],
     },
+    { sessions: [{ id: "s", configuration: "a", need: { notMetered: true } }], steps: [] },
+    { sessions: [{ id: "s" }], steps: [] },
+    { sessions: [{ id: "s", need: { minSignal: 120 } }], steps: [] },
+    { sessions: [{ id: "s", need: { bearers: ["pigeon"] } }], steps: [] },
+    { processes: [{ id: "p", lingerMs: -1 }], steps: [] },
+    {
+      steps: [{ at: 0, action: "addAccessPoint", id: "a" }, {
+        at: 0,
+        action: "setDataBudget",
+        id: "a",
+        bytes: 0,
+      }],
+    },
+    { steps: [{ at: 0, action: "addAccessPoint", id: "a", fadeMs: -1 }] },
   ];
   for (const s of bad) {
     assert.equal(validate(s), false, JSON.stringify(s));
     assert.throws(() => parseScenario(s));
   }
+});
+
+Deno.test("the newer expectation fields bite on their own: bytesReceivedSinceOpen, dataBudget", async () => {
+  const checked: string[] = [];
+  for (const file of files) {
+    const scenario = JSON.parse(await Deno.readTextFile(new URL(file, dir)));
+    for (const [i, s] of (scenario.steps as Any[]).entries()) {
+      for (const field of ["bytesReceivedSinceOpen", "dataBudget"]) {
+        if (!(field in (s.expect ?? {}))) continue;
+        const broken = structuredClone(scenario);
+        alter(broken.steps[i].expect, field);
+        const result = await new SimWorld({ seed: 1 }).play(broken, { timelineLimit: 0 });
+        assert.equal(result.passed, false, `${file}: altering steps[${i}].expect.${field} went unnoticed`);
+        checked.push(field);
+      }
+    }
+  }
+  assert.ok(checked.includes("bytesReceivedSinceOpen") && checked.includes("dataBudget"), checked.join());
+});
+
+Deno.test("losing and dataBudget events bite: another detail, or the event left out, fails the play", async () => {
+  let checked = 0;
+  for (const file of files) {
+    const scenario = JSON.parse(await Deno.readTextFile(new URL(file, dir)));
+    for (const [i, s] of (scenario.steps as Any[]).entries()) {
+      for (const [k, ev] of ((s.expect?.events ?? []) as string[]).entries()) {
+        if (!ev.startsWith("losing:") && !ev.startsWith("dataBudget:")) continue;
+        for (const change of ["detail", "drop"]) {
+          const broken = structuredClone(scenario);
+          const list: string[] = broken.steps[i].expect.events;
+          if (change === "drop") list.splice(k, 1);
+          else {list[k] = ev.startsWith("losing:")
+              ? "losing:1"
+              : ev.replace(/^dataBudget:\d+/, "dataBudget:1");}
+          const result = await new SimWorld({ seed: 1 }).play(broken, { timelineLimit: 0 });
+          assert.equal(result.passed, false, `${file}: steps[${i}] ${change} of ${ev} went unnoticed`);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked >= 8, `${checked} altered losing/dataBudget events`);
 });
