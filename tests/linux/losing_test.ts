@@ -1,6 +1,6 @@
 // `losing` on a real private NetworkManager (scripts/lab): a connection that is up going to DEACTIVATING not at our
 // request (`nmcli connection down`, `nmcli device disconnect`) warns its sessions before they are closed; our own
-// deactivations (close, stop) do not. The Wi-Fi rule (an access point fading below WEAK_SIGNAL) is unit-tested only
+// deactivations (close, stop) do not, nor a lost carrier (NetworkManager skips DEACTIVATING then). The Wi-Fi rule (an access point fading below WEAK_SIGNAL) is unit-tested only
 // (drivers/linux/losing_test.ts): the lab has veth links, no Wi-Fi. Skipped with the reason printed only when the
 // lab cannot start here; under CI=true it runs.
 import assert from "node:assert/strict";
@@ -90,6 +90,23 @@ for (
       }),
   });
 }
+
+Deno.test({
+  ...opts,
+  name:
+    "linux: losing — a lost carrier gives no warning: NetworkManager goes from ACTIVATED to DEACTIVATED at once",
+  fn: () =>
+    withLab(async ({ lab, manager, events, a }) => {
+      const s = manager.createSession(manager.configurationFromIdentifier(a));
+      assert.equal(await s.open(), true, s.errorString);
+      const log = losingLog(s);
+      const from = events.length;
+      await lab.peerDown("lab-a");
+      await until(() => log.includes("closed"), "the session on lab-a to close");
+      assert.deepEqual(log, ["error:session-aborted", "closed"]);
+      assert.deepEqual(events.slice(from).filter((e) => e.type === "losing"), []);
+    }),
+});
 
 Deno.test({
   ...opts,
