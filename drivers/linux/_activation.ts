@@ -72,6 +72,10 @@ export class Activations {
   readonly #ctx: ActivationContext;
   #ours = new Set<string>();
   #reasons = new Map<string, number>();
+  /** Active-connection paths this driver asked to go down (or whose half-made activation it undid). */
+  #down = new Set<string>();
+  /** Settings paths of this driver's activations under way. */
+  #pending = new Set<string>();
 
   constructor(ctx: ActivationContext) {
     this.#ctx = ctx;
@@ -90,6 +94,25 @@ export class Activations {
     for (const path of [...this.#reasons.keys()]) {
       if (!this.#ctx.mirror.objects.has(path)) this.#reasons.delete(path);
     }
+    for (const path of [...this.#down]) {
+      if (!this.#ctx.mirror.objects.has(path)) this.#down.delete(path);
+    }
+  }
+
+  /**
+   * Whether the deactivation of this active connection is this driver's doing: it called `DeactivateConnection`
+   * on it, or one of its activations under way can take over the connection's device (two profiles of one device:
+   * NetworkManager takes the old one down when the new one starts).
+   */
+  ownDeactivation(path: string): boolean {
+    if (this.#down.has(path)) return true;
+    if (this.#pending.size === 0) return false;
+    const m = this.#ctx.mirror;
+    const devices = m.get(path, IFACE.active)?.Devices;
+    return Array.isArray(devices) && devices.some((d) => {
+      const available = m.get(d, IFACE.device)?.AvailableConnections;
+      return Array.isArray(available) && available.some((c) => this.#pending.has(String(c)));
+    });
   }
 
   /** `ActivateConnection`, then resolves once NetworkManager reports it ACTIVATED. */
@@ -112,6 +135,23 @@ export class Activations {
       );
     }
     const settingsPath = ctx.view()!.connectionPaths.get(identifier)!;
+    this.#pending.add(settingsPath);
+    try {
+      await this.#activate(conn, conf, settingsPath, options);
+    } finally {
+      this.#pending.delete(settingsPath);
+    }
+  }
+
+  async #activate(
+    conn: BusConnection,
+    conf: DriverConfiguration,
+    settingsPath: string,
+    options: ActivateOptions,
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    const identifier = conf.identifier;
+    const what = `activation of '${conf.name}' (${identifier})`;
     let acPath: string | undefined;
     let seen = false;
     const done = ctx.waiters.waitFor(
@@ -160,6 +200,7 @@ export class Activations {
         findConfiguration(ctx.view(), identifier)?.state !== "active" && acPath && bus &&
         !bus.closed
       ) {
+        this.#down.add(acPath);
         await bus.call({
           path: NM_PATH,
           interface: IFACE.nm,
@@ -186,6 +227,7 @@ export class Activations {
     }
     if (!options.force && !this.#ours.has(identifier)) return;
     const what = `deactivation of '${conf.name}' (${identifier})`;
+    this.#down.add(acPath);
     const done = ctx.waiters.waitFor(
       what,
       ctx.deactivateTimeout ?? 15000,
@@ -208,6 +250,7 @@ export class Activations {
           e.dbusName === "org.freedesktop.NetworkManager.ConnectionNotActive")
       ) {
         done.cancel();
+        this.#down.delete(acPath);
         throw toDriverError(e, what);
       }
       ctx.waiters.kick();

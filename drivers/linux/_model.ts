@@ -1,6 +1,12 @@
 // Internal: a mirror of NetworkManager's D-Bus objects and the pure computation of netsession configurations
 // from it. Everything here is synchronous and free of I/O, so it is unit-tested without a bus.
-import type { DriverConfiguration, NetworkInterface, UsagePolicy } from "@netsession/core";
+import {
+  type DriverConfiguration,
+  type DriverEvent,
+  type NetworkInterface,
+  type UsagePolicy,
+  WEAK_SIGNAL,
+} from "@netsession/core";
 import {
   bearerTypeFromConnectionType,
   type Connectivity,
@@ -379,4 +385,75 @@ function wifiStrength(
     if (apSsid === ssid) best = Math.max(best ?? 0, Number(ap.Strength ?? 0));
   }
   return best ?? 0;
+}
+
+// ---- losing: the link is expected to go ----
+
+/**
+ * `msToLive` of the `losing` sent when NetworkManager starts deactivating an active connection that is up
+ * (DEACTIVATING): NetworkManager gives no deadline and is already tearing the link down (DEACTIVATED follows
+ * 35–40 ms later in the lab), so the driver says 0, "now".
+ */
+export const DEACTIVATING_MS_TO_LIVE = 0;
+
+/**
+ * `msToLive` of the `losing` sent when the access point of an active Wi-Fi connection fades below the core's
+ * `WEAK_SIGNAL`: NetworkManager gives no deadline either; an estimate of how long a fading Wi-Fi link usually
+ * lasts before the supplicant gives up on it (several missed beacons, then a rescan).
+ */
+export const WEAK_SIGNAL_MS_TO_LIVE = 10_000;
+
+/** What {@linkcode deactivationLosing} needs to know beyond the mirror. */
+export interface DeactivationContext {
+  /** Whether the connection (UUID) was last reported to the core as `active`. */
+  reportedActive(uuid: string): boolean;
+  /** Whether the deactivation of this active-connection path is this driver's own doing. */
+  ours(path: string): boolean;
+}
+
+/**
+ * The `losing` event for an active connection's `StateChanged` signal, if any: a connection reported `active`
+ * entering DEACTIVATING not at this driver's request (`nmcli connection down`, a device disconnecting). Called
+ * with the signal before the mirror takes the new state (the mirror still knows the connection's UUID).
+ */
+export function deactivationLosing(
+  m: Mirror,
+  path: string,
+  state: number,
+  ctx: DeactivationContext,
+): DriverEvent | undefined {
+  if (state !== NMActiveConnectionState.DEACTIVATING) return undefined;
+  const ac = m.get(path, IFACE.active);
+  const uuid = str(ac?.Uuid);
+  if (!uuid) return undefined;
+  if (!ctx.reportedActive(uuid) || ctx.ours(path)) return undefined;
+  return { type: "losing", identifier: uuid, msToLive: DEACTIVATING_MS_TO_LIVE };
+}
+
+/**
+ * Whether an active Wi-Fi connection's signal has just faded below the core's `WEAK_SIGNAL`: `previous` (as last
+ * reported) was active at `WEAK_SIGNAL` or more and `next` is still active below it. Once per fall: it is armed
+ * again when the signal is back at `WEAK_SIGNAL` or more (NetworkManager updates an access point's `Strength`
+ * every few seconds at most, so a signal hovering at the threshold does not flood).
+ */
+export function fadedBelowWeakSignal(
+  previous: DriverConfiguration | undefined,
+  next: DriverConfiguration,
+): boolean {
+  const up = (c: DriverConfiguration | undefined): c is DriverConfiguration =>
+    c?.type === "internet-access-point" && c.bearerType === "wlan" && c.state === "active" &&
+    c.signal !== undefined;
+  return up(previous) && up(next) && previous.signal! >= WEAK_SIGNAL && next.signal! < WEAK_SIGNAL;
+}
+
+/** The `losing` events of Wi-Fi connections fading between what was reported (`previous`) and `next`. */
+export function signalLosing(
+  previous: (identifier: string) => DriverConfiguration | undefined,
+  next: View,
+): DriverEvent[] {
+  return next.configurations
+    .filter((c) =>
+      c.bearerType === "wlan" && c.state === "active" && fadedBelowWeakSignal(previous(c.identifier), c)
+    )
+    .map((c) => ({ type: "losing", identifier: c.identifier, msToLive: WEAK_SIGNAL_MS_TO_LIVE }));
 }

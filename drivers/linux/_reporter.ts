@@ -19,6 +19,12 @@ export class Reporter {
     return this.#emitted.has(identifier);
   }
 
+  /** The configuration as last reported, if it was (and was not removed since). */
+  reported(identifier: string): DriverConfiguration | undefined {
+    const json = this.#emitted.get(identifier);
+    return json === undefined ? undefined : JSON.parse(json) as DriverConfiguration;
+  }
+
   /** Takes a view as reported without emitting (the start snapshot). */
   adopt(view: View): void {
     this.#emitted = new Map(

@@ -11,6 +11,7 @@ import {
   type Capability,
   type DeactivateOptions,
   DriverError,
+  type DriverEvent,
   type DriverEventSink,
   type DriverSnapshot,
   type DriverStatistics,
@@ -22,7 +23,15 @@ import { Activations, findConfiguration, requireConfiguration } from "./_activat
 import { NetworkManagerConnection } from "./_connection.ts";
 import { type BusConnection, toDriverError } from "./_dbus.ts";
 import { interfaceIndexes } from "./_ifindex.ts";
-import { computeView, connectivityChecked, IFACE, NM_PATH, type View } from "./_model.ts";
+import {
+  computeView,
+  connectivityChecked,
+  deactivationLosing,
+  IFACE,
+  NM_PATH,
+  signalLosing,
+  type View,
+} from "./_model.ts";
 import { checkConnectivityNow, checkingDisabledError } from "./_reachability.ts";
 import { Reporter } from "./_reporter.ts";
 import { deviceStatistics } from "./_statistics.ts";
@@ -141,7 +150,10 @@ export class NetworkManagerDriver implements NetworkDriver {
         this.#waiters.failAll(e);
         this.#setConnectivity("unknown");
       },
-      activeStateChanged: (path, state, reason) => this.#activations.stateChanged(path, state, reason),
+      activeStateChanged: (path, state, reason) => {
+        this.#activations.stateChanged(path, state, reason);
+        this.#losingOnDeactivation(path, state);
+      },
     }, this.#waiters);
     this.#activations = new Activations({
       waiters: this.#waiters,
@@ -396,9 +408,32 @@ export class NetworkManagerDriver implements NetworkDriver {
     const view = this.#computeView();
     this.#view = view;
     this.#activations.prune(view);
-    if (this.#sink) this.#reporter.report(view, this.#sink);
+    if (this.#sink) {
+      // A Wi-Fi connection fading below the core's WEAK_SIGNAL: `losing` before the change that shows it.
+      for (const e of signalLosing((id) => this.#reporter.reported(id), view)) this.#emit(e);
+      this.#reporter.report(view, this.#sink);
+    }
     this.#setConnectivity(view.connectivity);
     this.#waiters.kick();
+  }
+
+  /**
+   * An active connection's `StateChanged` signal, before the mirror takes it: a connection reported `active`
+   * that NetworkManager starts deactivating, not at our request, is `losing` before the change that ends it.
+   */
+  #losingOnDeactivation(path: string, state: number) {
+    if (!this.#sink) return;
+    const e = deactivationLosing(this.#connection.mirror, path, state, {
+      reportedActive: (uuid) => this.#reporter.reported(uuid)?.state === "active",
+      ours: (p) => this.#activations.ownDeactivation(p),
+    });
+    if (e) this.#emit(e);
+  }
+
+  #emit(e: DriverEvent) {
+    try {
+      this.#sink?.(e);
+    } catch { /* a listener's failure is not ours */ }
   }
 
   #setConnectivity(c: Connectivity) {

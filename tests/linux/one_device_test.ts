@@ -33,6 +33,8 @@ for (const decision of ["reject", "accept"] as const) {
         manager = await NetworkConfigurationManager.create(driver);
         const s = manager.createSession(manager.configurationFromIdentifier("office"));
         const log = sessionLog(s, ["stateChanged", "error", "closed"]);
+        // Our activation of lab-a2 takes lab-a down: our own doing, so no `losing` (it would be in the log).
+        s.on("losing", (e) => log.push(`losing:${e.msToLive}`));
         s.on("preferredConfigurationChanged", ({ configuration }) => {
           log.push(`preferred:${configuration.name}`);
           s.migrate();
