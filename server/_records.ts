@@ -1,6 +1,6 @@
 // What the daemon keeps per client and per daemon session: shared by clients.ts (leases) and
 // daemon_sessions.ts (the sessions), which each own one half.
-import type { NetworkSession, Subscription } from "@netsession/core";
+import type { NetworkNeed, NetworkSession, Subscription } from "@netsession/core";
 import type { RoamingMode } from "./protocol.ts";
 
 /** A client the daemon knows: its sessions, open event streams and lease. */
@@ -19,6 +19,8 @@ export interface Held {
   readonly client: ClientRecord;
   readonly session: NetworkSession;
   readonly configuration: string;
+  /** The need it was opened on, if any (`configuration` is then its view's `need:N`). */
+  readonly need: NetworkNeed | undefined;
   readonly roaming: RoamingMode;
   readonly subscriptions: Subscription[];
   readonly properties: Set<string>;
