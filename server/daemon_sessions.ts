@@ -201,6 +201,7 @@ export class SessionTable {
       subscriptions: [],
       properties: new Set(),
       started: false,
+      abandon: undefined,
       finished: false,
       lastAccessPoint: "",
       done: done.promise,
@@ -211,13 +212,19 @@ export class SessionTable {
     this.#watch(h);
     const onAbort = () => this.closeHeld(h);
     request.signal?.addEventListener("abort", onAbort, { once: true });
-    h.started = true;
     let opened: boolean;
+    // The core ignores a close() while open() waits for a user choice or a need's match (the session is idle
+    // then): closing such a session gives up on the open here, and a link it gets later is let go.
+    const opening = session.open();
+    const abandoned = new Promise<boolean>((resolve) => h.abandon = () => resolve(false));
     try {
-      opened = await session.open();
+      opened = await Promise.race([opening, abandoned]);
     } finally {
+      h.started = true;
+      h.abandon = undefined;
       request.signal?.removeEventListener("abort", onAbort);
     }
+    if (!opened && session.phase === "idle") opening.then((late) => late && session.close(), () => {});
     if (opened && request.signal?.aborted) {
       this.closeHeld(h);
       opened = false;
@@ -359,6 +366,7 @@ export class SessionTable {
   closeHeld(h: Held): void {
     if (h.finished) return;
     h.session.close();
+    if (!h.started && h.session.phase === "idle") h.abandon?.();
     this.#check(h);
   }
 

@@ -3,6 +3,9 @@
 // in use; the open waits for a match and fails naming the need; bad needs are 400 naming the field; the need
 // view is not one of the platform's configurations.
 import assert from "node:assert/strict";
+import { NetworkConfigurationManager } from "../../core/mod.ts";
+import { RemoteDriver } from "../../server/mod.ts";
+import { serveFake, waitFor } from "./_fake_daemon.ts";
 import { errorOf, setup } from "./_helpers.ts";
 
 Deno.test("POST /v1/sessions with a need opens on the best match; the info shows the need and the access point", async () => {
@@ -60,7 +63,7 @@ Deno.test("a need with no match: the open waits for one (201 when it appears) or
     assert.equal(settled, false, "still waiting for a match");
     h.world.addAccessPoint({ id: "eth", name: "Cable", bearer: "ethernet", activationMs: 100 });
     const res = await h.settle(waiting);
-    assert.equal(res.status, 201);
+    assert.equal(res.status, 201, JSON.stringify(await res.clone().json()));
     assert.equal((await res.json()).session.ActiveConfiguration, "eth");
 
     const failing = await h.settle(h.req("POST", "/v1/sessions", {
@@ -72,6 +75,19 @@ Deno.test("a need with no match: the open waits for one (201 when it appears) or
     assert.equal(error.field, "need");
     assert.match(error.message, /need .*bluetooth.* within 2000 ms/);
     assert.equal((await (await h.req("GET", "/v1/sessions?client=b")).json()).sessions.length, 0);
+
+    // A client that goes away while its open waits for a match: the open ends at once.
+    const given = h.req("POST", "/v1/sessions", { body: { need: { bearers: ["bluetooth"] }, client: "c" } });
+    await h.daemon.advance(100);
+    const released = await h.req("DELETE", "/v1/clients/c");
+    assert.deepEqual((await released.json()).sessions.length, 1);
+    const gone = await given;
+    assert.equal(gone.status, 409);
+    assert.equal(h.daemon.sessions().filter((s) => s.client === "c").length, 0);
+    h.world.addAccessPoint({ id: "bt", bearer: "bluetooth", activationMs: 100 }); // the match comes too late
+    await h.daemon.advance(2000);
+    assert.equal(h.daemon.manager.holdCount("bt"), 0, "no hold left behind");
+    assert.ok(!h.world.isUp("bt"));
   } finally {
     await h.close();
   }
@@ -106,4 +122,38 @@ Deno.test("POST /v1/sessions: exactly one of configuration and need; a bad need 
   } finally {
     await h.close();
   }
+});
+
+Deno.test({
+  name:
+    "over a socket: POST /v1/sessions {need}; a RemoteDriver client's configurationFor(need) opens through the daemon",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const f = await serveFake();
+    const manager = await NetworkConfigurationManager.create(
+      new RemoteDriver({ url: f.url, token: f.token, clientId: "needy" }),
+    );
+    try {
+      const res = await f.req("POST", "/v1/sessions", {
+        body: { need: { bearers: ["lte"] }, client: "http" },
+      });
+      assert.equal(res.status, 201);
+      const { session } = await res.json();
+      assert.deepEqual([session.need, session.ActiveConfiguration], [{ bearers: ["lte"] }, "lte"]);
+
+      const free = manager.configurationFor({ notMetered: true });
+      assert.deepEqual(free.children.map((c) => c.identifier), ["wlan"]);
+      const s = manager.createSession(free);
+      assert.equal(await s.open(), true);
+      assert.equal(s.sessionProperty("ActiveConfiguration"), "wlan");
+      const held = f.daemon.sessions("needy");
+      assert.deepEqual(held.map((x) => [x.configuration, x.ActiveConfiguration]), [["wlan", "wlan"]]);
+      s.close();
+      await waitFor(() => f.daemon.sessions("needy").length === 0, "the daemon session closed");
+    } finally {
+      await manager.close();
+      await f.close();
+    }
+  },
 });
