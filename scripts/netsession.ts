@@ -4,8 +4,10 @@
  *   netsession serve [--driver sim|linux] [--port N] [...]   (the daemon; see server/README.md)
  *   netsession list [--json] [--state defined|discovered|active] [--url URL [--token-file F]]
  *       (a REACHABILITY column: `+portal` behind a captive portal)
- *   netsession monitor [--json] [--duration MS] [--fast] [--no-session] [--url URL [--token-file F]]
- *       (reachability changes of every configuration and of its session among the lines)
+ *   netsession monitor [--json] [--duration MS] [--fast] [--no-session] [--session ID] [--budget ID=BYTES]
+ *                      [--url URL [--token-file F]]
+ *       (reachability changes of every configuration and of its session among the lines; its session's
+ *       `losing` and `dataBudget` lines)
  *   netsession sim run FILE [--json] [--stop-on-failure]
  *
  * `list` and `monitor` use the demo simulated world (scripts/demo_world.ts),
@@ -14,7 +16,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { CONFIGURATION_STATES, type ConfigurationState, NetworkConfigurationManager } from "../core/mod.ts";
+import {
+  CONFIGURATION_STATES,
+  type ConfigurationState,
+  NetworkConfigurationManager,
+  type NetworkSession,
+} from "../core/mod.ts";
 import { SimDriver } from "../drivers/sim/mod.ts";
 import { animateDemoWorld, createDemoWorld } from "./demo_world.ts";
 import { reachabilityCell, watchReachability } from "./cli_reachability.ts";
@@ -25,16 +32,18 @@ commands:
   serve [options]               start the daemon (sim world by default; see server/README.md, --help)
   list [--json] [--state S]     list configurations (S: defined, discovered, active) and how far
                                 each reaches (+portal: behind a captive portal)
-  monitor [--json] [--duration MS] [--fast] [--no-session]
+  monitor [--json] [--duration MS] [--fast] [--no-session] [--session ID] [--budget ID=BYTES]
                                 print live state and reachability changes of the demo world; a session
-                                on the service network keeps a link up (--no-session: only watch). --duration stops
-                                after MS virtual milliseconds; --fast runs virtual time without waiting
+                                on the service network (--session ID: on ID) keeps a link up and prints its
+                                losing and dataBudget lines (--no-session: only watch). --budget sets a data
+                                budget on an access point (repeatable). --duration stops after MS virtual
+                                milliseconds; --fast runs virtual time without waiting
   sim run FILE [--json] [--stop-on-failure]
                                 play a scenario file and check its expectations
   help                          this text
 
 list and monitor take --url URL [--token-file F] to use a running daemon instead of the demo world
-(monitor then watches only, in real time).
+(monitor then runs in real time and opens a session only with --session ID).
 `;
 
 function fail(message: string): number {
@@ -102,6 +111,42 @@ async function list(args: string[]): Promise<number> {
   return 0;
 }
 
+/** How `monitor` prints a line: a kind and its fields. */
+type Print = (kind: string, fields: Record<string, unknown>) => void;
+
+/** `--budget ID=BYTES` values, checked. */
+function parseBudgets(values: readonly string[] | undefined): [string, number][] {
+  return (values ?? []).map((v) => {
+    const m = /^([^=]+)=(\d+)$/.exec(v);
+    if (!m || Number(m[2]) <= 0) throw new Error(`--budget ${v}: expected ID=BYTES (BYTES > 0)`);
+    return [m[1], Number(m[2])];
+  });
+}
+
+/** Sets the `--budget`s on the monitor's manager. */
+function applyBudgets(manager: NetworkConfigurationManager, budgets: [string, number][]): void {
+  for (const [id, bytes] of budgets) {
+    try {
+      manager.setDataBudget(id, { bytes });
+    } catch (error) {
+      throw new Error(`--budget ${id}=${bytes}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** The lines of the monitor's own session: state, policies, errors, losing, data budget. */
+function watchSession(session: NetworkSession, print: Print): void {
+  const ap = () => session.sessionProperty("ActiveConfiguration") || "-";
+  session.on("stateChanged", (state) => print("session", { state, accessPoint: ap() }));
+  session.on("usagePoliciesChanged", (policies) => print("policies", { policies }));
+  session.on("error", (error) => print("session-error", { error, message: session.errorString }));
+  session.on("losing", (e) => print("losing", { accessPoint: ap(), msToLive: e.msToLive }));
+  session.on(
+    "dataBudget",
+    (e) => print("dataBudget", { id: e.identifier, used: e.used, bytes: e.bytes, exhausted: e.exhausted }),
+  );
+}
+
 async function monitor(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -110,6 +155,8 @@ async function monitor(args: string[]): Promise<number> {
       duration: { type: "string" },
       fast: { type: "boolean" },
       "no-session": { type: "boolean" },
+      session: { type: "string" },
+      budget: { type: "string", multiple: true },
       ...REMOTE_OPTIONS,
     },
   });
@@ -118,8 +165,18 @@ async function monitor(args: string[]): Promise<number> {
     return fail(`--duration ${values.duration}: expected a positive number of milliseconds`);
   }
   if (values.fast && duration === Infinity) return fail("--fast needs --duration (it would never end)");
+  if (values["no-session"] && values.session !== undefined) {
+    return fail("--session and --no-session exclude each other");
+  }
+  let budgets: [string, number][];
+  try {
+    budgets = parseBudgets(values.budget);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
   if (values.url !== undefined) {
-    return await monitorRemote(values.url, values["token-file"], duration, !!values.json);
+    const o = { duration, json: !!values.json, session: values.session, budgets };
+    return await monitorRemote(values.url, values["token-file"], o);
   }
   const { world, manager } = await demoManager();
   const t0 = world.clock.now();
@@ -135,19 +192,19 @@ async function monitor(args: string[]): Promise<number> {
   };
   manager.on("configurationChanged", (c) => print("configuration", { id: c.identifier, state: c.state }));
   manager.on("onlineStateChanged", (online) => print("online", { online }));
+  try {
+    applyBudgets(manager, budgets);
+  } catch (error) {
+    await manager.close();
+    return fail((error as Error).message);
+  }
   const stopAnimation = animateDemoWorld(world);
   const session = values["no-session"]
     ? undefined
-    : manager.createSession(manager.configurationFromIdentifier("internet"));
+    : manager.createSession(manager.configurationFromIdentifier(values.session ?? "internet"));
   watchReachability(manager, print, session);
   if (session) {
-    session.on(
-      "stateChanged",
-      (state) =>
-        print("session", { state, accessPoint: session.sessionProperty("ActiveConfiguration") || "-" }),
-    );
-    session.on("usagePoliciesChanged", (policies) => print("policies", { policies }));
-    session.on("error", (error) => print("session-error", { error, message: session.errorString }));
+    watchSession(session, print);
     session.open();
   }
   let stopping = false;
@@ -182,9 +239,20 @@ async function monitor(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `monitor --url`: watch a daemon's configurations in real time (no session is opened). */
-async function monitorRemote(url: string, tokenFile: string | undefined, duration: number, json: boolean) {
+/** `monitor --url`: watch a daemon's configurations in real time (a session only with `--session ID`). */
+async function monitorRemote(
+  url: string,
+  tokenFile: string | undefined,
+  o: { duration: number; json: boolean; session?: string; budgets: [string, number][] },
+) {
+  const { duration, json } = o;
   const manager = await remoteManager(url, tokenFile);
+  try {
+    applyBudgets(manager, o.budgets);
+  } catch (error) {
+    await manager.close();
+    return fail((error as Error).message);
+  }
   const t0 = performance.now();
   const print = (kind: string, fields: Record<string, unknown>) => {
     const at = Math.round(performance.now() - t0);
@@ -199,7 +267,14 @@ async function monitorRemote(url: string, tokenFile: string | undefined, duratio
   manager.on("configurationAdded", (c) => print("added", { id: c.identifier, state: c.state }));
   manager.on("configurationRemoved", (c) => print("removed", { id: c.identifier }));
   manager.on("onlineStateChanged", (online) => print("online", { online }));
-  watchReachability(manager, print);
+  const session = o.session === undefined
+    ? undefined
+    : manager.createSession(manager.configurationFromIdentifier(o.session));
+  watchReachability(manager, print, session);
+  if (session) {
+    watchSession(session, print);
+    session.open();
+  }
   const done = Promise.withResolvers<void>();
   const stop = () => done.resolve();
   Deno.addSignalListener("SIGINT", stop);
@@ -224,7 +299,9 @@ async function serve(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(
       "usage: netsession serve [--driver sim|linux] [--host H] [--port N] [--token-file F] [--allow-remote]\n" +
-        "                        [--scenario FILE] [--seed N] [--no-lively] [--lease-ttl MS]\n(see server/README.md)",
+        "                        [--scenario FILE] [--seed N] [--no-lively] [--lease-ttl MS] [--linger MS]\n" +
+        "  --linger MS   keep a link up MS after its last session closed (a quick re-open takes it back)\n" +
+        "(see server/README.md)",
     );
     return 0;
   }

@@ -1,6 +1,6 @@
 // What the daemon keeps per client and per daemon session: shared by clients.ts (leases) and
 // daemon_sessions.ts (the sessions), which each own one half.
-import type { NetworkSession, Subscription } from "@netsession/core";
+import type { NetworkNeed, NetworkSession, Subscription } from "@netsession/core";
 import type { RoamingMode } from "./protocol.ts";
 
 /** A client the daemon knows: its sessions, open event streams and lease. */
@@ -19,10 +19,14 @@ export interface Held {
   readonly client: ClientRecord;
   readonly session: NetworkSession;
   readonly configuration: string;
+  /** The need it was opened on, if any (`configuration` is then its view's `need:N`). */
+  readonly need: NetworkNeed | undefined;
   readonly roaming: RoamingMode;
   readonly subscriptions: Subscription[];
   readonly properties: Set<string>;
   started: boolean;
+  /** While `open()` runs: gives up on it (a close before the session left idle, e.g. waiting for a need's match). */
+  abandon: (() => void) | undefined;
   finished: boolean;
   lastAccessPoint: string;
   readonly done: Promise<void>;

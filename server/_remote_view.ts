@@ -129,6 +129,9 @@ export class RemoteView {
         this.capabilities = withSystemSessions(event.capabilities);
         emit({ type: "capabilities-changed", capabilities: this.capabilities });
         break;
+      case "losing": // before the loss: the local sessions on that link get their losing
+        emit({ type: "losing", identifier: event.identifier, msToLive: event.msToLive });
+        break;
       case "statistics":
         this.stats = new Map(Object.entries(event.statistics));
         break;
@@ -141,6 +144,8 @@ export class RemoteView {
       case "session-error":
       case "session-usage-policies":
       case "session-reachability": // the local sessions derive theirs from the configurations
+      case "session-losing": // the daemon's sessions' own; the driver's arrive as losing
+      case "session-data-budget": // budgets are per manager: a client sets its own
       case "roaming":
       case "client-expired": // its sessions' session-closed events follow
       case "scenario":

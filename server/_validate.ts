@@ -1,4 +1,5 @@
 // Request validation helpers: every failure is a 400 DaemonError naming the field and what is expected.
+import { checkNeed, type DataBudgetOptions, type NetworkNeed } from "@netsession/core";
 import { DaemonError } from "./errors.ts";
 
 /** Client ids, configuration ids, session ids: printable, no spaces, at most 128 characters. */
@@ -131,4 +132,44 @@ export async function readJson(request: Request, limit: number): Promise<Json> {
 
 export function tooLarge(limit: number): DaemonError {
   return new DaemonError(413, "payload-too-large", `the body is larger than ${limit} bytes`, "body");
+}
+
+const NEED_KEYS = ["bearers", "notMetered", "reachability", "minSignal", "timeoutMs", "name"];
+
+/** A `NetworkNeed` (the core's `checkNeed`); 400 naming the field, e.g. `need.minSignal`. */
+export function need(value: unknown, field: string): NetworkNeed {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw bad(field, 'an object such as {"notMetered": true, "bearers": ["wlan"]}', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!NEED_KEYS.includes(key)) {
+      throw new DaemonError(
+        400,
+        "bad-request",
+        `unknown field '${key.slice(0, 64)}' in ${field}; expected only ${NEED_KEYS.join(", ")}`,
+        `${field}.${key.slice(0, 64)}`,
+      );
+    }
+  }
+  const n = value as NetworkNeed;
+  if (n.name !== undefined) text(n.name, `${field}.name`);
+  if (Array.isArray(n.bearers) && n.bearers.length > 16) {
+    throw bad(`${field}.bearers`, "at most 16 bearers", n.bearers);
+  }
+  try {
+    checkNeed(n);
+  } catch (error) {
+    const message = (error as Error).message.replace(/^configurationFor\(need\): /, "");
+    const key = /^(\w+) must be/.exec(message)?.[1];
+    throw new DaemonError(400, "bad-request", `${field}.${message}`, key ? `${field}.${key}` : field);
+  }
+  return n;
+}
+
+/** A data budget body `{bytes, warnAt?}`: 400 naming the field. */
+export function budget(body: Json): DataBudgetOptions {
+  onlyKeys(body, ["bytes", "warnAt"]);
+  const bytes = number(body.bytes, "bytes", 1, Number.MAX_SAFE_INTEGER, true);
+  const warnAt = body.warnAt === undefined ? undefined : number(body.warnAt, "warnAt", 0, 1);
+  return warnAt === undefined ? { bytes } : { bytes, warnAt };
 }

@@ -33,6 +33,7 @@ import { DriverEventPublisher } from "./driver_events.ts";
 import { ClientRegistry, type ClientSummary } from "./clients.ts";
 import { type OpenSessionRequest, SessionTable } from "./daemon_sessions.ts";
 import { type DaemonCounters, newCounters, renderMetrics } from "./metrics.ts";
+import { budgetsInForce } from "./budgets.ts";
 import type {
   DaemonEventBody,
   DaemonSnapshot,
@@ -91,6 +92,8 @@ export interface DaemonOptions {
   readonly maxClients?: number;
   /** Interval of `statistics` events on the manager clock, ms (default 1000; 0 = never). */
   readonly statisticsIntervalMs?: number;
+  /** The manager's `lingerMs`: a link stays up this long after its last holder closed (default 0). */
+  readonly lingerMs?: number;
 }
 
 /**
@@ -184,6 +187,12 @@ export class Daemon {
 
   /** Starts the driver and the manager; returns a running daemon. */
   static async create(options: DaemonOptions): Promise<Daemon> {
+    const linger = options.lingerMs ?? 0;
+    if (!Number.isInteger(linger) || linger < 0 || linger > 2 ** 31 - 1) {
+      throw new RangeError(
+        `lingerMs must be a whole number of milliseconds from 0 to 2147483647, got ${linger}`,
+      );
+    }
     const bus = new EventBus<DaemonEventBody>({
       bufferSize: options.bufferSize,
       queueLimit: options.queueLimit,
@@ -192,6 +201,7 @@ export class Daemon {
     const driverEvents = new DriverEventPublisher(bus);
     const manager = await NetworkConfigurationManager.create(driverEvents.wrap(options.driver), {
       clock: options.managerClock,
+      lingerMs: options.lingerMs,
     });
     const daemon = new Daemon(options, options.driver, manager, bus, driverEvents);
     driverEvents.attach((identifier) => daemon.#stats.delete(identifier));
@@ -259,6 +269,8 @@ export class Daemon {
       rxRate: stats?.rxRate ?? 0,
       txRate: stats?.txRate ?? 0,
       isDefault: this.manager.defaultConfiguration().identifier === identifier,
+      dataBudget: c.dataBudget ?? null,
+      ...(identifier.startsWith("need:") ? { need: this.manager.needOf(identifier) ?? null } : {}),
     };
   }
 
@@ -523,6 +535,7 @@ export class Daemon {
       eventsPublished: this.bus.published,
       eventsDropped: this.bus.dropped,
       online: this.manager.isOnline(),
+      budgets: budgetsInForce(this.manager),
     });
   }
 }

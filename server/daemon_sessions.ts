@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { NetworkConfigurationManager } from "@netsession/core";
+import type { NetworkConfiguration, NetworkConfigurationManager, NetworkNeed } from "@netsession/core";
 import { DaemonError } from "./errors.ts";
 import type { EventBus } from "./event_bus.ts";
 import { randomId } from "./_ids.ts";
@@ -32,8 +32,10 @@ import type { ClientRecord, Held } from "./_records.ts";
  * ```
  */
 export interface OpenSessionRequest {
-  /** Configuration identifier. */
-  readonly configuration: string;
+  /** Configuration identifier (or `need`: exactly one of the two). */
+  readonly configuration?: string;
+  /** A need (validated already): the session opens on `manager.configurationFor(need)`, one view per distinct need. */
+  readonly need?: NetworkNeed;
   /** Client id (generated when absent). */
   readonly client?: string;
   /** How the session roams (default `"forced"`). */
@@ -69,6 +71,8 @@ const READ_PROPERTIES = [
 /** The daemon sessions, by id. */
 export class SessionTable {
   #sessions = new Map<string, Held>();
+  /** The need views by the need's canonical JSON: equal needs share one view (the core keeps every view). */
+  #needViews = new Map<string, NetworkConfiguration>();
   #next = 1;
   #x: SessionTableContext;
 
@@ -164,7 +168,9 @@ export class SessionTable {
    */
   async open(request: OpenSessionRequest): Promise<SessionAnswer> {
     this.#x.assertOpen();
-    const configuration = this.#x.manager.configurationFromIdentifier(request.configuration);
+    const configuration = request.need
+      ? this.#needView(request.need)
+      : this.#x.manager.configurationFromIdentifier(request.configuration ?? "");
     if (!configuration.isValid) {
       throw new DaemonError(
         404,
@@ -177,8 +183,8 @@ export class SessionTable {
       throw new DaemonError(
         409,
         "not-active",
-        `'${request.configuration}' is ${configuration.state}, not active: attach joins only a link that is up`,
-        "configuration",
+        `'${configuration.identifier}' is ${configuration.state}, not active: attach joins only a link that is up`,
+        request.need ? "need" : "configuration",
       );
     }
     const c = this.#clientFor(request);
@@ -190,10 +196,12 @@ export class SessionTable {
       client: c,
       session,
       configuration: configuration.identifier,
+      need: request.need,
       roaming: request.roaming ?? "forced",
       subscriptions: [],
       properties: new Set(),
       started: false,
+      abandon: undefined,
       finished: false,
       lastAccessPoint: "",
       done: done.promise,
@@ -204,13 +212,19 @@ export class SessionTable {
     this.#watch(h);
     const onAbort = () => this.closeHeld(h);
     request.signal?.addEventListener("abort", onAbort, { once: true });
-    h.started = true;
     let opened: boolean;
+    // The core ignores a close() while open() waits for a user choice or a need's match (the session is idle
+    // then): closing such a session gives up on the open here, and a link it gets later is let go.
+    const opening = session.open();
+    const abandoned = new Promise<boolean>((resolve) => h.abandon = () => resolve(false));
     try {
-      opened = await session.open();
+      opened = await Promise.race([opening, abandoned]);
     } finally {
+      h.started = true;
+      h.abandon = undefined;
       request.signal?.removeEventListener("abort", onAbort);
     }
+    if (!opened && session.phase === "idle") opening.then((late) => late && session.close(), () => {});
     if (opened && request.signal?.aborted) {
       this.closeHeld(h);
       opened = false;
@@ -220,10 +234,19 @@ export class SessionTable {
       const code = session.error ?? "session-aborted";
       const message = session.errorString || `session on '${h.configuration}' was closed while it opened`;
       this.#finish(h);
-      throw new DaemonError(409, code, message, "configuration");
+      throw new DaemonError(409, code, message, h.need ? "need" : "configuration");
     }
     this.#x.counters.sessionsOpened++;
     return { session: info(h), seq: this.#x.bus.seq };
+  }
+
+  /** The manager's live view of `need`, shared by the sessions on an equal need. */
+  #needView(need: NetworkNeed): NetworkConfiguration {
+    const { bearers, notMetered, reachability, minSignal, timeoutMs, name } = need;
+    const key = JSON.stringify([bearers, notMetered, reachability, minSignal, timeoutMs, name]);
+    let view = this.#needViews.get(key);
+    if (!view) this.#needViews.set(key, view = this.#x.manager.configurationFor(need));
+    return view;
   }
 
   /** Turns the session's changes into events. */
@@ -257,6 +280,18 @@ export class SessionTable {
       }),
       s.on("usagePoliciesChanged", (policies) => {
         bus.publish({ type: "session-usage-policies", ...base(), policies });
+      }),
+      s.on("losing", (e) => {
+        bus.publish({
+          type: "session-losing",
+          ...base(),
+          activeConfiguration: activeConfiguration(),
+          msToLive: e.msToLive,
+        });
+      }),
+      s.on("dataBudget", (e) => {
+        const { identifier, used, bytes, exhausted } = e;
+        bus.publish({ type: "session-data-budget", ...base(), identifier, used, bytes, exhausted });
       }),
       s.on("reachabilityChanged", (e) => {
         bus.publish({
@@ -331,6 +366,7 @@ export class SessionTable {
   closeHeld(h: Held): void {
     if (h.finished) return;
     h.session.close();
+    if (!h.started && h.session.phase === "idle") h.abandon?.();
     this.#check(h);
   }
 
@@ -418,6 +454,7 @@ function info(h: Held): SessionInfo {
     id: h.id,
     client: h.client.id,
     configuration: h.configuration,
+    need: h.need ?? null,
     state: s.state,
     isOpen: s.isOpen,
     error: s.error ?? null,
@@ -425,6 +462,8 @@ function info(h: Held): SessionInfo {
     interface: s.interface ?? null,
     bytesReceived: s.bytesReceived,
     bytesWritten: s.bytesWritten,
+    bytesReceivedSinceOpen: s.bytesReceivedSinceOpen,
+    bytesWrittenSinceOpen: s.bytesWrittenSinceOpen,
     activeTime: s.activeTime,
     usagePolicies: s.usagePolicies,
     ActiveConfiguration: String(s.sessionProperty("ActiveConfiguration") ?? ""),

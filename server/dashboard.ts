@@ -231,6 +231,10 @@ function describe(e) {
     case "session-reachability":
       return e.session + " (" + e.client + ") reaches " + e.reachability + (e.behindCaptivePortal ? " (captive portal)" : "");
     case "session-error": return e.session + " error " + e.error + ": " + e.errorString;
+    case "losing": return e.identifier + " expected to go in " + e.msToLive + " ms";
+    case "session-losing": return e.session + " (" + e.client + ") losing " + e.activeConfiguration + " in " + e.msToLive + " ms";
+    case "session-data-budget":
+      return e.session + " (" + e.client + ") data budget of " + e.identifier + (e.exhausted ? " used up: " : " at ") + e.used + "/" + e.bytes + " bytes";
     case "roaming": return "roaming " + e.kind + " " + e.session + (e.from ? " from " + e.from : "") + (e.to ? " to " + e.to : "");
     case "client-expired": return "client " + e.client + " expired; closed " + e.sessions.join(", ");
     case "gap": return "missed events " + e.from + ".." + e.to + "; reloaded";

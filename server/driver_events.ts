@@ -82,6 +82,13 @@ export class DriverEventPublisher {
       case "capabilities-changed":
         bus.publish({ type: event.type, capabilities: withSystemSessions(event.capabilities) });
         break;
+      case "losing":
+        bus.publish({ type: event.type, identifier: event.identifier, msToLive: event.msToLive });
+        break;
+      default: {
+        const unhandled: never = event; // a new driver event kind is a compile error here
+        void unhandled;
+      }
     }
   }
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { DataBudget } from "@netsession/core";
+
 /**
  * Counters behind `/metrics`.
  *
@@ -42,6 +44,8 @@ export interface MetricsSample {
   readonly eventsPublished: number;
   readonly eventsDropped: number;
   readonly online: boolean;
+  /** The data budgets in force and their usage, per access point. */
+  readonly budgets?: Iterable<[string, DataBudget]>;
 }
 
 /** Prometheus text exposition of the daemon's gauges and counters. */
@@ -82,5 +86,20 @@ export function renderMetrics(m: MetricsSample): string {
   one("netsession_events_total", "counter", "Events published.", m.eventsPublished);
   one("netsession_events_dropped_total", "counter", "Events dropped for slow subscribers.", m.eventsDropped);
   one("netsession_online", "gauge", "1 when some access point is active.", m.online ? 1 : 0);
+  const budgets = [...m.budgets ?? []];
+  const per = (pick: (b: DataBudget) => number): [string, number][] =>
+    budgets.map(([id, b]) => [`{configuration="${esc(id)}"}`, pick(b)]);
+  metric(
+    "netsession_data_budget_bytes",
+    "gauge",
+    "Data budget per access point, bytes.",
+    per((b) => b.bytes),
+  );
+  metric(
+    "netsession_data_budget_used_bytes",
+    "gauge",
+    "Bytes used of the data budget per access point.",
+    per((b) => b.used),
+  );
   return lines.join("\n") + "\n";
 }

@@ -28,8 +28,10 @@
  */
 
 import type {
+  DataBudget,
   DriverSnapshot,
   NetworkInterface,
+  NetworkNeed,
   Reachability,
   SessionError,
   SessionState,
@@ -43,11 +45,14 @@ import type {
   ConfigurationEvent,
   ConfigurationRemovedEvent,
   DefaultChangedEvent,
+  LosingEvent,
   OnlineChangedEvent,
   RoamingEvent,
   ScenarioEvent,
   SessionClosedEvent,
+  SessionDataBudgetEvent,
   SessionErrorEvent,
+  SessionLosingEvent,
   SessionOpenedEvent,
   SessionReachabilityEvent,
   SessionStateEvent,
@@ -128,8 +133,10 @@ export interface SessionInfo {
   readonly id: string;
   /** The client that owns it. */
   readonly client: string;
-  /** The configuration it was opened on. */
+  /** The configuration it was opened on (`need:N` for a session opened on a need). */
   readonly configuration: string;
+  /** The need it was opened on (`POST /v1/sessions` with `need`), else null. */
+  readonly need: NetworkNeed | null;
   /** Session state. */
   readonly state: SessionState;
   /** Whether it is open. */
@@ -144,6 +151,10 @@ export interface SessionInfo {
   readonly bytesReceived: number;
   /** Bytes sent on the interface(s) in use. */
   readonly bytesWritten: number;
+  /** Bytes received on this session's own links since it opened (monotonic). */
+  readonly bytesReceivedSinceOpen: number;
+  /** Bytes sent on this session's own links since it opened (monotonic). */
+  readonly bytesWrittenSinceOpen: number;
   /** Seconds since it opened. */
   readonly activeTime: number;
   /** Usage policies in force for it. */
@@ -204,6 +215,9 @@ export type DaemonEventBody =
   | SessionClosedEvent
   | SessionUsagePoliciesEvent
   | SessionReachabilityEvent
+  | SessionLosingEvent
+  | SessionDataBudgetEvent
+  | LosingEvent
   | RoamingEvent
   | StatisticsEvent
   | ClientExpiredEvent
@@ -331,8 +345,10 @@ export type StreamMessage = DaemonEvent | HelloMarker | GapMarker | KeepAliveMar
  * ```
  */
 export interface OpenSessionBody {
-  /** Configuration identifier. */
-  readonly configuration: string;
+  /** Configuration identifier (or `need`: exactly one of the two). */
+  readonly configuration?: string;
+  /** What the session needs of a network: the daemon opens it on `manager.configurationFor(need)`. */
+  readonly need?: NetworkNeed;
   /** Client id (default: the `X-Netsession-Client` header, else a generated one). */
   readonly client?: string;
   /** How the session roams (default `"forced"`). */
@@ -453,4 +469,37 @@ export interface RouteReachability {
   readonly transportMedium: TransportMedium;
   /** Whether it is metered. */
   readonly isMetered: boolean;
+}
+
+/**
+ * The body of `PUT /v1/configurations/:id/budget`: the access point's data
+ * budget (bytes received plus sent from now on) and its warning share.
+ *
+ * @example
+ * ```ts
+ * import type { DataBudgetBody } from "@netsession/server";
+ * const body: DataBudgetBody = { bytes: 5_000_000_000, warnAt: 0.9 };
+ * ```
+ */
+export interface DataBudgetBody {
+  /** Bytes the access point may carry, > 0. */
+  readonly bytes: number;
+  /** The share of `bytes` at which sessions are warned, 0..1 (default 0.8). */
+  readonly warnAt?: number;
+}
+
+/**
+ * The answer of `PUT` and `DELETE /v1/configurations/:id/budget`.
+ *
+ * @example
+ * ```ts
+ * import type { DataBudgetAnswer } from "@netsession/server";
+ * const left = (a: DataBudgetAnswer) => a.dataBudget ? a.dataBudget.bytes - a.dataBudget.used : Infinity;
+ * ```
+ */
+export interface DataBudgetAnswer extends SeqAnswer {
+  /** The access point. */
+  readonly identifier: string;
+  /** Its budget now (null: none). */
+  readonly dataBudget: DataBudget | null;
 }

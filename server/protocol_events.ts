@@ -14,6 +14,7 @@
 
 import type {
   Capability,
+  DataBudgetEvent,
   DriverConfiguration,
   Reachability,
   SessionError,
@@ -258,6 +259,62 @@ export interface SessionReachabilityEvent extends SessionEventBase {
   readonly reachability: Reachability;
   /** Whether it is behind a captive portal now. */
   readonly behindCaptivePortal: boolean;
+}
+
+/**
+ * `losing`: the driver expects the link of access point `identifier` to go
+ * within `msToLive` ms (a fading signal, a link being taken down); published
+ * before the loss. `RemoteDriver` hands it to its core as the driver event
+ * `{ type: "losing", identifier, msToLive }`.
+ *
+ * @example
+ * ```ts
+ * import type { LosingEvent } from "@netsession/server";
+ * const e: LosingEvent = { type: "losing", identifier: "wlan", msToLive: 3000 };
+ * ```
+ */
+export interface LosingEvent {
+  /** The kind. */
+  readonly type: "losing";
+  /** The access point whose link is expected to go. */
+  readonly identifier: string;
+  /** In how many milliseconds. */
+  readonly msToLive: number;
+}
+
+/**
+ * `session-losing`: one daemon session's link is expected to go within
+ * `msToLive` ms (the session's `losing`: the driver said so, or a linger runs out).
+ *
+ * @example
+ * ```ts
+ * import type { SessionLosingEvent } from "@netsession/server";
+ * const soon = (e: SessionLosingEvent) => e.msToLive < 1000;
+ * ```
+ */
+export interface SessionLosingEvent extends SessionEventBase {
+  /** The kind. */
+  readonly type: "session-losing";
+  /** The access point the session is on. */
+  readonly activeConfiguration: string;
+  /** In how many milliseconds its link is expected to go. */
+  readonly msToLive: number;
+}
+
+/**
+ * `session-data-budget`: the data budget of one daemon session's access point
+ * reached its warning level (`exhausted` false) or ran out (`exhausted` true)
+ * (the session's `dataBudget`).
+ *
+ * @example
+ * ```ts
+ * import type { SessionDataBudgetEvent } from "@netsession/server";
+ * const share = (e: SessionDataBudgetEvent) => e.used / e.bytes;
+ * ```
+ */
+export interface SessionDataBudgetEvent extends SessionEventBase, DataBudgetEvent {
+  /** The kind. */
+  readonly type: "session-data-budget";
 }
 
 /**

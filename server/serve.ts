@@ -12,6 +12,9 @@ import { createApp, type DaemonApp } from "./app.ts";
 import { Daemon } from "./daemon.ts";
 import { createDefaultWorld, makeLively } from "./default_world.ts";
 
+/** The longest time-out a timer takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The port `serve()` listens on unless told otherwise. */
 export const DEFAULT_PORT = 7421;
 
@@ -58,6 +61,8 @@ export interface ServeOptions {
   readonly world?: SimWorld;
   /** Lease TTL of clients without an event stream, ms (default 10000). */
   readonly leaseTtlMs?: number;
+  /** How long a link stays up after its last holder closed, ms (default 0: it goes down at once); `--linger`. */
+  readonly lingerMs?: number;
   /** Clock of the leases (tests). */
   readonly leaseClock?: Clock;
   /** Milliseconds between keep-alive comments on idle event streams (default 15000); a client that went away is noticed at the next one. */
@@ -287,6 +292,7 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     managerClock: setup.clock,
     leaseTtlMs: options.leaseTtlMs,
     leaseClock: options.leaseClock,
+    lingerMs: options.lingerMs,
   });
   let stopLively: (() => void) | undefined;
   if (setup.world) {
@@ -389,7 +395,9 @@ const USAGE = `usage: serve.ts [options]
   --scenario FILE        sim: play a JSON scenario
   --seed N               sim: seed (default 1)
   --no-lively            sim: no spontaneous signal changes or traffic
-  --lease-ttl MS         lease TTL of clients without an event stream (default 10000)`;
+  --lease-ttl MS         lease TTL of clients without an event stream (default 10000)
+  --linger MS            keep a link up MS after its last session closed, so that a quick re-open
+                         takes it back without a reconnect (default 0: down at once)`;
 
 /**
  * Parses command-line arguments into {@linkcode ServeOptions} (for
@@ -455,6 +463,14 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
       case "--lease-ttl":
         out.leaseTtlMs = int("--lease-ttl");
         break;
+      case "--linger": {
+        const ms = int("--linger");
+        if (ms > MAX_TIMER_MS) {
+          throw new Error(`--linger must be at most ${MAX_TIMER_MS} ms, got ${ms}\n${USAGE}`);
+        }
+        out.lingerMs = ms;
+        break;
+      }
       default:
         throw new Error(`unknown option '${arg}'\n${USAGE}`);
     }

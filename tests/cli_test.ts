@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { main } from "../scripts/netsession.ts";
-import { serveFake } from "./server/_fake_daemon.ts";
+import { serveFake, waitFor } from "./server/_fake_daemon.ts";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -217,6 +217,72 @@ Deno.test({
         return Promise.resolve();
       });
       assert.match(text.out, /reachability\s+id=wlan reachability=online captivePortal=false/);
+    } finally {
+      await f.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("netsession serve --linger: named in --help; a bad value exits 2 naming --linger", async () => {
+  const help = await run(["serve", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--linger MS/);
+  const bad = await run(["serve", "--linger", "soon", "--port", "0"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--linger must be a non-negative integer, got 'soon'/);
+  assert.match(
+    (await run(["serve", "--linger", "99999999999"])).stderr,
+    /--linger must be at most 2147483647 ms/,
+  );
+  assert.equal(await main(["monitor", "--budget", "lte"]), 2);
+  assert.equal(await main(["monitor", "--no-session", "--session", "lte"]), 2);
+});
+
+Deno.test({
+  name: "monitor --url --session prints its session's losing and dataBudget lines (text and --json)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const f = await serveFake();
+    const dir = await Deno.makeTempDir({ prefix: "netsession-cli-losing-" });
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, f.token);
+    const remote = ["--url", f.url, "--token-file", tokenFile, "--session", "wlan"];
+    // Once the monitor's session holds wlan: traffic past its budget (the monitor's own), then the driver's losing.
+    const provoke = async () => {
+      while (f.daemon.manager.holdCount("wlan") === 0) await new Promise((r) => setTimeout(r, 20));
+      f.driver.stats.set("wlan", { bytesReceived: 900, bytesWritten: 0 });
+      f.daemon.publishStatistics();
+      await new Promise((r) => setTimeout(r, 1300)); // the monitor's manager samples every second
+      f.driver.stats.set("wlan", { bytesReceived: 1200, bytesWritten: 0 });
+      f.daemon.publishStatistics();
+      await new Promise((r) => setTimeout(r, 1300));
+      f.driver.sink!({ type: "losing", identifier: "wlan", msToLive: 4000 });
+    };
+    try {
+      const watched = await runWatching(
+        ["monitor", "--json", "--duration", "4000", "--budget", "wlan=1000", ...remote],
+        () => (provoke(), Promise.resolve()),
+      );
+      assert.equal(watched.code, 0);
+      const lines = watched.out.trim().split("\n").map((l) => JSON.parse(l));
+      const budget = lines.filter((e) => e.event === "dataBudget");
+      assert.deepEqual(budget.map((e) => [e.id, e.used, e.bytes, e.exhausted]), [
+        ["wlan", 900, 1000, false],
+        ["wlan", 1200, 1000, true],
+      ], watched.out);
+      const losing = lines.filter((e) => e.event === "losing");
+      assert.deepEqual(losing.map((e) => [e.accessPoint, e.msToLive]), [["wlan", 4000]], watched.out);
+
+      await waitFor(() => f.daemon.manager.holdCount("wlan") === 0, "the first monitor's session closed");
+      f.driver.stats.delete("wlan");
+      const text = await runWatching(
+        ["monitor", "--duration", "4000", "--budget", "wlan=1000", ...remote],
+        () => (provoke(), Promise.resolve()),
+      );
+      assert.match(text.out, /losing\s+accessPoint=wlan msToLive=4000/);
+      assert.match(text.out, /dataBudget\s+id=wlan used=900 bytes=1000 exhausted=false/);
     } finally {
       await f.close();
       await Deno.remove(dir, { recursive: true });

@@ -1,14 +1,15 @@
-// Reading the network: status, capabilities, configurations, the driver snapshot for RemoteDriver, rescans and
-// reachability checks.
+// Reading the network: status, capabilities, configurations, the driver snapshot for RemoteDriver, rescans,
+// reachability checks and data budgets.
 // Mounted at /v1.
 import { CONFIGURATION_STATES } from "@netsession/core";
+import { budgetKey, setBudget } from "../budgets.ts";
 import { DaemonError } from "../errors.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
 
 /**
  * `GET /v1/status`, `/v1/capabilities`, `/v1/configurations[/:id]`, `/v1/driver/snapshot`, `POST /v1/scan`,
- * `POST /v1/configurations/:id/check-reachability`.
+ * `POST /v1/configurations/:id/check-reachability`, `PUT|DELETE /v1/configurations/:id/budget`.
  */
 export function configurationRoutes(ctx: RouteContext): Routes {
   const { daemon } = ctx;
@@ -39,7 +40,7 @@ export function configurationRoutes(ctx: RouteContext): Routes {
       listCache.clear();
       listCacheSeq = seq;
     }
-    const key = filter ?? "";
+    const key = `${filter ?? ""}|${budgetKey(daemon.manager)}`; // budget usage moves without events
     let text = listCache.get(key);
     if (text === undefined) {
       const list = daemon.manager.allConfigurations(filter).map((x) =>
@@ -74,6 +75,16 @@ export function configurationRoutes(ctx: RouteContext): Routes {
     await body(ctx, c);
     return c.json(await daemon.checkReachability(c.req.param("id")));
   });
+
+  app.put("/configurations/:id/budget", async (c) => {
+    const budget = v.budget(await body(ctx, c));
+    return c.json(setBudget(daemon.manager, c.req.param("id"), budget, () => daemon.bus.seq));
+  });
+
+  app.delete(
+    "/configurations/:id/budget",
+    (c) => c.json(setBudget(daemon.manager, c.req.param("id"), undefined, () => daemon.bus.seq)),
+  );
 
   app.get("/driver/snapshot", (c) => c.json(daemon.snapshot()));
 

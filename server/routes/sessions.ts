@@ -1,4 +1,5 @@
 // Daemon sessions over HTTP: open, read, close, stop, roaming decisions, properties. Mounted at /v1/sessions.
+import { DaemonError } from "../errors.ts";
 import { CLIENT_HEADER, type SessionAction } from "../protocol.ts";
 import * as v from "../_validate.ts";
 import { body, callerOf, type RouteContext, type Routes, routes } from "./_context.ts";
@@ -17,8 +18,17 @@ export function sessionRoutes(ctx: RouteContext): Routes {
 
   app.post("/", async (c) => {
     const b = await body(ctx, c);
-    v.onlyKeys(b, ["configuration", "client", "roaming", "attach"]);
-    const configuration = v.id(b.configuration, "configuration");
+    v.onlyKeys(b, ["configuration", "need", "client", "roaming", "attach"]);
+    if ((b.configuration === undefined) === (b.need === undefined)) {
+      throw new DaemonError(
+        400,
+        "bad-request",
+        'give exactly one of configuration (an identifier) and need (a NetworkNeed such as {"notMetered": true})',
+        b.configuration === undefined ? "configuration" : "need",
+      );
+    }
+    const configuration = b.need === undefined ? v.id(b.configuration, "configuration") : undefined;
+    const need = b.need === undefined ? undefined : v.need(b.need, "need");
     const client = v.optionalId(b.client ?? c.req.header(CLIENT_HEADER), "client");
     const roaming = b.roaming === undefined
       ? undefined
@@ -26,7 +36,7 @@ export function sessionRoutes(ctx: RouteContext): Routes {
     const attach = b.attach === undefined ? undefined : v.boolean(b.attach, "attach");
     // No request.signal here: Deno aborts it after every response (legacy behaviour, with a warning);
     // a client that gives up sends DELETE /v1/sessions?configuration= instead.
-    const result = await daemon.openSession({ configuration, client, roaming, attach });
+    const result = await daemon.openSession({ configuration, need, client, roaming, attach });
     return c.json(result, 201);
   });
 

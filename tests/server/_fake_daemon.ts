@@ -2,7 +2,7 @@
 // (reachability and captive portals, until its world.setReachability lands): in-process (app.request) or on a
 // loopback socket (for RemoteDriver and the browser).
 import { ap, FakeDriver, sn } from "../../core/_fake_driver.ts";
-import { createApp, Daemon, type DaemonApp } from "../../server/mod.ts";
+import { createApp, Daemon, type DaemonApp, type DaemonOptions } from "../../server/mod.ts";
 
 export const FAKE_TOKEN = "fake-token-0123456789";
 
@@ -26,14 +26,29 @@ export interface FakeDaemon {
   /** The base URL when served on a socket (`serveFake`), else "". */
   url: string;
   token: string;
-  /** An in-process request (token unless `token: null`). */
-  req(method: string, path: string, options?: { token?: string | null; client?: string }): Promise<Response>;
+  /** A request (token unless `token: null`; `body` sent as JSON). */
+  req(
+    method: string,
+    path: string,
+    options?: { token?: string | null; client?: string; body?: unknown },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
-/** A daemon on a fake driver, called in-process. */
-export async function fakeDaemon(driver = fakeDriver()): Promise<FakeDaemon> {
-  const daemon = await Daemon.create({ driver, statisticsIntervalMs: 0 });
+function init(o: { token?: string | null; client?: string; body?: unknown }): RequestInit {
+  const headers: Record<string, string> = {};
+  const token = o.token === undefined ? FAKE_TOKEN : o.token;
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  if (o.client !== undefined) headers["X-Netsession-Client"] = o.client;
+  return o.body === undefined ? { headers } : { headers, body: JSON.stringify(o.body) };
+}
+
+/** A daemon on a fake driver, called in-process; `options` go to `Daemon.create` (a `managerClock`, `lingerMs`). */
+export async function fakeDaemon(
+  driver = fakeDriver(),
+  options: Partial<DaemonOptions> = {},
+): Promise<FakeDaemon> {
+  const daemon = await Daemon.create({ driver, statisticsIntervalMs: 0, ...options });
   const app = createApp(daemon, { token: FAKE_TOKEN });
   return {
     driver,
@@ -42,19 +57,18 @@ export async function fakeDaemon(driver = fakeDriver()): Promise<FakeDaemon> {
     url: "",
     token: FAKE_TOKEN,
     req(method, path, o = {}) {
-      const headers: Record<string, string> = {};
-      const token = o.token === undefined ? FAKE_TOKEN : o.token;
-      if (token !== null) headers.Authorization = `Bearer ${token}`;
-      if (o.client !== undefined) headers["X-Netsession-Client"] = o.client;
-      return Promise.resolve(app.request(path, { method, headers }));
+      return Promise.resolve(app.request(path, { method, ...init(o) }));
     },
     close: () => daemon.close(),
   };
 }
 
 /** A daemon on a fake driver, served on a loopback socket (port 0) as `serve()` would. */
-export async function serveFake(driver = fakeDriver()): Promise<FakeDaemon> {
-  const daemon = await Daemon.create({ driver, statisticsIntervalMs: 0 });
+export async function serveFake(
+  driver = fakeDriver(),
+  options: Partial<DaemonOptions> = {},
+): Promise<FakeDaemon> {
+  const daemon = await Daemon.create({ driver, statisticsIntervalMs: 0, ...options });
   const ref: { app?: DaemonApp } = {};
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
@@ -74,11 +88,7 @@ export async function serveFake(driver = fakeDriver()): Promise<FakeDaemon> {
     url,
     token: FAKE_TOKEN,
     req(method, path, o = {}) {
-      const headers: Record<string, string> = {};
-      const token = o.token === undefined ? FAKE_TOKEN : o.token;
-      if (token !== null) headers.Authorization = `Bearer ${token}`;
-      if (o.client !== undefined) headers["X-Netsession-Client"] = o.client;
-      return fetch(url + path, { method, headers });
+      return fetch(url + path, { method, ...init(o) });
     },
     async close() {
       await daemon.close();

@@ -1,0 +1,71 @@
+/**
+ * Data budgets through the daemon: `PUT`/`DELETE /v1/configurations/:id/budget`
+ * set or remove the daemon manager's budget of an access point
+ * (`manager.setDataBudget`), and the budgets in force with their usage for
+ * the configuration JSON's cache and `/metrics`. The daemon sessions' own
+ * `dataBudget` events become `session-data-budget` (`daemon_sessions.ts`).
+ *
+ * @module
+ */
+
+import type { DataBudget, DataBudgetOptions, NetworkConfigurationManager } from "@netsession/core";
+import { DaemonError } from "./errors.ts";
+import type { DataBudgetAnswer } from "./protocol.ts";
+
+/**
+ * Sets (`budget`) or removes (undefined) the data budget of access point
+ * `identifier` on the daemon's manager: 404 for an unknown identifier, 400
+ * for a service network (budgets are per access point) or a budget the core refuses.
+ */
+export function setBudget(
+  manager: NetworkConfigurationManager,
+  identifier: string,
+  budget: DataBudgetOptions | undefined,
+  seq: () => number,
+): DataBudgetAnswer {
+  const c = manager.configurationFromIdentifier(identifier);
+  if (!c.isValid) {
+    throw new DaemonError(
+      404,
+      "not-found",
+      `no configuration '${identifier.slice(0, 128)}'; GET /v1/configurations lists them`,
+      "id",
+    );
+  }
+  if (c.type !== "internet-access-point") {
+    throw new DaemonError(
+      400,
+      "bad-request",
+      `'${identifier}' is a ${c.type}: budgets are per access point; set one on its members (${
+        c.children.map((x) => x.identifier).join(", ") || "none"
+      })`,
+      "id",
+    );
+  }
+  try {
+    manager.setDataBudget(identifier, budget);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new DaemonError(400, "bad-request", error.message, "body");
+  }
+  return { identifier, dataBudget: c.dataBudget ?? null, seq: seq() };
+}
+
+/** The access points with a budget, and their budgets and usage now. */
+export function budgetsInForce(manager: NetworkConfigurationManager): [string, DataBudget][] {
+  const out: [string, DataBudget][] = [];
+  for (const c of manager.allConfigurations()) {
+    const b = c.type === "internet-access-point" ? c.dataBudget : undefined;
+    if (b) out.push([c.identifier, b]);
+  }
+  return out;
+}
+
+/**
+ * A key that changes whenever a budget or its usage does (`""` with none): the
+ * configuration list is cached per event `seq`, and usage moves without events.
+ */
+export function budgetKey(manager: NetworkConfigurationManager): string {
+  const list = budgetsInForce(manager);
+  return list.length === 0 ? "" : JSON.stringify(list);
+}
