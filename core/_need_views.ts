@@ -10,12 +10,19 @@
 import type { Clock } from "./clock.ts";
 import { type ConfigurationRegistry, NetworkConfiguration } from "./configuration.ts";
 import type { DriverConfiguration } from "./driver.ts";
+import { reaches } from "./reachability.ts";
 import { checkNeed, describeNeed, needMatches, type NetworkNeed } from "./needs.ts";
 
 interface NeedEntry {
   readonly need: NetworkNeed;
   readonly view: NetworkConfiguration;
   waiters: Set<() => void>;
+  /**
+   * Access points seen up and judged against the need's reachability: a link that came up below it stays out
+   * of the members after it went down again (else a forced roam would go straight back to it), until it goes
+   * out of range or is seen up meeting the need.
+   */
+  judged: Map<string, boolean>;
 }
 
 /** The need views of one manager. */
@@ -45,7 +52,7 @@ export class NeedViews {
       ...(need.timeoutMs === undefined ? {} : { connectTimeout: Math.max(1, need.timeoutMs) }),
     };
     const view = new NetworkConfiguration(registry, owner, data);
-    this.#entries.set(identifier, { need: { ...need }, view, waiters: new Set() });
+    this.#entries.set(identifier, { need: { ...need }, view, waiters: new Set(), judged: new Map() });
     return view;
   }
 
@@ -63,7 +70,8 @@ export class NeedViews {
   refresh(records: () => Iterable<DriverConfiguration>): void {
     for (const e of this.#entries.values()) {
       const data = e.view.data!;
-      const children = needMatches(records(), e.need);
+      if (e.need.reachability) judge(e, records());
+      const children = needMatches(records(), e.need).filter((id) => e.judged.get(id) !== false);
       const same = children.length === data.children!.length &&
         children.every((c, i) => c === data.children![i]);
       if (!same) e.view.update({ ...data, children });
@@ -89,5 +97,16 @@ export class NeedViews {
       const timer = clock.setTimeout(() => done(false), ms);
       e.waiters.add(wake);
     });
+  }
+}
+
+/** Updates what is known of each access point against the need's reachability (see `NeedEntry.judged`). */
+function judge(e: NeedEntry, records: Iterable<DriverConfiguration>): void {
+  for (const c of records) {
+    if (c.type !== "internet-access-point") continue;
+    if (c.state !== "discovered" && c.state !== "active") e.judged.delete(c.identifier);
+    else if (c.state === "active" && c.reachability !== undefined && c.reachability !== "unknown") {
+      e.judged.set(c.identifier, !c.captivePortal && reaches(c.reachability, e.need.reachability!));
+    }
   }
 }

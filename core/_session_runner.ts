@@ -72,6 +72,12 @@ export class SessionRunner {
     this.model = model;
   }
 
+  /** Gives up the pending `open()` calls before the machine started: `session-aborted`, they resolve false. */
+  abandon(message: string): void {
+    this.#apply({ type: "error", error: "session-aborted", message });
+    this.#apply({ type: "settle", opened: false });
+  }
+
   /** Adds a settler of the pending `open()` promises. */
   onSettle(settle: (opened: boolean) => void): void {
     (this.#settlers ??= []).push(settle);

@@ -173,3 +173,38 @@ Deno.test("property: every open() on a need settles by its time-out", async () =
     { numRuns: 200 },
   );
 });
+
+Deno.test("close() while open() waits for a need's match gives the open up: false, session-aborted, nothing comes up", async () => {
+  const { driver, clock, manager } = await setup();
+  const s = manager.createSession(manager.configurationFor({ bearers: ["ethernet"], timeoutMs: 5000 }));
+  const opened = s.open();
+  clock.advance(1000);
+  s.close();
+  assert.equal(await opened, false);
+  assert.equal(s.error, "session-aborted");
+  driver.set("eth", { state: "discovered" }); // a match arrives after all
+  await settle();
+  clock.advance(10_000);
+  assert.deepEqual([s.isOpen, driver.calls], [false, []]);
+});
+
+Deno.test("a link let go for failing a need's reachability is not roamed back to once it is down", async () => {
+  const { driver, manager } = await setup();
+  driver.setReach("wlan", "site", true); // behind a captive portal
+  driver.setReach("wlan-weak", "online");
+  const s = manager.createSession(manager.configurationFor({ notMetered: true, reachability: "online" }));
+  const need = s.configuration;
+  assert.equal(await s.open(), true);
+  await settle();
+  assert.equal(s.sessionProperty("ActiveConfiguration"), "wlan-weak");
+  assert.deepEqual(
+    need.children.map((c) => c.identifier),
+    ["wlan-weak"],
+    "the portal stays out while in range",
+  );
+  assert.equal(driver.calls.filter((c) => c === "activate wlan").length, 1, "tried once");
+  assert.equal(s.error, undefined);
+  driver.set("wlan", { state: "defined" }); // out of range and back: judged afresh
+  driver.set("wlan", { state: "discovered" });
+  assert.deepEqual(need.children.map((c) => c.identifier), ["wlan", "wlan-weak"]);
+});

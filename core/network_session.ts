@@ -78,7 +78,7 @@ export class NetworkSession {
   #tried: Set<string> | undefined;
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
-  #resolving = false;
+  #resolving: object | undefined;
 
   /** What the runner asks of its session: one small object per session (no closures). */
   static #Hooks = class implements RunnerHooks {
@@ -343,11 +343,21 @@ export class NetworkSession {
 
   /** Opens once `target` is known (a user choice resolved, a need matched), or fails with `failure`. */
   #openLater(target: Promise<NetworkConfiguration>, failure: (error: Error) => string): void {
-    this.#resolving = true;
-    target.finally(() => this.#resolving = false).then(
-      (t) => this.#openOn(t),
-      (error) => this.#openOn(undefined, failure(error)),
-    );
+    const token = this.#resolving = {};
+    const settle = (t: NetworkConfiguration | undefined, why?: string) => {
+      if (token !== this.#resolving) return; // given up by close()/stop() meanwhile
+      this.#resolving = undefined;
+      this.#openOn(t, why);
+    };
+    target.then((t) => settle(t), (error) => settle(undefined, failure(error)));
+  }
+
+  /** close()/stop() while the target is still being found: the open is given up (`session-aborted`). */
+  #abandonOpen(how: string): boolean {
+    if (!this.#resolving) return false;
+    this.#resolving = undefined;
+    this.#run.abandon(`the session was ${how} before it opened`);
+    return true;
   }
 
   #openOn(target: NetworkConfiguration | undefined, failure?: string): void {
@@ -370,6 +380,7 @@ export class NetworkSession {
    * last holder; otherwise the state stays `connected` and `closed` is emitted at once.
    */
   close(): void {
+    if (this.#abandonOpen("closed")) return;
     const m = this.#run.model;
     const held = heldAccessPoints(m);
     const lastHolder = held.length > 0 && !this.#manager.lingers &&
@@ -379,6 +390,7 @@ export class NetworkSession {
 
   /** Takes the link down at once; every other session on it gets `closed` and `session-aborted`. */
   stop(): void {
+    if (this.#abandonOpen("stopped")) return;
     const target = stopTarget(this.#effective());
     this.#run.dispatch({ type: "stop", target, restingState: this.#restingState() });
   }
