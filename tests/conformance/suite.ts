@@ -275,6 +275,40 @@ export function runConformance(
     await h.until(() => s.state === "disconnected", "the link to go down");
   });
 
+  test("a need lists the access points that meet it, and open() takes the first", async (h) => {
+    const need = h.manager.configurationFor({ name: "anything" });
+    assert.equal(need.type, "service-network");
+    const members = need.children.map((c) => c.identifier);
+    for (const id of h.accessPoints) assert.ok(members.includes(id), `${id} meets an empty need`);
+    const s = h.manager.createSession(need);
+    assert.equal(await open(h, s), true, s.errorString);
+    assert.equal(s.sessionProperty("ActiveConfiguration"), members[0]);
+    s.close();
+    await h.until(() => !s.isOpen && s.state !== "closing", "the session to close");
+  });
+
+  test("a need nothing meets: open() fails after its time-out with invalid-configuration naming the need", async (h) => {
+    const s = h.manager.createSession(h.manager.configurationFor({ bearers: ["bluetooth"], timeoutMs: 300 }));
+    let result: boolean | undefined;
+    s.open().then((r) => result = r);
+    await h.until(() => result !== undefined, "the open to give up");
+    assert.equal(result, false);
+    assert.equal(s.error, "invalid-configuration");
+    assert.match(s.errorString, /bluetooth/);
+  });
+
+  test("losing warns before closed when another program takes the link down", async (h) => {
+    const [a] = h.accessPoints;
+    const s = h.manager.createSession(h.manager.configurationFromIdentifier(a));
+    assert.equal(await open(h, s), true);
+    const log = record(s);
+    s.on("losing", (e) => log.push(`losing:${e.msToLive >= 0}`));
+    await h.externalDown(a);
+    await h.until(() => log.includes("closed"), "the session to see the link go");
+    assert.ok(log.includes("losing:true"), log.join(" "));
+    assert.ok(log.indexOf("losing:true") < log.indexOf("closed"), log.join(" "));
+  });
+
   test("capabilities are reported", (h) => {
     const caps = h.manager.capabilities();
     assert.ok(caps.includes("can-start-and-stop-interfaces"));
