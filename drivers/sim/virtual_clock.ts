@@ -50,7 +50,10 @@ function realTick(): Promise<void> {
  */
 export class VirtualClock implements Clock {
   #now: number;
+  /** Live timers by id (a cleared timer leaves the heap lazily). */
   #timers = new Map<number, VirtualTimer>();
+  /** A binary min-heap on (at, id): O(log K) to add or take the next timer. */
+  #heap: VirtualTimer[] = [];
   #nextId = 1;
   #advancing = false;
 
@@ -97,7 +100,9 @@ export class VirtualClock implements Clock {
     }
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const id = this.#nextId++;
-    this.#timers.set(id, { id, at: this.#now + delay, fn });
+    const timer = { id, at: this.#now + delay, fn };
+    this.#timers.set(id, timer);
+    heapPush(this.#heap, timer);
     return id;
   }
 
@@ -114,7 +119,12 @@ export class VirtualClock implements Clock {
    * ```
    */
   clearTimeout(handle: unknown): void {
-    if (typeof handle === "number") this.#timers.delete(handle);
+    if (typeof handle !== "number" || !this.#timers.delete(handle)) return;
+    // Cleared timers leave the heap when they reach its top; rebuild it when they are most of it.
+    if (this.#heap.length > 64 && this.#heap.length > 2 * this.#timers.size) {
+      this.#heap = [];
+      for (const t of this.#timers.values()) heapPush(this.#heap, t);
+    }
   }
 
   /**
@@ -187,12 +197,10 @@ export class VirtualClock implements Clock {
   }
 
   #next(until: number): VirtualTimer | undefined {
-    let best: VirtualTimer | undefined;
-    for (const t of this.#timers.values()) {
-      if (t.at > until) continue;
-      if (best === undefined || t.at < best.at || (t.at === best.at && t.id < best.id)) best = t;
-    }
-    return best;
+    const heap = this.#heap;
+    while (heap.length > 0 && !this.#timers.has(heap[0].id)) heapPop(heap); // cleared meanwhile
+    const first = heap[0];
+    return first !== undefined && first.at <= until ? first : undefined;
   }
 
   async #run(target: number, limit: number): Promise<void> {
@@ -213,6 +221,7 @@ export class VirtualClock implements Clock {
           );
         }
         this.#timers.delete(timer.id);
+        heapPop(this.#heap);
         if (timer.at > this.#now) this.#now = timer.at;
         try {
           timer.fn();
@@ -232,5 +241,34 @@ export class VirtualClock implements Clock {
 
   async #drain(): Promise<void> {
     for (let i = 0; i < DRAIN_ROUNDS; i++) await realTick();
+  }
+}
+
+function before(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.at < b.at || (a.at === b.at && a.id < b.id);
+}
+
+function heapPush(heap: VirtualTimer[], t: VirtualTimer): void {
+  let i = heap.push(t) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i], heap[parent])) break;
+    [heap[i], heap[parent]] = [heap[parent], heap[i]];
+    i = parent;
+  }
+}
+
+function heapPop(heap: VirtualTimer[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  heap[0] = last;
+  for (let i = 0;;) {
+    const l = 2 * i + 1, r = l + 1;
+    let m = i;
+    if (l < heap.length && before(heap[l], heap[m])) m = l;
+    if (r < heap.length && before(heap[r], heap[m])) m = r;
+    if (m === i) return;
+    [heap[i], heap[m]] = [heap[m], heap[i]];
+    i = m;
   }
 }
