@@ -209,15 +209,18 @@ export function accessPointSnapshot(ap: ApRecord): SimAccessPoint {
 export function newAccessPoint(
   o: SimAccessPointOptions,
   ordinal: number,
-  others: readonly ApRecord[],
+  interfaceOwner: (name: string) => ApRecord | undefined,
   random: SimRandom,
 ): ApRecord {
   const { id, device } = o;
-  // Access points of one device share its interface name.
-  const usedNames = new Set(
-    others.filter((ap) => device === undefined || ap.device !== device).map((ap) => ap.interfaceName),
-  );
-  const owner = (name: string) => others.find((ap) => ap.interfaceName === name)!.id;
+  // Access points of one device share its interface name; any other owner makes a name used.
+  const usedNames = {
+    has: (name: string) => {
+      const other = interfaceOwner(name);
+      return other !== undefined && (device === undefined || other.device !== device);
+    },
+  };
+  const owner = (name: string) => interfaceOwner(name)!.id;
   let interfaceName: string;
   if (o.interface === undefined && device !== undefined) {
     if (usedNames.has(device)) {

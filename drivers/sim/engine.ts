@@ -78,6 +78,8 @@ export class SimEngine {
   /** The mechanics of the links: every phase change goes through `links.send`. */
   readonly links: LinkRunner;
   readonly #entries = new Map<string, Entry>();
+  /** An access point using each interface name (several of one device share it): adding one is O(1). */
+  readonly #byInterface = new Map<string, ApRecord>();
   readonly #sinks = new Set<DriverEventSink>();
   #capabilities: readonly Capability[];
   #policies: readonly UsagePolicy[] = [];
@@ -97,8 +99,9 @@ export class SimEngine {
 
   addAccessPoint(o: SimAccessPointOptions): DriverConfiguration {
     this.#checkFree(o.id);
-    const ap = newAccessPoint(o, this.#apCount, [...this.aps()], this.random);
+    const ap = newAccessPoint(o, this.#apCount, (name) => this.#byInterface.get(name), this.random);
     this.#apCount++;
+    if (!this.#byInterface.has(ap.interfaceName)) this.#byInterface.set(ap.interfaceName, ap);
     return this.#added(ap);
   }
 
@@ -166,6 +169,16 @@ export class SimEngine {
       }
     }
     this.#entries.delete(id);
+    if (entry.kind === "ap" && this.#byInterface.get(entry.interfaceName) === entry) {
+      // Another access point of the same device may still use the name.
+      this.#byInterface.delete(entry.interfaceName);
+      for (const other of this.aps()) {
+        if (other.interfaceName === entry.interfaceName) {
+          this.#byInterface.set(other.interfaceName, other);
+          break;
+        }
+      }
+    }
     this.emit({ type: "configuration-removed", identifier: id });
     for (const sn of changed) {
       sn.lastState = snState(sn, this.#entries);

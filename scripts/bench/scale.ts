@@ -1,0 +1,110 @@
+// deno task bench:scale — the cost of each operation at two sizes 10–100x apart, in one run. A cost that
+// grows with the size shows as a growth ratio far above 1 (linear growth would show the size ratio);
+// per-item costs (per timer, per access point) should stay near 1. No assertion: these machines are noisy.
+import { ap, FakeDriver } from "../../core/_fake_driver.ts";
+import { NetworkConfigurationManager } from "../../core/mod.ts";
+import { SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
+
+/** Median microseconds of `fn` over `runs` runs (after one warm-up). */
+async function time(fn: () => unknown, runs = 7): Promise<number> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push((performance.now() - t0) * 1000);
+  }
+  return samples.sort((a, b) => a - b)[runs >> 1];
+}
+
+const rows: [string, string, number, string, number, number][] = [];
+function row(what: string, small: string, a: number, large: string, b: number, sizeRatio: number) {
+  rows.push([what, small, a, large, b, sizeRatio]);
+}
+
+// 1. The virtual clock: one timer set, found and run, with K others pending (per timer).
+async function clockCost(pending: number): Promise<number> {
+  const clock = new VirtualClock();
+  for (let i = 0; i < pending; i++) clock.setTimeout(() => {}, 1e9 + i);
+  const n = 2000;
+  return await time(async () => {
+    for (let i = 0; i < n; i++) clock.setTimeout(() => {}, 1);
+    await clock.advance(1);
+  }, 3) / n;
+}
+row(
+  "virtual clock, per timer (µs)",
+  "1k pending",
+  await clockCost(1_000),
+  "50k pending",
+  await clockCost(50_000),
+  50,
+);
+
+// 2. A world change that concerns none of N open sessions (they are on another access point).
+async function changeCost(sessions: number): Promise<number> {
+  const driver = new FakeDriver([ap("busy"), ap("quiet")]);
+  const manager = await NetworkConfigurationManager.create(driver);
+  const busy = manager.configurationFromIdentifier("busy");
+  const all = Array.from({ length: sessions }, () => manager.createSession(busy));
+  await Promise.all(all.map((s) => s.open()));
+  let signal = 50;
+  const cost = await time(() => {
+    for (let i = 0; i < 100; i++) driver.set("quiet", { signal: signal = signal === 50 ? 60 : 50 });
+  }) / 100;
+  await manager.close();
+  return cost;
+}
+row(
+  "world change concerning no session (µs)",
+  "1k sessions",
+  await changeCost(1_000),
+  "100k sessions",
+  await changeCost(100_000),
+  100,
+);
+
+// 3. defaultConfiguration() between changes, with C configurations.
+async function defaultCost(count: number): Promise<number> {
+  const driver = new FakeDriver(Array.from({ length: count }, (_, i) => ap(`ap${i}`, { signal: i % 100 })));
+  const manager = await NetworkConfigurationManager.create(driver);
+  manager.defaultConfiguration();
+  const n = 10_000;
+  return await time(() => {
+    for (let i = 0; i < n; i++) manager.defaultConfiguration();
+  }) / n;
+}
+row(
+  "defaultConfiguration() between changes (µs)",
+  "100 configs",
+  await defaultCost(100),
+  "10k configs",
+  await defaultCost(10_000),
+  100,
+);
+
+// 4. Building a simulated world (per access point).
+function buildCost(count: number): Promise<number> {
+  return time(() => {
+    const world = new SimWorld();
+    for (let i = 0; i < count; i++) world.addAccessPoint({ id: `ap${i}`, bearer: "wlan", signal: 50 });
+  }, 3).then((us) => us / count);
+}
+row(
+  "building a world, per access point (µs)",
+  "1k APs",
+  await buildCost(1_000),
+  "10k APs",
+  await buildCost(10_000),
+  10,
+);
+
+console.log("| what | small | cost | large | cost | growth | size ratio |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const [what, small, a, large, b, sizeRatio] of rows) {
+  console.log(
+    `| ${what} | ${small} | ${a.toFixed(2)} | ${large} | ${b.toFixed(2)} | ${
+      (b / a).toFixed(2)
+    }x | ${sizeRatio}x |`,
+  );
+}
