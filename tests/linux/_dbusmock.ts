@@ -419,6 +419,16 @@ export class MockNetworkManager implements AsyncDisposable {
     await this.call(NM_PATH, TEST_IFACE, "RefreshAvailable", "s", [device]);
   }
 
+  /** The supplicant moves the device to another access point (BSSID) of its network: `ActiveAccessPoint` changes. */
+  async roamTo(device: string, accessPoint: string): Promise<void> {
+    await this.mock("SetProperty", "sssv", [
+      device,
+      WIRELESS,
+      "ActiveAccessPoint",
+      new Variant("o", accessPoint),
+    ]);
+  }
+
   /** The device loses its link (the supplicant gave up): its active connection goes DEACTIVATING, then away. */
   async deviceLost(device: string): Promise<void> {
     await this.call(NM_PATH, TEST_IFACE, "DeviceLost", "s", [device]);

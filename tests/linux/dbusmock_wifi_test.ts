@@ -113,18 +113,25 @@ Deno.test({
       assert.equal(s.interface?.name, "wlan0");
       assert.deepEqual(await nm.activeUuids(), [home.uuid]);
       // Connected: the device's ActiveAccessPoint, not a stronger access point of the same SSID.
-      await nm.addAccessPoint(wlan0, "home2", "Home", 90);
+      const home2 = await nm.addAccessPoint(wlan0, "home2", "Home", 90);
       await nm.setStrength(homeAp, 60);
       await until(
         () => signalOf(manager, home.uuid) === 60,
         "Home's signal to follow its active access point (60)",
       );
       assert.equal(signalOf(manager, cafe.uuid), 45);
+      // The supplicant moves to the other access point of the network: its signal counts from then on.
+      await nm.roamTo(wlan0, home2);
+      await until(() => signalOf(manager, home.uuid) === 90, "Home's signal from its new access point (90)");
+      await nm.setStrength(homeAp, 20);
+      await nm.setStrength(home2, 85);
+      await until(() => signalOf(manager, home.uuid) === 85, "Home's signal 85");
+      assert.equal(s.state, "connected");
       s.close();
       await until(() => stateOf(manager, home.uuid) === "discovered", "Home down after close");
       assert.deepEqual(await nm.activeUuids(), []);
       // Down again: the best access point of the SSID (home2) counts.
-      assert.equal(signalOf(manager, home.uuid), 90);
+      assert.equal(signalOf(manager, home.uuid), 85);
     }),
 });
 
@@ -140,6 +147,14 @@ Deno.test({
     }, async ({ nm, manager, events }, { wlan0, office }) => {
       assert.equal(stateOf(manager, office.uuid), "defined");
       assert.equal(stateOf(manager, "work"), "defined");
+      // A rescan asks the radio to scan (dbusmock records the call) and re-reads the state: nothing is in range yet.
+      await manager.updateConfigurations();
+      const calls = (await nm.mock("GetCalls", "", [], wlan0))[0] as [bigint, string, unknown[]][];
+      assert.ok(
+        calls.some(([, method]) => method === "RequestScan"),
+        JSON.stringify(calls, (_, v) => `${v}`),
+      );
+      assert.equal(stateOf(manager, office.uuid), "defined");
       await nm.addAccessPoint(wlan0, "office", "Office", 70);
       await until(() => stateOf(manager, office.uuid) === "discovered", "Office discovered");
       assert.equal(stateOf(manager, "work"), "discovered");
