@@ -8,6 +8,7 @@ DENO="${DENO:-npx --no-install deno}"
 
 need_pkgs=()
 command -v NetworkManager >/dev/null 2>&1 || need_pkgs+=(network-manager)
+/usr/bin/python3 -c "import dbusmock" >/dev/null 2>&1 || need_pkgs+=(python3-dbusmock)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -15,7 +16,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null \
       || echo "warning: could not install ${need_pkgs[*]}; the tests that need them will say why they skip (and fail under CI=true)"
   else
-    echo "note: ${need_pkgs[*]} missing and not root: the lab/browser tests will skip (run as root to install: apt-get install ${need_pkgs[*]})"
+    echo "note: ${need_pkgs[*]} missing and not root: the lab/dbusmock/browser tests will skip (run as root to install: apt-get install ${need_pkgs[*]})"
   fi
 fi
 

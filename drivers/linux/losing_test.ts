@@ -1,7 +1,7 @@
 // The `losing` rules of the NetworkManager driver, on hand-made NetworkManager object trees (no bus): a connection
 // deactivating not at our request, and an active Wi-Fi connection's access point fading below the core's WEAK_SIGNAL.
 // The deactivation rule is also proven against the real NetworkManager (tests/linux/losing_test.ts); the Wi-Fi rule
-// only here (the lab has veth links, no Wi-Fi).
+// here and against python3-dbusmock's NetworkManager (tests/linux/dbusmock_wifi_test.ts; the lab has no Wi-Fi).
 import assert from "node:assert/strict";
 import { type DriverConfiguration, WEAK_SIGNAL } from "@netsession/core";
 import {
