@@ -33,6 +33,7 @@ export * from "./world_types.ts";
 export type { SimLinkPhase } from "./link.ts";
 export { SimWorld } from "./world.ts";
 export * from "./driver.ts";
+export * from "./replay_driver.ts";
 export {
   SCENARIO_ACTIONS,
   SCENARIO_PROCESS_ACTIONS,
