@@ -134,3 +134,26 @@ Deno.test("ReplayDriver: events at their offsets, failures with the recorded cod
   await clock.runAll();
   assert.throws(() => new ReplayDriver(trace, {} as never), /clock must be a VirtualClock/);
 });
+
+Deno.test("drivers/sim/README.md#record-and-replay: the replay test example passes as written", async () => {
+  const root = new URL("../", import.meta.url);
+  const readme = await Deno.readTextFile(new URL("drivers/sim/README.md", root));
+  const section = readme.slice(readme.indexOf("## Record and replay"), readme.indexOf("## Where things are"));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)![1];
+  const file = new URL(`tests/.replay_example_${crypto.randomUUID()}_test.ts`, root);
+  await Deno.writeTextFile(file, code);
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", file.pathname],
+      cwd: root.pathname,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stdout) + dec.decode(out.stderr));
+    assert.match(dec.decode(out.stdout), /1 passed/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
