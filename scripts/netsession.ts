@@ -9,6 +9,9 @@
  *       (reachability changes of every configuration and of its session among the lines; its session's
  *       `losing` and `dataBudget` lines)
  *   netsession sim run FILE [--json] [--stop-on-failure]
+ *   netsession record [--driver sim|linux] [--url URL] [--duration MS] [--out FILE]   (scripts/cli_trace.ts)
+ *   netsession sim replay FILE [--json] [--session ID]
+ *   netsession sim from-trace FILE [--out FILE]
  *
  * `list` and `monitor` use the demo simulated world (scripts/demo_world.ts),
  * or with `--url` a running daemon (through `RemoteDriver`).
@@ -40,6 +43,14 @@ commands:
                                 milliseconds; --fast runs virtual time without waiting
   sim run FILE [--json] [--stop-on-failure]
                                 play a scenario file and check its expectations
+  record [--driver sim|linux] [--url URL [--token-file F]] [--duration MS] [--out FILE] [--session ID]
+                                record a driver as a trace (JSON Lines): the demo world on its virtual
+                                clock, NetworkManager, or a daemon; --session ID also opens a session
+  sim replay FILE [--json] [--session ID]
+                                replay a trace on a virtual clock and print its configuration events
+                                (--session ID: open a session on ID and print its events too)
+  sim from-trace FILE [--out FILE]
+                                write a scenario to edit from a trace (its notes on stderr)
   help                          this text
 
 list and monitor take --url URL [--token-file F] to use a running daemon instead of the demo world
@@ -289,7 +300,9 @@ async function monitorRemote(
 }
 
 async function sim(args: string[]): Promise<number> {
-  if (args[0] !== "run") return fail(`sim ${args[0] ?? ""}: expected 'sim run FILE'`);
+  if (args[0] === "replay") return await (await import("./cli_trace.ts")).simReplay(args.slice(1));
+  if (args[0] === "from-trace") return await (await import("./cli_trace.ts")).simFromTrace(args.slice(1));
+  if (args[0] !== "run") return fail(`sim ${args[0] ?? ""}: expected 'sim run|replay|from-trace FILE'`);
   const { simRun } = await import("./sim_run.ts");
   return await simRun(args.slice(1));
 }
@@ -323,6 +336,8 @@ export async function main(args: string[]): Promise<number> {
         return await sim(rest);
       case "serve":
         return await serve(rest);
+      case "record":
+        return await (await import("./cli_trace.ts")).record(rest);
       case undefined:
       case "help":
       case "--help":

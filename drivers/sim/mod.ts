@@ -33,6 +33,7 @@ export * from "./world_types.ts";
 export type { SimLinkPhase } from "./link.ts";
 export { SimWorld } from "./world.ts";
 export * from "./driver.ts";
+export * from "./replay_driver.ts";
 export {
   SCENARIO_ACTIONS,
   SCENARIO_PROCESS_ACTIONS,
@@ -55,6 +56,7 @@ export {
 export { type ParsedScenario, parseScenario } from "./scenario_parse.ts";
 export { ScenarioError } from "./scenario_error.ts";
 export { applyWorldStep } from "./scenario_play.ts";
+export { scenarioFromTrace, type TraceScenario } from "./scenario_from_trace.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is
 // complete (`deno doc --lint`) and users need one import.
 export * from "@netsession/core/driver";
