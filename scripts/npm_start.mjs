@@ -11,7 +11,10 @@ const packageDir = dirname(require.resolve("deno/package.json"));
 const bundled = join(packageDir, process.platform === "win32" ? "deno.exe" : "deno");
 const deno = existsSync(bundled) ? bundled : require("deno/install_api.cjs").runInstall();
 const args = ["run", "-A", "scripts/netsession.ts", "serve", ...process.argv.slice(2)];
-const child = spawn(deno, args, { stdio: "inherit", cwd: join(dirname(new URL(import.meta.url).pathname), "..") });
+const child = spawn(deno, args, {
+  stdio: "inherit",
+  cwd: join(dirname(new URL(import.meta.url).pathname), ".."),
+});
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));
 }
@@ -20,4 +23,7 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) child.kill("SIGTERM");
 }, 500).unref();
-child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
+child.on(
+  "exit",
+  (code, signal) => process.exit(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)),
+);

@@ -28,7 +28,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         assert.equal((await fetch(`${url}/v1`)).status < 500, true);
         child.kill(signal);
         const status = await child.status;
-        assert.equal(status.success || status.signal === signal, true, `npm exited: ${JSON.stringify(status)}`);
+        assert.equal(
+          status.success || status.signal === signal,
+          true,
+          `npm exited: ${JSON.stringify(status)}`,
+        );
         const refused = await fetch(`${url}/v1`).then((r) => (r.body?.cancel(), false), () => true);
         assert.equal(refused, true, "the daemon no longer answers");
       } finally {
