@@ -345,12 +345,18 @@ export class ConnectionGuard {
     return true;
   }
 
-  /** Stops accepting and ends every relayed connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting; the relayed connections get `graceMs` to end by themselves (the server closing them
+   * after their last answer), then the rest are ended.
+   */
+  async close(graceMs = 500): Promise<void> {
     this.#closed = true;
     try {
       this.#listener.close();
     } catch { /* closed */ }
+    for (let waited = 0; this.#open.size > 0 && waited < graceMs; waited += 10) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     for (const end of [...this.#open]) end();
     await this.#accepting;
   }
