@@ -71,9 +71,9 @@ export async function setup(options: Partial<DaemonOptions> = {}): Promise<Harne
       headers["Content-Type"] ??= "application/json";
     }
     // A well-behaved client: it keeps the key the daemon issued with each client id and sends it back.
-    const named = o.client ?? (typeof o.body === "object" && o.body !== null
-      ? (o.body as { client?: unknown }).client
-      : undefined) ?? new URL(path, "http://x").searchParams.get("client") ??
+    const named = o.client ??
+      (typeof o.body === "object" && o.body !== null ? (o.body as { client?: unknown }).client : undefined) ??
+      new URL(path, "http://x").searchParams.get("client") ??
       /^\/v1\/clients\/([^/]+)/.exec(path)?.[1];
     if (typeof named === "string" && keys.has(named) && !("X-Netsession-Client-Key" in headers)) {
       headers["X-Netsession-Client-Key"] = keys.get(named)!;

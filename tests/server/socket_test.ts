@@ -246,7 +246,10 @@ Deno.test("an open event stream holds the client's leases past the TTL; closing 
     for (let i = 0; i < 500 && ctx.server.daemon.clients().some((c) => c.id === "streamer"); i++) {
       await new Promise((res) => setTimeout(res, 2));
     }
-    assert.ok(!ctx.server.daemon.clients().some((c) => c.id === "streamer"), "released when its stream closed");
+    assert.ok(
+      !ctx.server.daemon.clients().some((c) => c.id === "streamer"),
+      "released when its stream closed",
+    );
     await ctx.server.daemon.advance(500);
     assert.equal((await fetch(`${ctx.url}/v1/sessions/${session.id}`)).status, 404);
   } finally {
