@@ -14,7 +14,9 @@
  *   netsession sim from-trace FILE [--out FILE]
  *
  * `list` and `monitor` use the demo simulated world (scripts/demo_world.ts),
- * or with `--url` a running daemon (through `RemoteDriver`).
+ * or a running daemon (through `RemoteDriver`): `--daemon` finds the local
+ * daemon's Unix socket, `--socket PATH` names one (no token over the socket),
+ * `--url URL [--token-file F]` goes over TCP.
  *
  * @module
  */
@@ -53,8 +55,9 @@ commands:
                                 write a scenario to edit from a trace (its notes on stderr)
   help                          this text
 
-list and monitor take --url URL [--token-file F] to use a running daemon instead of the demo world
-(monitor then runs in real time and opens a session only with --session ID).
+list and monitor take --daemon (the local daemon, over its Unix socket), --socket PATH, or
+--url URL [--token-file F] (TCP) to use a running daemon instead of the demo world (monitor then runs in
+real time and opens a session only with --session ID).
 `;
 
 function fail(message: string): number {
@@ -68,10 +71,32 @@ async function demoManager(seed = 1) {
   return { world, manager };
 }
 
-/** A manager on a running daemon (`--url`), sharing its session counter. */
-async function remoteManager(url: string, tokenFile: string | undefined) {
+/** How a command reaches a running daemon: `--daemon` (its socket, found), `--socket PATH`, or `--url URL`. */
+interface DaemonAccess {
+  url?: string;
+  socket?: string;
+  daemon?: boolean;
+  "token-file"?: string;
+}
+
+/** Whether the command line asks for a running daemon rather than the demo world. */
+function wantsDaemon(values: DaemonAccess): boolean {
+  return values.url !== undefined || values.socket !== undefined || values.daemon === true;
+}
+
+/**
+ * A manager on a running daemon, sharing its session counter: over its Unix socket (`--socket PATH`, or with
+ * `--daemon` the local daemon's, found as RemoteDriver finds it; no token), or over TCP (`--url`, the token
+ * from `--token-file` or the default token file).
+ */
+async function remoteManager(values: DaemonAccess) {
   const { RemoteDriver, defaultTokenFile } = await import("../server/mod.ts");
-  const path = tokenFile ?? defaultTokenFile();
+  if (values.url === undefined) {
+    return await NetworkConfigurationManager.create(
+      new RemoteDriver(values.socket === undefined ? {} : { socket: values.socket }),
+    );
+  }
+  const path = values["token-file"] ?? defaultTokenFile();
   let token: string;
   try {
     token = (await Deno.readTextFile(path)).trim();
@@ -80,10 +105,15 @@ async function remoteManager(url: string, tokenFile: string | undefined) {
       `cannot read the daemon's token file ${path} (${(error as Error).message}); pass --token-file`,
     );
   }
-  return await NetworkConfigurationManager.create(new RemoteDriver({ url, token }));
+  return await NetworkConfigurationManager.create(new RemoteDriver({ url: values.url, token }));
 }
 
-const REMOTE_OPTIONS = { url: { type: "string" }, "token-file": { type: "string" } } as const;
+const REMOTE_OPTIONS = {
+  url: { type: "string" },
+  "token-file": { type: "string" },
+  socket: { type: "string" },
+  daemon: { type: "boolean" },
+} as const;
 
 async function list(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -93,9 +123,7 @@ async function list(args: string[]): Promise<number> {
   if (values.state !== undefined && !(CONFIGURATION_STATES as readonly string[]).includes(values.state)) {
     return fail(`--state ${values.state}: expected one of ${CONFIGURATION_STATES.join(", ")}`);
   }
-  const manager = values.url !== undefined
-    ? await remoteManager(values.url, values["token-file"])
-    : (await demoManager()).manager;
+  const manager = wantsDaemon(values) ? await remoteManager(values) : (await demoManager()).manager;
   const configs = manager.allConfigurations(values.state as ConfigurationState | undefined);
   if (values.json) {
     console.log(JSON.stringify(configs.map((c) => c.toJSON()), null, 2));
@@ -185,9 +213,9 @@ async function monitor(args: string[]): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (values.url !== undefined) {
+  if (wantsDaemon(values)) {
     const o = { duration, json: !!values.json, session: values.session, budgets };
-    return await monitorRemote(values.url, values["token-file"], o);
+    return await monitorRemote(values, o);
   }
   const { world, manager } = await demoManager();
   const t0 = world.clock.now();
@@ -252,12 +280,11 @@ async function monitor(args: string[]): Promise<number> {
 
 /** `monitor --url`: watch a daemon's configurations in real time (a session only with `--session ID`). */
 async function monitorRemote(
-  url: string,
-  tokenFile: string | undefined,
+  access: DaemonAccess,
   o: { duration: number; json: boolean; session?: string; budgets: [string, number][] },
 ) {
   const { duration, json } = o;
-  const manager = await remoteManager(url, tokenFile);
+  const manager = await remoteManager(access);
   try {
     applyBudgets(manager, o.budgets);
   } catch (error) {
@@ -310,11 +337,9 @@ async function sim(args: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const { serve, parseServeArgs } = await import("../server/mod.ts");
   if (args.includes("--help") || args.includes("-h")) {
+    const { SERVE_USAGE } = await import("../server/mod.ts");
     console.log(
-      "usage: netsession serve [--driver sim|linux] [--host H] [--port N] [--token-file F] [--allow-remote]\n" +
-        "                        [--scenario FILE] [--seed N] [--no-lively] [--lease-ttl MS] [--linger MS]\n" +
-        "  --linger MS   keep a link up MS after its last session closed (a quick re-open takes it back)\n" +
-        "(see server/README.md)",
+      SERVE_USAGE.replace("usage: serve.ts", "usage: netsession serve") + "\n(see server/README.md)",
     );
     return 0;
   }

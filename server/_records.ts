@@ -6,8 +6,12 @@ import type { RoamingMode } from "./protocol.ts";
 /** A client the daemon knows: its sessions, open event streams and lease. */
 export interface ClientRecord {
   readonly id: string;
+  /** The per-client secret the daemon issued with the client (`X-Netsession-Client-Key`): who names this id must present it. */
+  readonly key: string;
   readonly sessions: Map<string, Held>;
   streams: number;
+  /** Whether an event stream ever held it: then its holds go when its last stream closes, not a TTL later. */
+  streamed: boolean;
   ttlMs: number;
   timer: unknown;
   lastSeen: number;

@@ -91,7 +91,15 @@ export async function readJson(request: Request, limit: number): Promise<Json> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      if (error instanceof DaemonError || (error as { getResponse?: unknown }).getResponse) throw error;
+      // The client went away mid-body: its abort, not the daemon's failure (nobody hears the answer).
+      throw new DaemonError(400, "aborted", "the request body was not received completely", "body");
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

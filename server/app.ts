@@ -3,9 +3,11 @@
  * in-process with `app.request(...)`. Routes are documented in the README;
  * each resource is a sub-app in `routes/`.
  *
- * Security, in order (`routes/guards.ts`): the `Host` header must be one of
- * the daemon's own (DNS rebinding), an `Origin` header if present must be the
- * daemon's own, mutating methods need `Authorization: Bearer <token>`, bodies
+ * Security, in order (`routes/guards.ts`, `routes/auth.ts`): over TCP the
+ * `Host` header must be one of the daemon's own (DNS rebinding) and an
+ * `Origin` header if present the daemon's own; mutating methods, client event
+ * streams and WebSockets need authority (the Unix socket, the bearer token,
+ * or a signed-in browser's cookie); acting as a client needs its key; bodies
  * are limited (413) and validated (400 naming the field).
  *
  * @module
@@ -16,7 +18,9 @@ import { HTTPException } from "hono/http-exception";
 import type { Daemon } from "./daemon.ts";
 import { DaemonError } from "./errors.ts";
 import { type AppEnv, fail, type RouteContext } from "./routes/_context.ts";
-import { answerHeaders, bodyLimited, hostAndOrigin, tokenRequired } from "./routes/guards.ts";
+import { answerHeaders, bodyLimited, headWithoutBody, hostAndOrigin } from "./routes/guards.ts";
+import { authorize, signInRoutes } from "./routes/auth.ts";
+import { SignIn } from "./_sign_in.ts";
 import { clientRoutes } from "./routes/clients.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
@@ -54,6 +58,10 @@ export interface AppOptions {
   readonly keepAliveMs?: number;
   /** Bytes a WebSocket may have buffered before the daemon stops feeding it (default 1 MiB). */
   readonly webSocketHighWater?: number;
+  /** The dashboard's URL over TCP (sign-in links are made on it); its port names the sign-in cookie. */
+  readonly dashboardUrl?: string;
+  /** Anonymous (unauthorized, read-only) event streams at once (default 64). */
+  readonly maxAnonymousStreams?: number;
 }
 
 /**
@@ -75,6 +83,10 @@ export interface DaemonApp {
     init?: RequestInit,
     env?: AppEnv["Bindings"],
   ): Response | Promise<Response>;
+  /** A new one-time sign-in link for the dashboard (relative when the app has no `dashboardUrl`). */
+  signInLink(): string;
+  /** Sign-in codes waiting and browsers signed in (bounded: 8 and 32). */
+  signIns(): { codes: number; cookies: number };
 }
 
 /**
@@ -106,6 +118,11 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
     bodyLimit: options.bodyLimit ?? 65536,
     keepAliveMs: options.keepAliveMs ?? 15000,
     webSocketHighWater: options.webSocketHighWater ?? 1 << 20,
+    signIn: new SignIn(
+      options.dashboardUrl === undefined ? undefined : Number(new URL(options.dashboardUrl).port),
+    ),
+    dashboardUrl: options.dashboardUrl?.replace(/\/$/, ""),
+    maxAnonymousStreams: options.maxAnonymousStreams ?? 64,
   };
   const allowedHosts = new Set(
     (options.allowedHosts ?? ["localhost", "127.0.0.1", "[::1]"]).map((h) => h.toLowerCase()),
@@ -126,10 +143,12 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
   );
 
   app.use("*", hostAndOrigin(allowedHosts));
-  app.use("*", tokenRequired(token));
+  app.use("*", authorize(ctx));
   app.use("*", bodyLimited(ctx.bodyLimit));
   app.use("*", answerHeaders());
+  app.use("*", headWithoutBody());
 
+  app.route("/", signInRoutes(ctx));
   app.route("/", dashboardRoutes(ctx));
   app.route("/", metricsRoutes(ctx));
   app.route("/v1", indexRoutes(ctx, VERSION));
@@ -142,5 +161,7 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
   return {
     fetch: (request, env) => app.fetch(request, env),
     request: (input, init, env) => app.request(input, init, env),
+    signInLink: () => `${ctx.dashboardUrl ?? ""}/sign-in?code=${ctx.signIn.issue()}`,
+    signIns: () => ctx.signIn.size,
   };
 }

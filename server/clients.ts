@@ -11,6 +11,7 @@ import { DaemonError } from "./errors.ts";
 import type { Subscriber } from "./event_bus.ts";
 import type { HeartbeatAnswer } from "./protocol.ts";
 import type { ClientRecord } from "./_records.ts";
+import { randomToken } from "./_ids.ts";
 
 /** Limits and lease settings of a {@linkcode ClientRegistry}. */
 export interface ClientSettings {
@@ -83,7 +84,16 @@ export class ClientRegistry {
           "client",
         );
       }
-      c = { id, sessions: new Map(), streams: 0, ttlMs: this.#settings.ttlMs, timer: undefined, lastSeen: 0 };
+      c = {
+        id,
+        key: randomToken(24),
+        sessions: new Map(),
+        streams: 0,
+        streamed: false,
+        ttlMs: this.#settings.ttlMs,
+        timer: undefined,
+        lastSeen: 0,
+      };
       this.#clients.set(id, c);
     }
     return c;
@@ -144,16 +154,22 @@ export class ClientRegistry {
     return c;
   }
 
-  /** While `sub` is open it holds `c`'s leases; when it closes, the TTL starts. */
+  /**
+   * While `sub` is open it holds `c`'s leases. When the client's last stream closes (the peer went away: its
+   * connection closed), its holds go at once: the client expires (no TTL; the TTL is for heartbeat-only clients).
+   */
   holdWhileOpen(c: ClientRecord, sub: Subscriber): void {
     c.streams++;
+    c.streamed = true;
     this.touch(c);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       c.streams--;
-      if (this.#clients.get(c.id) === c) this.touch(c);
+      if (this.#clients.get(c.id) !== c) return;
+      if (c.streams === 0 && !this.#settings.closed()) this.#expire(c);
+      else this.touch(c);
     };
     const close = sub.close.bind(sub);
     sub.close = () => {

@@ -330,6 +330,11 @@ export class Daemon {
     return this.#clients.list();
   }
 
+  /** The key the daemon issued with client `id` (who acts as it must present it), or undefined when unknown. */
+  clientKey(id: string): string | undefined {
+    return this.#clients.find(id)?.key;
+  }
+
   /** The session properties of a daemon session (the well-known ones plus those set through the daemon). */
   properties(id: string): Record<string, unknown> {
     return this.#sessions.properties(id);

@@ -5,10 +5,10 @@
  * badge where there is one), and for the simulator offers buttons that change
  * the world.
  *
- * The token: the daemon embeds it in the page only for requests from a
- * loopback peer that passed the `Host`/`Origin` checks (so a page on another
- * origin can neither load nor read it); a page served to a remote peer
- * (`allowRemote`) is read-only.
+ * No page carries the token. A browser signs in with the one-time link
+ * `netsession serve` prints, which sets an `HttpOnly`, `SameSite=Strict`
+ * cookie; its requests then carry the cookie by themselves. Without it the
+ * page is read-only.
  *
  * @module
  */
@@ -23,8 +23,8 @@
  * ```
  */
 export interface DashboardOptions {
-  /** The bearer token for the page's own requests; omit for a read-only page. */
-  readonly token?: string;
+  /** Whether the browser is signed in (its cookie authorizes the page's requests); else the page is read-only. */
+  readonly signedIn?: boolean;
   /** CSP nonce of the inline script. */
   readonly nonce: string;
   /** Whether to show the simulator's controls. */
@@ -46,14 +46,13 @@ function escapeAttribute(value: string): string {
  * ```
  */
 export function dashboardHtml(options: DashboardOptions): string {
-  const token = options.token === undefined ? "" : escapeAttribute(options.token);
   const nonce = escapeAttribute(options.nonce);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="netsession-token" content="${token}">
+<meta name="netsession-signed-in" content="${options.signedIn ? "1" : ""}">
 <meta name="netsession-sim" content="${options.sim ? "1" : ""}">
 <title>netsession daemon</title>
 <style>
@@ -123,7 +122,8 @@ export function dashboardHtml(options: DashboardOptions): string {
 
 <script nonce="${nonce}">
 "use strict";
-const token = document.querySelector('meta[name="netsession-token"]').content;
+const token = document.querySelector('meta[name="netsession-signed-in"]').content === "1";
+let key = "";
 const sim = document.querySelector('meta[name="netsession-sim"]').content === "1";
 const me = "dashboard-" + Math.random().toString(36).slice(2, 10);
 const $ = (s) => document.querySelector(s);
@@ -143,9 +143,10 @@ function say(text) { $("#message").textContent = text; }
 
 async function api(method, path, body) {
   const headers = { "X-Netsession-Client": me };
-  if (token) headers.Authorization = "Bearer " + token;
+  if (key) headers["X-Netsession-Client-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  key = res.headers.get("X-Netsession-Client-Key") || key;
   const json = await res.json().catch(() => ({}));
   if (!res.ok) { say((json.error && json.error.message) || res.status + " " + res.statusText); throw new Error(res.status); }
   say("");
@@ -243,8 +244,11 @@ function describe(e) {
   }
 }
 
-function connect() {
-  const source = new EventSource("/v1/events?client=" + encodeURIComponent(me));
+async function connect() {
+  // Signed in: the page is a client (its stream holds its sessions), bound to the key its heartbeat got.
+  if (token) await api("POST", "/v1/clients/" + encodeURIComponent(me) + "/heartbeat", {}).catch(() => {});
+  const source = new EventSource(token && key
+    ? "/v1/events?client=" + encodeURIComponent(me) + "&key=" + encodeURIComponent(key) : "/v1/events");
   source.onopen = () => { $("#stream").textContent = "live"; $("#stream").className = "pill on"; };
   source.onerror = () => { $("#stream").textContent = "reconnecting…"; $("#stream").className = "pill off"; };
   source.onmessage = (m) => {
@@ -268,7 +272,7 @@ function connect() {
   };
 }
 
-$("#mode").textContent = token ? (sim ? "simulator: controls enabled" : "") : "read-only (no token for this peer)";
+$("#mode").textContent = token ? (sim ? "simulator: controls enabled" : "") : "read-only (sign in with the link netsession serve printed)";
 if (token && sim) {
   $("#add-ap").hidden = false;
   $("#add-ap").addEventListener("submit", (ev) => {

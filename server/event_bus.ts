@@ -313,9 +313,10 @@ export class EventBus<E extends { readonly type: string } = EventBody> {
         const oldest = this.oldest;
         if (since + 1 < oldest) sub.pushFirst(gapItem(since + 1, oldest - 1));
         const size = this.#ring.length;
+        // The replay is bounded by the buffer, not by the queue limit: a resume within the kept window gets all of it.
         for (let i = 0; i < this.#count; i++) {
           const item = this.#ring[(this.#start + i) % size]!;
-          if (item.id! > since) sub.push(item);
+          if (item.id! > since) sub.pushFirst(item);
         }
       }
     }

@@ -34,6 +34,7 @@ export type { OpenSessionRequest } from "./daemon_sessions.ts";
 export type { DaemonCounters } from "./metrics.ts";
 export type { ClientSummary } from "./clients.ts";
 export type { WorldScenario } from "./sim_control.ts";
+export type { GuardLimits } from "./_conn_guard.ts";
 export * from "./app.ts";
 export * from "./dashboard.ts";
 export * from "./default_world.ts";

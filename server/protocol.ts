@@ -75,6 +75,18 @@ import type {
 export const CLIENT_HEADER = "X-Netsession-Client";
 
 /**
+ * The header of a client's key: the daemon sends it with the first answer for a new client id, and every later
+ * request naming that id must carry it (else 403): a client id cannot be taken over by naming it.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_KEY_HEADER } from "@netsession/server";
+ * const key = (res: Response) => res.headers.get(CLIENT_KEY_HEADER);
+ * ```
+ */
+export const CLIENT_KEY_HEADER = "X-Netsession-Client-Key";
+
+/**
  * The body of every 4xx/5xx answer: a code, a message saying what to do, and
  * the request field at fault (body key, query parameter or header), if any.
  *

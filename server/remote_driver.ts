@@ -25,6 +25,7 @@ import type {
 import { DriverError } from "@netsession/core";
 import { randomId } from "./_ids.ts";
 import { daemonError, DaemonHttp, type Reply } from "./_daemon_http.ts";
+import { defaultTokenFile, findDaemonSocket } from "./paths.ts";
 import { EventStream } from "./_event_stream.ts";
 import { RemoteView } from "./_remote_view.ts";
 import type {
@@ -47,10 +48,16 @@ import type {
  * ```
  */
 export interface RemoteDriverOptions {
-  /** The daemon's base URL, for example `http://127.0.0.1:7421`. */
-  readonly url: string | URL;
-  /** The daemon's bearer token (from its token file). */
-  readonly token: string;
+  /**
+   * The daemon's Unix socket (default, when no `url` is given either: the local daemon's, see
+   * `findDaemonSocket()`: `$NETSESSION_SOCKET`, this user's `$XDG_RUNTIME_DIR/netsession/daemon.sock`, the system
+   * daemon's `/run/netsession/daemon.sock`). Over the socket no token is needed.
+   */
+  readonly socket?: string;
+  /** The daemon's base URL over TCP, for example `http://127.0.0.1:7421` (then a token is needed). */
+  readonly url?: string | URL;
+  /** The daemon's bearer token (TCP; default: read from `defaultTokenFile()` at `start()`). */
+  readonly token?: string;
   /** This process's client id at the daemon (default: `remote-` and random hex). */
   readonly clientId?: string;
   /** The `fetch` to use (default: the global one). */
@@ -114,28 +121,37 @@ export class RemoteDriver implements NetworkDriver {
    *
    * @param options the daemon's URL and token, and this client's id
    */
-  constructor(options: RemoteDriverOptions) {
-    if (!options || typeof options.token !== "string" || options.token === "") {
+  constructor(options: RemoteDriverOptions = {}) {
+    if (options.token !== undefined && (typeof options.token !== "string" || options.token === "")) {
       throw new TypeError(
-        "new RemoteDriver({ url, token }): token must be the daemon's token (from its token file)",
+        "new RemoteDriver({ token }): token must be the daemon's token (from its token file)",
       );
     }
-    let base: URL;
-    try {
-      base = new URL(String(options.url));
-    } catch {
-      throw new TypeError(
-        `new RemoteDriver({ url }): '${options.url}' is not a URL such as http://127.0.0.1:7421`,
-      );
+    if (options.url !== undefined && options.socket !== undefined) {
+      throw new TypeError("new RemoteDriver(): give socket or url, not both");
+    }
+    let base = "http://localhost";
+    let socket: string | undefined;
+    if (options.url !== undefined) {
+      try {
+        base = new URL(String(options.url)).href.replace(/\/$/, "");
+      } catch {
+        throw new TypeError(
+          `new RemoteDriver({ url }): '${options.url}' is not a URL such as http://127.0.0.1:7421`,
+        );
+      }
+    } else {
+      socket = options.socket ?? findDaemonSocket();
     }
     this.#options = options;
     this.clientId = options.clientId ?? `remote-${randomId(6)}`;
-    this.#http = new DaemonHttp(
-      base.href.replace(/\/$/, ""),
-      options.token,
-      this.clientId,
-      options.fetch ?? globalThis.fetch.bind(globalThis),
-    );
+    this.#http = new DaemonHttp({
+      base,
+      socket,
+      token: options.token ?? (socket === undefined ? defaultTokenFile : undefined),
+      clientId: this.clientId,
+      fetch: options.fetch,
+    });
     this.#view = new RemoteView({
       clientId: this.clientId,
       emit: (event) => this.#sink?.(event),
@@ -162,6 +178,7 @@ export class RemoteDriver implements NetworkDriver {
     this.#started = true;
     let snap: DaemonSnapshot;
     try {
+      await this.#http.ready();
       snap = await this.#http.snapshot();
     } catch (error) {
       this.#started = false;
@@ -235,7 +252,7 @@ export class RemoteDriver implements NetworkDriver {
       }
       throw new DriverError(
         "unknown",
-        `activation of '${identifier}' failed: cannot reach the daemon at ${this.#http.base}: ${
+        `activation of '${identifier}' failed: cannot reach the daemon at ${this.#http.where}: ${
           (error as Error).message
         }`,
         { cause: error },
@@ -353,7 +370,7 @@ export class RemoteDriver implements NetworkDriver {
       if (error instanceof DriverError) throw error;
       throw new DriverError(
         "unknown",
-        `deactivation of '${identifier}' failed: cannot reach the daemon at ${this.#http.base}: ${
+        `deactivation of '${identifier}' failed: cannot reach the daemon at ${this.#http.where}: ${
           (error as Error).message
         }`,
         { cause: error },
@@ -380,7 +397,7 @@ export class RemoteDriver implements NetworkDriver {
     } catch (error) {
       throw new DriverError(
         "unknown",
-        `checking the reachability of '${identifier}' failed: cannot reach the daemon at ${this.#http.base}: ${
+        `checking the reachability of '${identifier}' failed: cannot reach the daemon at ${this.#http.where}: ${
           (error as Error).message
         }`,
         { cause: error },
@@ -405,6 +422,7 @@ export class RemoteDriver implements NetworkDriver {
     if (this.#started) {
       await this.#http.request("DELETE", `/v1/clients/${encodeURIComponent(this.clientId)}`).catch(() => {});
     }
+    this.#http.close();
     this.#view.held.clear();
     this.#view.wanted.clear();
   }

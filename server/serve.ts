@@ -11,12 +11,19 @@ import { SimDriver, type SimWorld } from "@netsession/sim";
 import { createApp, type DaemonApp } from "./app.ts";
 import { Daemon } from "./daemon.ts";
 import { createDefaultWorld, makeLively } from "./default_world.ts";
+import { DEFAULT_PORT, defaultSocketPath, defaultTokenFile } from "./paths.ts";
+import { parseServeArgs, SERVE_USAGE as USAGE } from "./serve_args.ts";
+import type { GuardLimits } from "./_conn_guard.ts";
+import { groupId, type GuardedServer, guardedServer, listenSocket } from "./_listen.ts";
 
-/** The longest time-out a timer takes (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** The port `serve()` listens on unless told otherwise. */
-export const DEFAULT_PORT = 7421;
+export {
+  DEFAULT_PORT,
+  defaultSocketPath,
+  defaultTokenFile,
+  findDaemonSocket,
+  SYSTEM_SOCKET,
+} from "./paths.ts";
+export { parseServeArgs, SERVE_USAGE } from "./serve_args.ts";
 
 /**
  * Drivers the daemon can own.
@@ -45,8 +52,18 @@ export interface ServeOptions {
   readonly scenario?: string;
   /** Address to listen on (default `127.0.0.1`); anything not loopback needs `allowRemote`. */
   readonly host?: string;
-  /** Port (default 7421; 0 picks a free one). */
-  readonly port?: number;
+  /** Port of the dashboard and the HTTP API on loopback (default 7421; 0 picks a free one; null: no TCP). */
+  readonly port?: number | null;
+  /**
+   * The Unix socket (default: as root `/run/netsession/daemon.sock`, else
+   * `$XDG_RUNTIME_DIR/netsession/daemon.sock`; null: none). Mode 0660: who may connect is decided by the
+   * filesystem, and needs no token.
+   */
+  readonly socket?: string | null;
+  /** The socket's group (a name or a gid): its members may connect. */
+  readonly socketGroup?: string;
+  /** Header, body and idle time-outs and the other connection limits (the defaults suit a real daemon). */
+  readonly limits?: GuardLimits;
   /** Token file (default `$XDG_RUNTIME_DIR/netsession/token`, else `~/.netsession/token`). */
   readonly tokenFile?: string;
   /** Allow listening on a non-loopback address (prints a warning). */
@@ -87,10 +104,16 @@ export interface ServeOptions {
  * ```
  */
 export interface DaemonServer {
-  /** Base URL, for example `http://127.0.0.1:7421`. */
+  /** Base URL over TCP, for example `http://127.0.0.1:7421` (without TCP: `unix:` and the socket's path). */
   readonly url: string;
-  /** The port listened on. */
+  /** The TCP port listened on (0 without TCP). */
   readonly port: number;
+  /** The Unix socket's path, if the daemon listens on one. */
+  readonly socket: string | undefined;
+  /** The first one-time sign-in link of the dashboard (undefined without TCP). */
+  readonly signInUrl: string | undefined;
+  /** The connections being relayed now, by listener (the time-outs end idle ones). */
+  connections(): { tcp: number; socket: number };
   /** The address listened on. */
   readonly hostname: string;
   /** Path of the token file. */
@@ -162,23 +185,6 @@ export async function createDriver(kind: DriverKind, options: ServeOptions = {})
     default:
       throw new RangeError(`unknown driver '${kind}': use "sim" or "linux"`);
   }
-}
-
-/**
- * The default token file: `$XDG_RUNTIME_DIR/netsession/token` when that is
- * set, else `~/.netsession/token`.
- *
- * @example
- * ```ts
- * import { defaultTokenFile } from "@netsession/server";
- * console.log(defaultTokenFile().endsWith("token")); // true
- * ```
- */
-export function defaultTokenFile(): string {
-  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
-  if (runtime) return `${runtime}/netsession/token`;
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
-  return `${home}/.netsession/token`;
 }
 
 function dirname(path: string): string {
@@ -268,8 +274,8 @@ function hostHeaders(host: string, port: number): string[] {
 export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = options.port === undefined ? DEFAULT_PORT : options.port;
+  if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
   }
   if (!isLoopbackHost(host)) {
@@ -301,34 +307,98 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   }
 
   const ref: { app?: DaemonApp } = {};
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const onError = (error: unknown) => {
+    console.error("netsession daemon: request failed:", error);
+    return new Response(JSON.stringify({ error: { code: "internal", message: "the daemon failed" } }), {
+      status: 500,
+      headers: { "Content-Type": "application/json" },
+    });
+  };
+  const socketPath = options.socket === undefined ? defaultSocketPath() : options.socket;
+  const keepAlive = options.keepAliveMs ?? 15000;
+  const limits: GuardLimits = { idleTimeoutMs: Math.max(60_000, 3 * keepAlive), ...options.limits };
+  let tcp: Deno.TcpListener | undefined;
+  let unix: Deno.UnixListener | undefined;
+  const privateDir = await Deno.makeTempDir({ prefix: "netsession-daemon-" });
+  const servers: GuardedServer[] = [];
   try {
-    server = Deno.serve({
-      hostname: host,
-      port,
-      onListen: (addr) => listening.resolve(addr),
-      onError: (error) => {
-        console.error("netsession daemon: request failed:", error);
-        return new Response(JSON.stringify({ error: { code: "internal", message: "the daemon failed" } }), {
-          status: 500,
-          headers: { "Content-Type": "application/json" },
-        });
-      },
-    }, (request, info) => ref.app!.fetch(request, { remoteAddr: info.remoteAddr }));
+    if (port !== null) {
+      try {
+        tcp = Deno.listen({ hostname: host, port });
+      } catch (error) {
+        throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    if (socketPath !== null) {
+      const gid = options.socketGroup === undefined ? undefined : await groupId(options.socketGroup);
+      unix = await listenSocket(socketPath, gid);
+    }
+    if (!tcp && !unix) throw new Error("nothing to listen on: give a port or a socket");
+    const addr = tcp?.addr;
+    const shown = addr ? (addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname) : "";
+    const tcpUrl = addr ? `http://${shown}:${addr.port}` : undefined;
+    ref.app = createApp(daemon, {
+      token,
+      allowedHosts: hostHeaders(host, addr?.port ?? 80),
+      keepAliveMs: keepAlive,
+      ...(tcpUrl === undefined ? {} : { dashboardUrl: tcpUrl }),
+    });
+    const app = ref.app;
+    if (tcp) {
+      servers.push(
+        await guardedServer(
+          tcp,
+          privateDir,
+          "tcp",
+          (r) => app.fetch(r, { transport: "tcp" }),
+          onError,
+          limits,
+        ),
+      );
+    }
+    if (unix) {
+      servers.push(
+        await guardedServer(
+          unix,
+          privateDir,
+          "unix",
+          (r) => app.fetch(r, { transport: "unix" }),
+          onError,
+          limits,
+        ),
+      );
+    }
   } catch (error) {
+    for (const s of servers) await s.close().catch(() => {});
+    for (const l of [tcp, unix]) {
+      try {
+        l?.close();
+      } catch { /* closed */ }
+    }
+    if (unix && socketPath) await Deno.remove(socketPath).catch(() => {});
+    await Deno.remove(privateDir, { recursive: true }).catch(() => {});
     stopLively?.();
     await daemon.close("the daemon could not listen");
-    throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
-  const addr = await listening.promise;
-  const app = ref.app = createApp(daemon, {
-    token,
-    allowedHosts: hostHeaders(host, addr.port),
-    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
-  });
-  const shown = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  const url = `http://${shown}:${addr.port}`;
+  const app = ref.app;
+  const addrPort = tcp?.addr.port ?? 0;
+  const url = tcp
+    ? `http://${tcp.addr.hostname.includes(":") ? `[${tcp.addr.hostname}]` : tcp.addr.hostname}:${addrPort}`
+    : `unix:${socketPath}`;
+  const signInUrl = tcp ? app.signInLink() : undefined;
+  const closeServers = async () => {
+    for (const s of servers) {
+      const down = s.server.shutdown();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([down, new Promise((r) => timer = setTimeout(r, 1000))]);
+      clearTimeout(timer);
+      await s.guard.close();
+      await down;
+    }
+    if (unix && socketPath) await Deno.remove(socketPath).catch(() => {});
+    await Deno.remove(privateDir, { recursive: true }).catch(() => {});
+  };
 
   const finished = Promise.withResolvers<void>();
   let shutting: Promise<void> | undefined;
@@ -344,7 +414,7 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
       }
       stopLively?.();
       await daemon.close(reason);
-      await server.shutdown();
+      await closeServers();
       log("netsession: stopped");
       finished.resolve();
     })();
@@ -356,9 +426,23 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   }
   options.signal?.addEventListener("abort", () => shutdown(), { once: true });
 
-  log(`netsession daemon (${kind} driver) listening on ${url}`);
-  log(`  dashboard:  ${url}/`);
-  log(`  token file: ${tokenFile}`);
+  log(
+    `netsession daemon (${kind} driver) listening on ${
+      [tcp ? url : "", unix ? socketPath : ""].filter((x) => x).join(" and ")
+    }`,
+  );
+  if (unix) {
+    log(
+      `  socket:     ${socketPath} (mode 0660${
+        options.socketGroup ? `, group ${options.socketGroup}` : ""
+      }; no token needed)`,
+    );
+  }
+  if (tcp) {
+    log(`  dashboard:  ${url}/ (read-only until signed in)`);
+    log(`  sign in:    ${signInUrl} (one-time link: opens the dashboard with changes allowed)`);
+  }
+  log(`  token file: ${tokenFile} (for programs over TCP)`);
 
   if (options.scenario && setup.world) {
     const world = setup.world as unknown as { play?: (scenario: unknown) => Promise<void> };
@@ -375,8 +459,14 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
 
   return {
     url,
-    port: addr.port,
-    hostname: addr.hostname,
+    port: addrPort,
+    hostname: tcp?.addr.hostname ?? "",
+    socket: unix ? socketPath ?? undefined : undefined,
+    signInUrl,
+    connections: () => ({
+      tcp: tcp ? servers[0].guard.connections : 0,
+      socket: unix ? servers[servers.length - 1].guard.connections : 0,
+    }),
     tokenFile,
     token,
     daemon,
@@ -384,98 +474,6 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     shutdown,
     finished: finished.promise,
   };
-}
-
-const USAGE = `usage: serve.ts [options]
-  --driver sim|linux     driver (default sim)
-  --host ADDRESS         listen address (default 127.0.0.1)
-  --port N               port (default ${DEFAULT_PORT}; 0 = any free port)
-  --token-file PATH      token file (default ${"$"}XDG_RUNTIME_DIR/netsession/token or ~/.netsession/token)
-  --allow-remote         allow a non-loopback --host
-  --scenario FILE        sim: play a JSON scenario
-  --seed N               sim: seed (default 1)
-  --no-lively            sim: no spontaneous signal changes or traffic
-  --lease-ttl MS         lease TTL of clients without an event stream (default 10000)
-  --linger MS            keep a link up MS after its last session closed, so that a quick re-open
-                         takes it back without a reconnect (default 0: down at once)`;
-
-/**
- * Parses command-line arguments into {@linkcode ServeOptions} (for
- * `netsession serve` and `deno run -A server/serve.ts`). Throws on unknown
- * options with the usage text.
- *
- * @example
- * ```ts
- * import { parseServeArgs } from "@netsession/server";
- * console.log(parseServeArgs(["--port", "0", "--no-lively"])); // { port: 0, lively: false }
- * ```
- */
-export function parseServeArgs(args: readonly string[]): ServeOptions {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const take = () => {
-      const v = value ?? args[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
-      return v;
-    };
-    const int = (name: string) => {
-      const v = take();
-      if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer, got '${v}'\n${USAGE}`);
-      return Number(v);
-    };
-    switch (arg) {
-      case "--driver": {
-        const v = take();
-        if (v !== "sim" && v !== "linux") {
-          throw new Error(`--driver must be sim or linux, got '${v}'\n${USAGE}`);
-        }
-        out.driver = v;
-        break;
-      }
-      case "--host":
-        out.host = take();
-        break;
-      case "--port":
-        out.port = int("--port");
-        break;
-      case "--token-file":
-        out.tokenFile = take();
-        break;
-      case "--allow-remote":
-        out.allowRemote = true;
-        break;
-      case "--scenario":
-        out.scenario = take();
-        break;
-      case "--seed":
-        out.seed = int("--seed");
-        break;
-      case "--no-lively":
-        out.lively = false;
-        break;
-      case "--lease-ttl":
-        out.leaseTtlMs = int("--lease-ttl");
-        break;
-      case "--linger": {
-        const ms = int("--linger");
-        if (ms > MAX_TIMER_MS) {
-          throw new Error(`--linger must be at most ${MAX_TIMER_MS} ms, got ${ms}\n${USAGE}`);
-        }
-        out.lingerMs = ms;
-        break;
-      }
-      default:
-        throw new Error(`unknown option '${arg}'\n${USAGE}`);
-    }
-  }
-  return out as ServeOptions;
 }
 
 if (import.meta.main) {

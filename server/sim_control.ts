@@ -6,13 +6,14 @@
  * @module
  */
 
-import {
-  applyWorldStep,
-  type SimPlayResult,
-  type SimScenario,
-  type SimWorld,
-  type SimWorldStep,
-} from "@netsession/sim";
+import { applyWorldStep, type SimWorld, type SimWorldStep } from "@netsession/sim";
+
+/** Virtual time one turn of a stepwise scenario advances at most, ms. */
+const SLICE_MS = 1000;
+/** Due steps one turn runs at most. */
+const STEPS_PER_TURN = 16;
+/** Lets the other requests and timers have a turn. */
+const turn = () => new Promise<void>((r) => setTimeout(r, 0));
 
 interface ScenarioRun {
   left: number;
@@ -73,7 +74,9 @@ export class SimControl {
       last = now;
       busy = true;
       this.advance(elapsed)
-        .then(() => this.exclusive(() => this.#runDueSteps()))
+        .then(async () => {
+          while (await this.exclusive(() => this.#runDueSteps())) await turn();
+        })
         .catch((error) => console.error("netsession daemon: the simulated world failed:", error))
         .finally(() => busy = false);
     }, intervalMs);
@@ -103,9 +106,7 @@ export class SimControl {
         ),
       );
     }
-    if (this.#realtime === undefined) {
-      return this.exclusive(() => world.play(scenario as SimScenario).then(passed));
-    }
+    if (this.#realtime === undefined) return this.#playStepwise(world, scenario);
     const run: ScenarioRun = { left: scenario.steps.length, failed: false, ...Promise.withResolvers<void>() };
     if (run.left === 0) run.resolve();
     const start = world.clock.now();
@@ -116,9 +117,40 @@ export class SimControl {
     return run.promise;
   }
 
-  #runDueSteps(): void {
+  /**
+   * Without the real-time ticker: the scenario on the virtual clock, one slice (at most 1 s of virtual time or
+   * one step) per turn of the clock, yielding between them, so that the other routes and the clock never wait
+   * for the whole scenario.
+   */
+  async #playStepwise(world: SimWorld, scenario: WorldScenario): Promise<void> {
+    const start = world.clock.now();
+    const to = async (due: number) => {
+      while (world.clock.now() < due) {
+        await this.exclusive(() => world.advance(Math.min(SLICE_MS, due - world.clock.now())));
+        await turn();
+      }
+    };
+    for (const [index, step] of scenario.steps.entries()) {
+      await to(start + (step.at as number));
+      await this.exclusive(() => {
+        try {
+          applyWorldStep(world, step as SimWorldStep);
+        } catch (error) {
+          throw new Error(`steps[${index}] (at ${step.at}): ${(error as Error).message}`, { cause: error });
+        }
+      });
+      await turn();
+    }
+    const duration = (scenario as { duration?: unknown }).duration;
+    if (typeof duration === "number") await to(start + duration);
+  }
+
+  /** Runs the steps that are due, at most {@linkcode STEPS_PER_TURN}; true when more are due. */
+  #runDueSteps(): boolean {
     const world = this.world!;
+    let ran = 0;
     while (this.#steps.length > 0 && this.#steps[0].due <= world.clock.now()) {
+      if (ran++ >= STEPS_PER_TURN) return true;
       const { index, step, run } = this.#steps.shift()!;
       if (run.failed) continue;
       try {
@@ -132,12 +164,6 @@ export class SimControl {
         );
       }
     }
-  }
-}
-
-/** Turns a scenario play with failures into a rejection that names them. */
-function passed(result: SimPlayResult): void {
-  if (!result.passed) {
-    throw new Error(result.failures.map((f) => `steps[${f.step}] (at ${f.at}): ${f.message}`).join("; "));
+    return false;
   }
 }

@@ -73,6 +73,8 @@ Deno.test({
         "serve",
         "--port",
         "0",
+        "--socket",
+        `${dir}/daemon.sock`,
         "--token-file",
         tokenFile,
         "--no-lively",
@@ -89,6 +91,24 @@ Deno.test({
         printed += value;
       }
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
+      const viaSocket = await run(["list", "--json", "--socket", `${dir}/daemon.sock`]);
+      assert.equal(viaSocket.code, 0, viaSocket.stderr);
+      assert.ok(
+        JSON.parse(viaSocket.stdout).some((c: { identifier: string }) => c.identifier === "internet"),
+      );
+      const found = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../scripts/netsession.ts", import.meta.url).pathname,
+          "list",
+          "--daemon",
+        ],
+        env: { NETSESSION_SOCKET: `${dir}/daemon.sock` },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(found.code, 0, new TextDecoder().decode(found.stderr));
       const r = await run(["list", "--json", "--url", url, "--token-file", tokenFile]);
       assert.equal(r.code, 0, r.stderr);
       const ids = JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier);

@@ -6,6 +6,7 @@ import type { Daemon } from "../daemon.ts";
 import { DaemonError } from "../errors.ts";
 import { CLIENT_HEADER } from "../protocol.ts";
 import * as v from "../_validate.ts";
+import type { SignIn } from "../_sign_in.ts";
 
 /**
  * What the app expects in Hono's `c.env` when served by `Deno.serve`
@@ -20,8 +21,18 @@ import * as v from "../_validate.ts";
 export interface AppEnv {
   /** Per-request bindings. */
   Bindings: {
-    /** The peer's address; absent in-process (`app.request`), where the peer counts as local. */
+    /** The peer's address, when known. */
     remoteAddr?: { transport: string; hostname: string; port: number };
+    /**
+     * How the request came: `"unix"` over the daemon's Unix socket (the filesystem decided who may connect:
+     * no token needed), else TCP (in-process `app.request` counts as TCP).
+     */
+    transport?: "unix" | "tcp";
+  };
+  /** Set by the guards for the routes. */
+  Variables: {
+    /** Why the request may change things (`"socket"`, `"token"`, `"cookie"`), or undefined: read only. */
+    authority: "socket" | "token" | "cookie" | undefined;
   };
 }
 
@@ -32,6 +43,12 @@ export interface RouteContext {
   readonly bodyLimit: number;
   readonly keepAliveMs: number;
   readonly webSocketHighWater: number;
+  /** Sign-in codes and signed-in browsers. */
+  readonly signIn: SignIn;
+  /** The dashboard's URL (for sign-in links), when served over TCP. */
+  readonly dashboardUrl: string | undefined;
+  /** Anonymous (unauthorized) event streams at most. */
+  readonly maxAnonymousStreams: number;
 }
 
 /** A sub-app of one resource. */
@@ -52,8 +69,8 @@ export function body(ctx: RouteContext, c: Context): Promise<v.Json> {
   return v.readJson(c.req.raw, ctx.bodyLimit);
 }
 
-/** The calling client's id: `X-Netsession-Client` header or `?client=`; required. */
-export function callerOf(c: Context): string {
+/** The calling client's id: `X-Netsession-Client` header or `?client=`; required (its key is checked by the routes). */
+export function callerOf(c: Context<AppEnv>): string {
   const value = c.req.header(CLIENT_HEADER) ?? c.req.query("client");
   if (value === undefined) {
     throw new DaemonError(

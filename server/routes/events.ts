@@ -3,9 +3,10 @@
 import type { Context } from "hono";
 import { DaemonError } from "../errors.ts";
 import type { BusItem, Subscriber } from "../event_bus.ts";
-import type { KeepAliveMarker } from "../protocol.ts";
+import { CLIENT_KEY_HEADER, type KeepAliveMarker } from "../protocol.ts";
 import * as v from "../_validate.ts";
-import type { RouteContext, Routes } from "./_context.ts";
+import type { AppEnv, RouteContext, Routes } from "./_context.ts";
+import { claimClient, unauthorized } from "./auth.ts";
 import { routes } from "./_context.ts";
 
 const encoder = new TextEncoder();
@@ -24,24 +25,73 @@ function streamOptions(c: Context): { client?: string; since?: number } {
   return { client, since };
 }
 
-/** `GET /v1/events` (SSE) and `GET /v1/events/ws` (WebSocket). */
+const SSE_HEADERS = {
+  "Content-Type": "text/event-stream; charset=utf-8",
+  "Cache-Control": "no-store",
+  "X-Accel-Buffering": "no",
+};
+
+/**
+ * `GET /v1/events` (SSE) and `GET /v1/events/ws` (WebSocket). A stream with `?client=` holds that client's
+ * leases: it needs authority and the client's key. An anonymous SSE stream (no client) is read only and
+ * capped (`maxAnonymousStreams`); `HEAD` opens no stream; a WebSocket needs authority.
+ */
 export function eventRoutes(ctx: RouteContext): Routes {
   const { daemon, keepAliveMs } = ctx;
   const app = routes();
+  let anonymous = 0;
+
+  /** The subscription of an authorized or anonymous caller, and the headers of its answer. */
+  const open = (c: Context<AppEnv>, needsAuthority: boolean) => {
+    const options = streamOptions(c);
+    const authority = c.get("authority");
+    if ((needsAuthority || options.client !== undefined) && authority === undefined) {
+      throw unauthorized(
+        options.client === undefined
+          ? "a WebSocket event stream"
+          : "a client's event stream holds its leases",
+      );
+    }
+    const headers: Record<string, string> = {};
+    if (options.client !== undefined) {
+      claimClient(ctx, c, options.client);
+      const sub = daemon.subscribe(options);
+      headers[CLIENT_KEY_HEADER] = daemon.clientKey(options.client)!;
+      return { sub, headers };
+    }
+    if (authority === undefined) {
+      if (anonymous >= ctx.maxAnonymousStreams) {
+        throw new DaemonError(
+          429,
+          "too-many-requests",
+          `${anonymous} anonymous event streams are open already; sign in, send the token, or retry later`,
+        );
+      }
+      const sub = daemon.subscribe(options);
+      anonymous++;
+      const close = sub.close.bind(sub);
+      let counted = true;
+      sub.close = () => {
+        close();
+        if (counted) anonymous--;
+        counted = false;
+      };
+      return { sub, headers };
+    }
+    return { sub: daemon.subscribe(options), headers };
+  };
 
   app.get("/", (c) => {
-    const sub = daemon.subscribe(streamOptions(c));
-    return new Response(sseStream(sub, keepAliveMs), {
-      headers: {
-        "Content-Type": "text/event-stream; charset=utf-8",
-        "Cache-Control": "no-store",
-        "X-Accel-Buffering": "no",
-      },
-    });
+    if (c.req.method === "HEAD") {
+      // HEAD opens no stream: the headers a GET would have, and nothing is subscribed.
+      return new Response(null, { headers: SSE_HEADERS });
+    }
+    const { sub, headers } = open(c, false);
+    return new Response(sseStream(sub, keepAliveMs), { headers: { ...SSE_HEADERS, ...headers } });
   });
 
   app.get("/ws", (c) => {
-    if ((c.req.header("upgrade") ?? "").toLowerCase() !== "websocket") {
+    if (c.req.method === "HEAD" || (c.req.header("upgrade") ?? "").toLowerCase() !== "websocket") {
       throw new DaemonError(
         426,
         "upgrade-required",
@@ -49,7 +99,7 @@ export function eventRoutes(ctx: RouteContext): Routes {
         "Upgrade",
       );
     }
-    const sub = daemon.subscribe(streamOptions(c));
+    const { sub, headers } = open(c, true);
     let socket: WebSocket, response: Response;
     try {
       ({ socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 }));
@@ -57,11 +107,15 @@ export function eventRoutes(ctx: RouteContext): Routes {
       sub.close();
       throw new DaemonError(400, "bad-request", `WebSocket upgrade failed: ${(error as Error).message}`);
     }
+    try {
+      for (const [k, value] of Object.entries(headers)) response.headers.set(k, value);
+    } catch { /* immutable headers: the key is in the hello's client anyway known to the caller */ }
     socket.onopen = () => pumpWebSocket(socket, sub, keepAliveMs, ctx.webSocketHighWater);
     socket.onclose = () => sub.close();
     socket.onerror = () => sub.close();
     socket.onmessage = (e) => {
-      // Clients have nothing to say on this socket; anything large is refused by closing.
+      // Clients have nothing to say on this socket (the connection guard refuses large frames before they are
+      // read); anything else is refused by closing.
       if (typeof e.data !== "string" || e.data.length > 4096) socket.close(1009, "messages are not accepted");
     };
     return response;

@@ -1,8 +1,8 @@
-// The guards every request passes, in order: Host and Origin (DNS rebinding, cross-origin), bearer token and
-// body size for mutating methods (Hono's bearer-auth and body-limit, answering with the daemon's error
-// bodies), then the headers every answer carries (Hono's secure-headers for nosniff).
+// The guards every request passes, in order: Host and Origin (DNS rebinding, cross-origin; not over the Unix
+// socket), the request's authority (routes/auth.ts), body size for mutating methods (Hono's body-limit,
+// answering with the daemon's error bodies), then the headers every answer carries (Hono's secure-headers for
+// nosniff), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated).
 import type { Context, MiddlewareHandler, Next } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { DaemonError } from "../errors.ts";
@@ -10,7 +10,6 @@ import * as v from "../_validate.ts";
 import { fail } from "./_context.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const CHALLENGE = 'Bearer realm="netsession"';
 
 /** `middleware` for POST/PUT/DELETE only: reading routes need no token. */
 function mutating(middleware: MiddlewareHandler): MiddlewareHandler {
@@ -21,6 +20,8 @@ function mutating(middleware: MiddlewareHandler): MiddlewareHandler {
 export function hostAndOrigin(allowedHosts: ReadonlySet<string>): MiddlewareHandler {
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   return async (c, next) => {
+    // Over the Unix socket no browser is involved (the filesystem decided who connected): no rebinding to stop.
+    if (c.env?.transport === "unix") return await next();
     const host = (c.req.header("host") ?? new URL(c.req.url).host).toLowerCase();
     if (!allowedHosts.has(host)) {
       return fail(
@@ -49,34 +50,6 @@ export function hostAndOrigin(allowedHosts: ReadonlySet<string>): MiddlewareHand
     }
     await next();
   };
-}
-
-/** 401 with the daemon's error body and challenge (Hono's bearer-auth throws it as an HTTPException). */
-function unauthorized(message: string) {
-  return (c: Context) => {
-    const res = fail(c, new DaemonError(401, "unauthorized", message, "Authorization"));
-    res.headers.set("WWW-Authenticate", CHALLENGE);
-    return res;
-  };
-}
-
-/**
- * Mutating methods need `Authorization: Bearer <token>`. Hono's bearer-auth answers a malformed header with 400;
- * the daemon answers every refusal with 401 and names what to do, so each case gets the daemon's response.
- */
-export function tokenRequired(token: string): MiddlewareHandler {
-  const wrong = unauthorized("the bearer token is wrong; read it again from the daemon's token file");
-  return mutating(bearerAuth({
-    token,
-    realm: "netsession",
-    noAuthenticationHeader: {
-      message: unauthorized(
-        "this route changes something: send Authorization: Bearer <token> (the token is in the daemon's token file)",
-      ),
-    },
-    invalidAuthenticationHeader: { message: wrong, wwwAuthenticateHeader: CHALLENGE },
-    invalidToken: { message: wrong, wwwAuthenticateHeader: CHALLENGE },
-  }));
 }
 
 /**
@@ -116,5 +89,16 @@ export function answerHeaders(): MiddlewareHandler {
   return async (c: Context, next: Next) => {
     c.header("Cache-Control", "no-store");
     await nosniff(c, next);
+  };
+}
+
+/** A `HEAD` answer never streams: whatever body a route made is cancelled, so nothing it holds stays open. */
+export function headWithoutBody(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.req.method !== "HEAD" || c.res.body === null) return;
+    const { status, headers } = c.res;
+    await c.res.body.cancel().catch(() => {});
+    c.res = new Response(null, { status, headers });
   };
 }

@@ -1,8 +1,11 @@
 // Daemon sessions over HTTP: open, read, close, stop, roaming decisions, properties. Mounted at /v1/sessions.
 import { DaemonError } from "../errors.ts";
-import { CLIENT_HEADER, type SessionAction } from "../protocol.ts";
+import { CLIENT_HEADER, CLIENT_KEY_HEADER, type SessionAction } from "../protocol.ts";
 import * as v from "../_validate.ts";
-import { body, callerOf, type RouteContext, type Routes, routes } from "./_context.ts";
+import { body, callerOf as namedCaller, type RouteContext, type Routes, routes } from "./_context.ts";
+import type { AppEnv } from "./_context.ts";
+import type { Context } from "hono";
+import { claimClient } from "./auth.ts";
 
 const ACTIONS = ["migrate", "ignore", "accept", "reject"] as const satisfies SessionAction[];
 
@@ -10,6 +13,12 @@ const ACTIONS = ["migrate", "ignore", "accept", "reject"] as const satisfies Ses
 export function sessionRoutes(ctx: RouteContext): Routes {
   const { daemon } = ctx;
   const app = routes();
+  /** The calling client, which must present its key. */
+  const callerOf = (c: Context<AppEnv>) => {
+    const id = namedCaller(c);
+    claimClient(ctx, c, id);
+    return id;
+  };
 
   app.get("/", (c) => {
     const client = v.optionalId(c.req.query("client"), "client");
@@ -36,7 +45,12 @@ export function sessionRoutes(ctx: RouteContext): Routes {
     const attach = b.attach === undefined ? undefined : v.boolean(b.attach, "attach");
     // No request.signal here: Deno aborts it after every response (legacy behaviour, with a warning);
     // a client that gives up sends DELETE /v1/sessions?configuration= instead.
-    const result = await daemon.openSession({ configuration, need, client, roaming, attach });
+    const answered = client === undefined ? undefined : claimClient(ctx, c, client);
+    const opening = daemon.openSession({ configuration, need, client, roaming, attach });
+    answered?.(); // the client exists now (unless the request was refused at once): its key goes with any answer
+    const result = await opening;
+    const key = daemon.clientKey(result.session.client);
+    if (key !== undefined) c.header(CLIENT_KEY_HEADER, key);
     return c.json(result, 201);
   });
 

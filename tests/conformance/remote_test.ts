@@ -1,5 +1,6 @@
-// The driver conformance suite through RemoteDriver, against an in-process daemon on a real loopback socket
-// (port 0) whose simulated world's virtual clock is advanced by the test (no real-time ticking).
+// The driver conformance suite through RemoteDriver, against an in-process daemon over its Unix socket (the
+// default transport; no token) whose simulated world's virtual clock is advanced by the test (no real-time
+// ticking).
 import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { SimWorld } from "../../drivers/sim/mod.ts";
 import { RemoteDriver } from "../../server/mod.ts";
@@ -13,7 +14,7 @@ runConformance("remote", async (): Promise<ConformanceHarness> => {
   const d = await startDaemon({ world });
   const server = d.server;
   const daemon = server.daemon;
-  const driver = new RemoteDriver({ url: server.url, token: server.token, clientId: "conformance" });
+  const driver = new RemoteDriver({ socket: server.socket, clientId: "conformance" });
   const manager = await NetworkConfigurationManager.create(driver);
   // Lets virtual time pass in small steps, giving the sockets real turns in between.
   const until = (condition: () => boolean, what: string) => untilAdvancing(condition, what, [d], 4000);

@@ -59,7 +59,8 @@ export async function setup(options: Partial<DaemonOptions> = {}): Promise<Harne
     ...options,
   });
   const app = createApp(daemon, { token: TOKEN });
-  const req = (method: string, path: string, o: RequestOptions = {}) => {
+  const keys = new Map<string, string>();
+  const req = async (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     const token = o.token === undefined ? TOKEN : o.token;
     if (token !== null) headers.Authorization = `Bearer ${token}`;
@@ -69,7 +70,18 @@ export async function setup(options: Partial<DaemonOptions> = {}): Promise<Harne
       body = typeof o.body === "string" ? o.body : JSON.stringify(o.body);
       headers["Content-Type"] ??= "application/json";
     }
-    return Promise.resolve(app.request(path, { method, headers, body }));
+    // A well-behaved client: it keeps the key the daemon issued with each client id and sends it back.
+    const named = o.client ??
+      (typeof o.body === "object" && o.body !== null ? (o.body as { client?: unknown }).client : undefined) ??
+      new URL(path, "http://x").searchParams.get("client") ??
+      /^\/v1\/clients\/([^/]+)/.exec(path)?.[1];
+    if (typeof named === "string" && keys.has(named) && !("X-Netsession-Client-Key" in headers)) {
+      headers["X-Netsession-Client-Key"] = keys.get(named)!;
+    }
+    const res = await app.request(path, { method, headers, body });
+    const key = res.headers.get("X-Netsession-Client-Key");
+    if (key !== null && typeof named === "string") keys.set(decodeURIComponent(named), key);
+    return res;
   };
   const settle = async <T>(promise: Promise<T>, stepMs = 50): Promise<T> => {
     let done = false;
@@ -96,7 +108,7 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
   return json.error;
 }
 
-/** A daemon on a loopback socket (port 0) with a private token file; see {@linkcode startDaemon}. */
+/** A daemon on its Unix socket (in a private directory) and a loopback port (0), with a private token file. */
 export interface TestDaemon {
   server: DaemonServer;
   /** Shuts the daemon down (running its virtual clock meanwhile) and removes its token file. */
@@ -108,6 +120,7 @@ export async function startDaemon(options: ServeOptions & { world: SimWorld }): 
   const dir = await Deno.makeTempDir({ prefix: "netsession-test-" });
   const server = await serve({
     port: 0,
+    socket: `${dir}/daemon.sock`,
     tokenFile: `${dir}/token`,
     realtime: false,
     lively: false,

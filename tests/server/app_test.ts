@@ -453,19 +453,34 @@ Deno.test("/metrics is Prometheus text with sessions, holds, roams, errors and s
   }
 });
 
-Deno.test("the dashboard embeds the token for loopback peers only", async () => {
+Deno.test("no page carries the token; the one-time sign-in link sets an HttpOnly cookie that enables the controls", async () => {
   const h = await setup();
   try {
-    const local = await h.app.request("/", {}, {
-      remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
-    });
-    const html = await local.text();
-    assert.match(html, new RegExp(`content="${TOKEN}"`));
-    assert.match(local.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
-    const remote = await h.app.request("/", {}, {
-      remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 1 },
-    });
-    assert.doesNotMatch(await remote.text(), new RegExp(TOKEN));
+    const anonymous = await h.app.request("/");
+    const html = await anonymous.text();
+    assert.doesNotMatch(html, new RegExp(TOKEN));
+    assert.match(html, /name="netsession-signed-in" content=""/);
+    assert.match(anonymous.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+    const link = new URL(h.app.signInLink(), "http://127.0.0.1");
+    const signIn = await h.app.request(link.pathname + link.search);
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\//);
+    const again = await h.app.request(link.pathname + link.search);
+    assert.equal(again.status, 403, "the link works once");
+    await again.body?.cancel();
+    const jar = cookie.split(";")[0];
+    const page = await (await h.app.request("/", { headers: { Cookie: jar } })).text();
+    assert.match(page, /name="netsession-signed-in" content="1"/);
+    assert.doesNotMatch(page, new RegExp(TOKEN));
+    const change = await h.app.request("/v1/scan", { method: "POST", headers: { Cookie: jar } });
+    assert.equal(change.status, 200, "the cookie authorizes the page's changes");
+    await change.body?.cancel();
+    const forged = await h.app.request("/v1/scan", { method: "POST", headers: { Cookie: `${jar}x` } });
+    assert.equal(forged.status, 401);
+    await forged.body?.cancel();
   } finally {
     await h.close();
   }
@@ -583,13 +598,15 @@ Deno.test("POST /v1/world/scenario validates the steps and plays them on the vir
       body: { steps: [{ at: 1000, action: "setSignal", id: "lte", signal: 0 }] },
     });
     assert.equal(ok.status, 202);
-    await h.daemon.advance(0); // the play runs (at full speed: no real-time ticker in tests)
-    assert.equal(h.world.accessPoint("lte").state, "defined");
+    // The play runs on the virtual clock (no real-time ticker in tests), a slice per turn: bounded wait.
     const seen: string[] = [];
-    for (let item = await events.next(0); item; item = await events.next(0)) {
+    for (let i = 0; i < 200 && !seen.includes("finished"); i++) {
+      const item = await events.next(50);
+      if (!item) continue;
       const e = JSON.parse(item.data);
       if (e.type === "scenario") seen.push(e.status);
     }
+    assert.equal(h.world.accessPoint("lte").state, "defined");
     assert.deepEqual(seen, ["started", "finished"]);
     events.close();
   } finally {

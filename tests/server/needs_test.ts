@@ -77,6 +77,7 @@ Deno.test("a need with no match: the open waits for one (201 when it appears) or
     assert.equal((await (await h.req("GET", "/v1/sessions?client=b")).json()).sessions.length, 0);
 
     // A client that goes away while its open waits for a match: the open ends at once.
+    await h.req("POST", "/v1/clients/c/heartbeat", { body: {} }); // the client's key, as its stream would give it
     const given = h.req("POST", "/v1/sessions", { body: { need: { bearers: ["bluetooth"] }, client: "c" } });
     await h.daemon.advance(100);
     const released = await h.req("DELETE", "/v1/clients/c");

@@ -27,7 +27,19 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "netsession-cli-" });
     const tokenFile = `${dir}/sub/token`;
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...EXTRA, SERVE, "--port", "0", "--token-file", tokenFile, "--no-lively"],
+      args: [
+        "run",
+        "-A",
+        ...EXTRA,
+        SERVE,
+        "--port",
+        "0",
+        "--socket",
+        `${dir}/daemon.sock`,
+        "--token-file",
+        tokenFile,
+        "--no-lively",
+      ],
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -47,10 +59,18 @@ Deno.test({
       );
 
       // A client with a stream and an open session (the real-time clock brings the link up).
-      const events = await fetch(`${url}/v1/events?client=cli-test`);
+      const events = await fetch(`${url}/v1/events?client=cli-test`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(events.status, 200);
+      const key = events.headers.get("X-Netsession-Client-Key")!;
       const opened = await fetch(`${url}/v1/sessions`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+          "X-Netsession-Client-Key": key,
+        },
         body: JSON.stringify({ configuration: "home-wlan", client: "cli-test" }),
       });
       assert.equal(opened.status, 201, await opened.clone().text());

@@ -1,0 +1,120 @@
+// Who may change things, and who may act as which client. The authority of a request: "socket" (it came over
+// the Unix socket: the filesystem let it connect), "token" (Authorization: Bearer), "cookie" (a browser signed
+// in through a one-time link), or none (an anonymous TCP peer: it may read, nothing else). Client ids are
+// bound to a per-client key the daemon issues with the client.
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { DaemonError } from "../errors.ts";
+import { sameSecret } from "../_sign_in.ts";
+import { CLIENT_KEY_HEADER } from "../protocol.ts";
+import type { AppEnv, RouteContext, Routes } from "./_context.ts";
+import { routes } from "./_context.ts";
+
+/** Why a request may change things, if it may. */
+export type Authority = "socket" | "token" | "cookie";
+
+/** The request's authority, if any (see {@linkcode Authority}). */
+export function authorityOf(ctx: RouteContext, c: Context<AppEnv>): Authority | undefined {
+  if (c.env?.transport === "unix") return "socket";
+  const header = c.req.header("authorization");
+  if (header !== undefined) {
+    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    return m && sameSecret(m[1], ctx.token) ? "token" : undefined;
+  }
+  return ctx.signIn.valid(getCookie(c, ctx.signIn.cookieName)) ? "cookie" : undefined;
+}
+
+/** Refuses a request without authority with 401 (the daemon's error body and challenge). */
+export function unauthorized(what: string): DaemonError {
+  return new DaemonError(
+    401,
+    "unauthorized",
+    `${what}: send Authorization: Bearer <token> (the token is in the daemon's token file), sign in with the link 'netsession serve' printed, or use the daemon's Unix socket`,
+    "Authorization",
+  );
+}
+
+/**
+ * Sets `authority` for the routes; mutating methods, client streams and WebSockets without one get 401.
+ * A wrong bearer token is refused even on a reading route (a program with a stale token hears of it).
+ */
+export function authorize(ctx: RouteContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const authority = authorityOf(ctx, c);
+    if (authority === undefined && c.req.header("authorization") !== undefined) {
+      const e = new DaemonError(
+        401,
+        "unauthorized",
+        "the bearer token is wrong; read it again from the daemon's token file",
+        "Authorization",
+      );
+      const res = c.json(e.toJSON(), 401);
+      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+      return res;
+    }
+    c.set("authority", authority);
+    const method = c.req.method;
+    if (authority === undefined && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+      const res = c.json(unauthorized("this route changes something").toJSON(), 401);
+      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+      return res;
+    }
+    await next();
+  };
+}
+
+/** The client key the request presents (`X-Netsession-Client-Key`, or `?key=` for an EventSource). */
+export function presentedKey(c: Context<AppEnv>): string | undefined {
+  return c.req.header(CLIENT_KEY_HEADER) ?? c.req.query("key");
+}
+
+/**
+ * Checks that the caller may act as client `id`: an unknown id is free (the operation creates it and the
+ * answer carries its new key); a known one needs its key (403 otherwise). Returns what to put in the answer.
+ */
+export function claimClient(ctx: RouteContext, c: Context<AppEnv>, id: string): () => void {
+  const known = ctx.daemon.clientKey(id);
+  if (known !== undefined) {
+    const key = presentedKey(c);
+    if (key === undefined || !sameSecret(key, known)) {
+      throw new DaemonError(
+        403,
+        "forbidden",
+        `client '${id}' exists and belongs to whoever holds its key: send it as ${CLIENT_KEY_HEADER} (the daemon gave it with the client's first answer), or use another client id`,
+        "client",
+      );
+    }
+  }
+  return () => {
+    const key = ctx.daemon.clientKey(id);
+    if (key !== undefined) c.header(CLIENT_KEY_HEADER, key);
+  };
+}
+
+/** `GET /sign-in?code=` (the printed one-time link) and `POST /v1/sign-in` (a new link, for an authorized caller). */
+export function signInRoutes(ctx: RouteContext): Routes {
+  const app = routes();
+  app.get("/sign-in", (c) => {
+    const code = c.req.query("code");
+    const cookie = code === undefined || code.length > 100 ? undefined : ctx.signIn.redeem(code);
+    if (cookie === undefined) {
+      return c.text(
+        "This sign-in link is not valid (each link works once). Get a new one: POST /v1/sign-in with the token or over the daemon's socket.\n",
+        403,
+      );
+    }
+    c.header(
+      "Set-Cookie",
+      `${ctx.signIn.cookieName}=${cookie}; Path=/; HttpOnly; SameSite=Strict`,
+    );
+    c.header("Location", "/");
+    c.header("Referrer-Policy", "no-referrer");
+    return c.body(null, 303);
+  });
+  app.post("/v1/sign-in", (c) => {
+    const code = ctx.signIn.issue();
+    const base = ctx.dashboardUrl ?? "";
+    return c.json({ url: `${base}/sign-in?code=${code}` });
+  });
+  return app;
+}
