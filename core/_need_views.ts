@@ -63,7 +63,8 @@ export class NeedViews {
 
   /** The need behind a view. */
   need(identifier: string): NetworkNeed | undefined {
-    return this.#entries.get(identifier)?.need;
+    const need = this.#entries.get(identifier)?.need;
+    return need && { ...need };
   }
 
   /** Recomputes every view's members from `records`; wakes the opens waiting for a match. */

@@ -195,7 +195,20 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.#needs.create(need, this, this, this.#store.records());
   }
 
-  /** @internal the need behind a `configurationFor()` view, if `identifier` is one. */
+  /**
+   * The need behind a {@linkcode NetworkConfigurationManager.configurationFor} view, if `identifier` is one
+   * (a copy; undefined for every other configuration).
+   *
+   * @example
+   * ```ts
+   * import { NetworkConfigurationManager } from "@netsession/core";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * const manager = await NetworkConfigurationManager.create(new SimDriver(world), { clock: world.clock });
+   * const view = manager.configurationFor({ notMetered: true });
+   * console.log(manager.needOf(view.identifier)); // { notMetered: true }
+   * ```
+   */
   needOf(identifier: string): NetworkNeed | undefined {
     return this.#needs.need(identifier);
   }
