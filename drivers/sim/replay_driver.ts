@@ -365,7 +365,7 @@ export class ReplayDriver implements NetworkDriver {
         this.#flush();
         const o = entry.outcome;
         pending.settle(o.ok ? undefined : new DriverError(o.error, o.message));
-      }, entry.ms),
+      }, answerDelay(entry.ms, this.#start + entry.at + entry.ms - this.#clock.now())),
       settle: (error) => {
         this.#pending.delete(pending);
         signal?.removeEventListener("abort", onAbort);
@@ -385,4 +385,15 @@ function callKey(call: string, identifier: string | undefined): string {
 
 function aborted(what: string): DriverError {
   return new DriverError("session-aborted", `replay: ${what} was aborted`);
+}
+
+/**
+ * Answers lag behind the replayed call by its recorded duration; one that would come just before the call's
+ * recorded end (the application calls a moment earlier in replay than it did live) waits for that end, so that
+ * it never overtakes the events recorded just before it.
+ */
+const ALIGN_MS = 5;
+
+function answerDelay(duration: number, untilRecordedEnd: number): number {
+  return untilRecordedEnd > duration && untilRecordedEnd - duration <= ALIGN_MS ? untilRecordedEnd : duration;
 }
