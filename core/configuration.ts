@@ -63,7 +63,18 @@ export const DEFAULT_CONNECT_TIMEOUT = 30000;
  * ```
  */
 export function stateRank(state: ConfigurationState): number {
-  return CONFIGURATION_STATES.indexOf(state);
+  switch (state) {
+    case "undefined":
+      return 0;
+    case "defined":
+      return 1;
+    case "discovered":
+      return 2;
+    case "active":
+      return 3;
+    default:
+      return -1;
+  }
 }
 
 /**
@@ -135,7 +146,10 @@ export class NetworkConfiguration {
     if (!d) return "undefined";
     if (d.type !== "service-network") return d.state;
     let best = 1; // a service network with no reachable member is still defined
-    for (const child of this.children) best = Math.max(best, stateRank(child.state));
+    for (const id of d.children ?? []) {
+      const c = this.#registry.lookup(id);
+      if (c?.isValid) best = Math.max(best, stateRank(c.state));
+    }
     return CONFIGURATION_STATES[best];
   }
 
@@ -152,7 +166,7 @@ export class NetworkConfiguration {
     const d = this.#data;
     if (!d) return "unknown";
     if (d.type === "service-network") {
-      return this.children.find((c) => c.state === "active")?.bearerType ?? "unknown";
+      return this.#activeChild()?.bearerType ?? "unknown";
     }
     return d.bearerType;
   }
@@ -195,7 +209,7 @@ export class NetworkConfiguration {
   get metered(): boolean {
     const d = this.#data;
     if (d?.type === "service-network") {
-      return this.children.find((c) => c.state === "active")?.metered ?? false;
+      return this.#activeChild()?.metered ?? false;
     }
     return d?.metered ?? false;
   }
@@ -218,8 +232,17 @@ export class NetworkConfiguration {
 
   #activeAccessPoint(): NetworkConfiguration | undefined {
     const d = this.#data;
-    if (d?.type === "service-network") return this.children.find((c) => c.state === "active");
+    if (d?.type === "service-network") return this.#activeChild();
     return d?.type === "internet-access-point" && d.state === "active" ? this : undefined;
+  }
+
+  /** A service network's highest-priority active member (without building {@linkcode children}). */
+  #activeChild(): NetworkConfiguration | undefined {
+    for (const id of this.#data?.children ?? []) {
+      const c = this.#registry.lookup(id);
+      if (c?.isValid && c.state === "active") return c;
+    }
+    return undefined;
   }
 
   /** Access points: the data budget set with `manager.setDataBudget()` and what it has used; else undefined. */

@@ -80,6 +80,10 @@ export class SimEngine {
   readonly #entries = new Map<string, Entry>();
   /** An access point using each interface name (several of one device share it): adding one is O(1). */
   readonly #byInterface = new Map<string, ApRecord>();
+  /** The service networks of each access point (in order of creation): a change reports only those. */
+  readonly #parents = new Map<string, Set<SnRecord>>();
+  /** The access points of each device: taking a device over looks only at them. */
+  readonly #byDevice = new Map<string, Set<ApRecord>>();
   readonly #sinks = new Set<DriverEventSink>();
   #capabilities: readonly Capability[];
   #policies: readonly UsagePolicy[] = [];
@@ -102,6 +106,11 @@ export class SimEngine {
     const ap = newAccessPoint(o, this.#apCount, (name) => this.#byInterface.get(name), this.random);
     this.#apCount++;
     if (!this.#byInterface.has(ap.interfaceName)) this.#byInterface.set(ap.interfaceName, ap);
+    if (ap.device !== undefined) {
+      let same = this.#byDevice.get(ap.device);
+      if (same === undefined) this.#byDevice.set(ap.device, same = new Set());
+      same.add(ap);
+    }
     return this.#added(ap);
   }
 
@@ -125,6 +134,11 @@ export class SimEngine {
       }
     }
     const sn = newServiceNetwork(o, members, this.#snCount++);
+    for (const m of members) {
+      let parents = this.#parents.get(m);
+      if (parents === undefined) this.#parents.set(m, parents = new Set());
+      parents.add(sn);
+    }
     sn.lastState = snState(sn, this.#entries);
     return this.#added(sn);
   }
@@ -153,20 +167,24 @@ export class SimEngine {
     const changed: SnRecord[] = [];
     if (entry.kind === "ap") {
       if (entry.phase === "up") this.#losing(entry, entry.deactivationMs);
-      this.links.failActivation(
-        entry,
-        new DriverError(
-          "invalid-configuration",
-          `access point '${id}' was removed while it was being activated`,
-        ),
-      );
-      this.links.send(entry, "remove");
-      for (const sn of this.#sns()) {
-        if (sn.members.includes(id)) {
-          sn.members = sn.members.filter((m) => m !== id);
-          changed.push(sn);
-        }
+      if (entry.activation !== undefined) {
+        this.links.failActivation(
+          entry,
+          new DriverError(
+            "invalid-configuration",
+            `access point '${id}' was removed while it was being activated`,
+          ),
+        );
       }
+      this.links.send(entry, "remove");
+      for (const sn of this.#parents.get(id) ?? []) {
+        sn.members = sn.members.filter((m) => m !== id);
+        changed.push(sn);
+      }
+      this.#parents.delete(id);
+      if (entry.device !== undefined) this.#byDevice.get(entry.device)?.delete(entry);
+    } else if (entry.kind === "sn") {
+      for (const m of entry.members) this.#parents.get(m)?.delete(entry);
     }
     this.#entries.delete(id);
     if (entry.kind === "ap" && this.#byInterface.get(entry.interfaceName) === entry) {
@@ -214,7 +232,7 @@ export class SimEngine {
       this.#losing(ap, ap.fadeMs);
     }
     if (value === 0) {
-      this.links.failActivation(ap, outOfRange(ap));
+      if (ap.activation !== undefined) this.links.failActivation(ap, outOfRange(ap));
       if (isLinkUp(ap.phase)) {
         this.links.send(ap, "go-down");
         return;
@@ -419,26 +437,27 @@ export class SimEngine {
   /** The other access points of `ap`'s device. */
   *#sameDevice(ap: ApRecord): Generator<ApRecord> {
     if (ap.device === undefined) return;
-    for (const other of this.aps()) if (other !== ap && other.device === ap.device) yield other;
-  }
-
-  *#sns(): Generator<SnRecord> {
-    for (const e of this.#entries.values()) if (e.kind === "sn") yield e;
+    for (const other of this.#byDevice.get(ap.device) ?? []) if (other !== ap) yield other;
   }
 
   // ------------------------------------------------------------------ reporting
 
   /** Delivers an event to every sink; a throwing sink does not stop the others. */
   emit(event: DriverEvent): void {
-    const errors: unknown[] = [];
-    for (const sink of [...this.#sinks]) {
+    const sinks = this.#sinks;
+    if (sinks.size === 0) return;
+    let failed = false;
+    let first: unknown;
+    // One sink (the common case) needs no copy: one attached meanwhile is not called either way.
+    for (const sink of sinks.size === 1 ? [sinks.values().next().value!] : [...sinks]) {
       try {
         sink(event);
       } catch (error) {
-        errors.push(error);
+        if (!failed) first = error;
+        failed = true;
       }
     }
-    if (errors.length > 0) throw errors[0];
+    if (failed) throw first;
   }
 
   /** Warns the drivers that `ap`'s link is expected to go within `msToLive` (before the report that ends it). */
@@ -449,8 +468,9 @@ export class SimEngine {
   /** Reports an access point and the service networks whose state it changed. */
   changed(ap: ApRecord): void {
     this.emit({ type: "configuration-changed", configuration: configurationOf(ap, this.#entries) });
-    for (const sn of this.#sns()) {
-      if (!sn.members.includes(ap.id)) continue;
+    const parents = this.#parents.get(ap.id);
+    if (parents === undefined) return;
+    for (const sn of parents) {
       const s = snState(sn, this.#entries);
       if (s === sn.lastState) continue;
       sn.lastState = s;

@@ -15,6 +15,17 @@ interface VirtualTimer {
 
 /** How many real zero-delay macrotasks {@linkcode VirtualClock.advance} yields after each timer. */
 const DRAIN_ROUNDS = 2;
+/**
+ * In a scenario's playback, pending promise work settles in microtask turns
+ * (about 50 ns each, against 2 µs for a real macrotask): the drain ends after
+ * this many turns in a row in which nothing used the clock.
+ */
+const QUIET_TURNS = 24;
+/** A drain that is still busy after this many microtask turns falls back to real macrotasks. */
+const MAX_TURNS = 2_000;
+
+/** The key of {@linkcode VirtualClock}'s advance for the scenario player (shared by name, not exported). */
+const ADVANCE_IN_TURNS = Symbol.for("netsession.sim.advanceInTurns");
 
 type Immediate = (fn: () => void) => unknown;
 const setImmediateIfAny = (globalThis as { setImmediate?: Immediate }).setImmediate;
@@ -37,6 +48,10 @@ function realTick(): Promise<void> {
  * {@linkcode VirtualClock.now} to each timer's time before calling it, and lets
  * pending promise work settle after each one, so that promise chains started by
  * a timer (including ones that set new virtual timers) run before the next timer.
+ * `advance()` yields two real macrotasks before, after each timer and at the
+ * end, so that real I/O gets its turns too; a scenario's playback lets the work
+ * settle in microtask turns instead (until 24 turns in a row pass without the
+ * clock being used) and yields real macrotasks only before expectations.
  *
  * @example
  * ```ts
@@ -56,6 +71,8 @@ export class VirtualClock implements Clock {
   #heap: VirtualTimer[] = [];
   #nextId = 1;
   #advancing = false;
+  /** Counts uses of the clock (now, setTimeout, clearTimeout): a drain goes on while it moves. */
+  #activity = 0;
 
   /**
    * Makes a clock standing at `start`.
@@ -79,6 +96,7 @@ export class VirtualClock implements Clock {
    * ```
    */
   now(): number {
+    this.#activity++;
     return this.#now;
   }
 
@@ -99,6 +117,7 @@ export class VirtualClock implements Clock {
       throw new TypeError("VirtualClock.setTimeout needs a function as its first argument");
     }
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.#activity++;
     const id = this.#nextId++;
     const timer = { id, at: this.#now + delay, fn };
     this.#timers.set(id, timer);
@@ -119,6 +138,7 @@ export class VirtualClock implements Clock {
    * ```
    */
   clearTimeout(handle: unknown): void {
+    this.#activity++;
     if (typeof handle !== "number" || !this.#timers.delete(handle)) return;
     // Cleared timers leave the heap when they reach its top; rebuild it when they are most of it.
     if (this.#heap.length > 64 && this.#heap.length > 2 * this.#timers.size) {
@@ -203,7 +223,16 @@ export class VirtualClock implements Clock {
     return first !== undefined && first.at <= until ? first : undefined;
   }
 
-  async #run(target: number, limit: number): Promise<void> {
+  /** @internal the scenario player's advance: pending work settles in microtask turns only (no real macrotask). */
+  [ADVANCE_IN_TURNS](ms: number): Promise<void> {
+    return this.#run(this.#now + ms, Infinity, false);
+  }
+
+  /**
+   * Runs the timers due by `target`; `rounds`: real macrotask rounds before,
+   * after each timer and at the end, else microtask turns (the scenario player).
+   */
+  async #run(target: number, limit: number, rounds = true): Promise<void> {
     if (this.#advancing) {
       throw new Error("the virtual clock is already advancing: await the running advance()/runAll() first");
     }
@@ -211,7 +240,8 @@ export class VirtualClock implements Clock {
     const errors: unknown[] = [];
     let ran = 0;
     try {
-      await this.#drain();
+      if (rounds) await realRounds();
+      else await this.#settle();
       for (;;) {
         const timer = this.#next(target);
         if (timer === undefined) break;
@@ -228,10 +258,11 @@ export class VirtualClock implements Clock {
         } catch (error) {
           errors.push(error);
         }
-        await this.#drain();
+        if (rounds) await realRounds();
+        else await this.#settle();
       }
       if (Number.isFinite(target) && target > this.#now) this.#now = target;
-      await this.#drain();
+      if (rounds) await realRounds();
     } finally {
       this.#advancing = false;
     }
@@ -239,9 +270,27 @@ export class VirtualClock implements Clock {
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
   }
 
-  async #drain(): Promise<void> {
-    for (let i = 0; i < DRAIN_ROUNDS; i++) await realTick();
+  /**
+   * Lets pending promise work settle: microtask turns until {@linkcode QUIET_TURNS}
+   * in a row pass without the clock being used, real macrotasks past {@linkcode MAX_TURNS}.
+   */
+  async #settle(): Promise<void> {
+    let seen = this.#activity;
+    for (let quiet = 0, turns = 0; quiet < QUIET_TURNS; turns++) {
+      await undefined;
+      if (this.#activity === seen) quiet++;
+      else {
+        seen = this.#activity;
+        quiet = 0;
+      }
+      if (turns === MAX_TURNS) return realRounds();
+    }
   }
+}
+
+/** The real macrotask rounds {@linkcode VirtualClock.advance} yields around its timers. */
+async function realRounds(): Promise<void> {
+  for (let i = 0; i < DRAIN_ROUNDS; i++) await realTick();
 }
 
 function before(a: VirtualTimer, b: VirtualTimer): boolean {

@@ -135,3 +135,21 @@ Deno.test("advance never waits on the wall clock", async () => {
   assert.equal(clock.now(), 24 * 3600_000);
   assert.ok(performance.now() - t0 < 5000, "200 virtual hours-apart timers must not take real time");
 });
+
+Deno.test("promise chains of many turns settle before the next timer, also while they use the clock", async () => {
+  const clock = new VirtualClock();
+  const seen: string[] = [];
+  clock.setTimeout(() => {
+    (async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve(); // quiet turns below the drain's window
+      for (let i = 0; i < 500; i++) {
+        clock.now(); // a chain that keeps using the clock keeps the drain going
+        await Promise.resolve();
+      }
+      seen.push(`chain ${clock.now()}`);
+    })();
+  }, 10);
+  clock.setTimeout(() => seen.push(`next ${clock.now()}`), 10);
+  await clock.advance(10);
+  assert.deepEqual(seen, ["chain 10", "next 10"]);
+});

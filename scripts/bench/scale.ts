@@ -99,6 +99,27 @@ row(
   10,
 );
 
+// 5. A simulated world change (one access point's signal) with N other access points, each in a service network.
+function simChangeCost(count: number): Promise<number> {
+  const world = new SimWorld();
+  for (let i = 0; i < count; i++) {
+    world.addAccessPoint({ id: `ap${i}`, bearer: "wlan", signal: 50 });
+    world.addServiceNetwork({ id: `sn${i}`, members: [`ap${i}`] });
+  }
+  let signal = 50;
+  return time(() => {
+    for (let i = 0; i < 1000; i++) world.setSignal("ap0", signal = signal === 50 ? 60 : 50);
+  }).then((us) => us / 1000);
+}
+row(
+  "sim world change, per setSignal (µs)",
+  "100 APs+SNs",
+  await simChangeCost(100),
+  "10k APs+SNs",
+  await simChangeCost(10_000),
+  100,
+);
+
 console.log("| what | small | cost | large | cost | growth | size ratio |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const [what, small, a, large, b, sizeRatio] of rows) {
