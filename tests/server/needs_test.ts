@@ -79,7 +79,12 @@ Deno.test("a need with no match: the open waits for one (201 when it appears) or
     // A client that goes away while its open waits for a match: the open ends at once.
     await h.req("POST", "/v1/clients/c/heartbeat", { body: {} }); // the client's key, as its stream would give it
     const given = h.req("POST", "/v1/sessions", { body: { need: { bearers: ["bluetooth"] }, client: "c" } });
-    await h.daemon.advance(100);
+    // The open is under way once the daemon lists the session (a few real turns of the in-process request).
+    for (let i = 0; i < 200; i++) {
+      await h.daemon.advance(10);
+      const listed = await (await h.req("GET", "/v1/sessions?client=c")).json();
+      if (listed.sessions.length === 1) break;
+    }
     const released = await h.req("DELETE", "/v1/clients/c");
     assert.deepEqual((await released.json()).sessions.length, 1);
     const gone = await given;
