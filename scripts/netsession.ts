@@ -71,8 +71,7 @@ async function sim(args: string[]): Promise<number> {
   if (sub !== "run") {
     throw usageError("sim", `unknown subcommand '${sub}'; expected run, replay or from-trace`);
   }
-  const { simRun } = await import("./sim_run.ts");
-  return await simRun(rest);
+  return await (await import("./cli_sim.ts")).simRunChecked(rest);
 }
 
 async function serve(args: string[]): Promise<number> {
@@ -90,7 +89,13 @@ async function serve(args: string[]): Promise<number> {
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const server = await serve({ ...options, handleSignals: true });
+  let server;
+  try {
+    server = await serve({ ...options, handleSignals: true });
+  } catch (error) {
+    if ((error as Error).cause === "usage") throw new CliError((error as Error).message);
+    throw error;
+  }
   await server.finished;
   return 0;
 }
