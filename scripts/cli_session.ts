@@ -100,7 +100,7 @@ export async function session(args: string[]): Promise<number> {
     : state[id];
   if (!saved) {
     throw new CliError(
-      `session ${action} ${id}: no client key for '${id}' (not opened by 'netsession session open' here); ` +
+      `${id}: no client key for '${id}' (not opened by 'netsession session open' here); ` +
         "pass --client ID --key KEY",
     );
   }
@@ -111,7 +111,7 @@ export async function session(args: string[]): Promise<number> {
     "X-Netsession-Client": saved.client,
     "X-Netsession-Client-Key": saved.key,
   });
-  if (!res.ok) throw await refused(res, `session ${action} ${id}`);
+  if (!res.ok) throw await refused(res, id);
   await res.body?.cancel();
   if (action === "close" && state[id]) {
     delete state[id];
@@ -139,7 +139,7 @@ async function open(
     client,
     ...(values.roaming ? { roaming: values.roaming } : {}),
   });
-  if (!res.ok) throw await refused(res, `session open ${configuration}`);
+  if (!res.ok) throw await refused(res, configuration);
   const key = res.headers.get("X-Netsession-Client-Key") ?? "";
   const answer = await res.json() as { session: { id: string } };
   const beat = await daemonFetch(
@@ -153,7 +153,7 @@ async function open(
     undefined,
     { ttlMs: ttl },
   );
-  if (!beat.ok) throw await refused(beat, `session open ${configuration}: keeping the lease`);
+  if (!beat.ok) throw await refused(beat, `${configuration}: keeping the lease`);
   await beat.body?.cancel();
   const state = await readState();
   state[answer.session.id] = { client, key };

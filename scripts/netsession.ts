@@ -33,7 +33,8 @@ commands:
   sim run FILE             play a scenario file and check its expectations
   sim replay FILE          replay a trace on a virtual clock and print its configuration events
   sim from-trace FILE      write a scenario to edit from a trace (its notes on stderr)
-  record                   record a driver as a trace (JSON Lines)
+  record [--driver sim|linux] [--url URL] [--duration MS] [--out FILE]
+                           record a driver as a trace (JSON Lines)
   completion bash          print the bash completion script (source it, or copy it to bash_completion.d)
   help                     this text
 

@@ -62,8 +62,8 @@ Deno.test("netsession sim replay prints the fixture's configuration timeline (te
   const text = await run(["sim", "replay", FIXTURE]);
   assert.equal(text.code, 0, text.stderr);
   const lines = text.stdout.trimEnd().split("\n");
-  assert.match(lines[0], /^\s+0\.400s  online\s+online=true$/);
-  assert.ok(lines.some((l) => /1\.000s  configuration\s+id=lte state=discovered/.test(l)), text.stdout);
+  assert.match(lines[0], /^\s+0\.400s {2}online\s+online=true$/);
+  assert.ok(lines.some((l) => /1\.000s {2}configuration\s+id=lte state=discovered/.test(l)), text.stdout);
   const json = await run(["sim", "replay", FIXTURE, "--json"]);
   const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(events.filter((e) => e.id === "wlan").map((e) => `${e.at} ${e.state}`), [

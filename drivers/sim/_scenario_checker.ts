@@ -169,9 +169,9 @@ export function jsonPositions(text: string): Positions {
   };
   const bad = (what: string): never => {
     throw new JsonSyntaxError(
-      i >= text.length ? `unexpected end of the text; expected ${what}` : `expected ${what}, got ${
-        JSON.stringify(text[i])
-      }`,
+      i >= text.length
+        ? `unexpected end of the text; expected ${what}`
+        : `expected ${what}, got ${JSON.stringify(text[i])}`,
       i,
     );
   };
@@ -266,4 +266,36 @@ export function positionOf(positions: Positions, path: string): number | undefin
     p = cut > 0 ? p.slice(0, cut) : "";
   }
   return positions.get("(root)");
+}
+
+/** The error listing `issues`, each at its line:column in `text` (when the scenario was text). */
+export function scenarioError(found: readonly ScenarioIssue[], text: string | undefined): ScenarioError {
+  let issues = [...found];
+  if (text !== undefined) {
+    const positions = jsonPositions(text);
+    issues = issues.map((i) => {
+      const offset = positionOf(positions, i.path);
+      return offset === undefined ? i : { ...i, ...lineColumn(text, offset) };
+    });
+  }
+  if (found.length >= MAX_ISSUES) {
+    issues.push({ path: "(root)", message: `stopped after ${MAX_ISSUES} problems; fix these first` });
+  }
+  const first = issues[0];
+  return new ScenarioError(first.path, first.message, first.step, first.at, issues);
+}
+
+/** Bad JSON: the scanner's line:column and what it expected there. */
+export function syntaxError(text: string, error: Error): ScenarioError {
+  try {
+    jsonPositions(text);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) {
+      const message = `not valid JSON: ${e.message}`;
+      return new ScenarioError("(root)", message, undefined, undefined, [
+        { path: "(root)", message, ...lineColumn(text, e.offset) },
+      ]);
+    }
+  }
+  return new ScenarioError("(root)", `not valid JSON: ${error.message}`);
 }

@@ -22,16 +22,13 @@ import {
   checkNeed,
   checkProcessStep,
   type Json,
-  jsonPositions,
-  JsonSyntaxError,
-  lineColumn,
-  MAX_ISSUES,
   MAX_STEPS,
   type Obj,
-  positionOf,
+  scenarioError,
+  syntaxError,
   TooMany,
 } from "./_scenario_checker.ts";
-import { ScenarioError, type ScenarioIssue } from "./scenario_error.ts";
+import { ScenarioError } from "./scenario_error.ts";
 import { parseServiceNetworkOptions } from "./service_network_options.ts";
 import {
   SCENARIO_ACTIONS,
@@ -347,34 +344,7 @@ export function parseScenario(
     if (!(error instanceof ScenarioError) && !(error instanceof TooMany)) throw error;
   }
   if (c.issues.length === 0 && parsed) return parsed;
-  let issues: ScenarioIssue[] = c.issues;
-  if (text !== undefined) {
-    const positions = jsonPositions(text);
-    issues = issues.map((i) => {
-      const offset = positionOf(positions, i.path);
-      return offset === undefined ? i : { ...i, ...lineColumn(text, offset) };
-    });
-  }
-  if (c.issues.length >= MAX_ISSUES) {
-    issues.push({ path: "(root)", message: `stopped after ${MAX_ISSUES} problems; fix these first` });
-  }
-  const first = issues[0];
-  throw new ScenarioError(first.path, first.message, first.step, first.at, issues);
-}
-
-/** Bad JSON: the scanner's line:column and what it expected there. */
-function syntaxError(text: string, error: Error): ScenarioError {
-  try {
-    jsonPositions(text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) {
-      const message = `not valid JSON: ${e.message}`;
-      return new ScenarioError("(root)", message, undefined, undefined, [
-        { path: "(root)", message, ...lineColumn(text, e.offset) },
-      ]);
-    }
-  }
-  return new ScenarioError("(root)", `not valid JSON: ${error.message}`);
+  throw scenarioError(c.issues, text);
 }
 
 /** Checks everything, each part on its own: every problem is recorded in `c`. */
@@ -479,11 +449,13 @@ function checkWorld(c: Checker, world: Json): void {
       checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
     )
   );
-  arr(w.userChoices, "world.userChoices").forEach((a, i) => c.guard(() => {
-    const o = c.obj(a, `world.userChoices[${i}]`);
-    c.only(o, ["id", "name"], `world.userChoices[${i}]`);
-    c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
-  }));
+  arr(w.userChoices, "world.userChoices").forEach((a, i) =>
+    c.guard(() => {
+      const o = c.obj(a, `world.userChoices[${i}]`);
+      c.only(o, ["id", "name"], `world.userChoices[${i}]`);
+      c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
+    })
+  );
   if (w.default !== undefined) c.guard(() => c.knownId(w.default, "world.default"));
   c.guard(() => c.listOf(w.policies, USAGE_POLICIES, "world.policies", true));
   c.guard(() => c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true));
@@ -518,38 +490,40 @@ function checkSessions(
   const configurations: [string, string][] = [];
   if (list !== undefined && !Array.isArray(list)) c.note("sessions", `expected an array, got ${show(list)}`);
   else if (list !== undefined) {
-    list.forEach((s, i) => c.guard(() => {
-      const p = `sessions[${i}]`;
-      const o = c.obj(s, p);
-      c.only(o, ["id", "configuration", "need", "process", "alr", "auto", "properties"], p);
-      const id = c.str(o.id, `${p}.id`)!;
-      if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
-      sessions.add(id);
-      if ((o.configuration === undefined) === (o.need === undefined)) {
-        c.fail(p, 'expected exactly one of "configuration" (an identifier) and "need" (what it needs)');
-      }
-      if (o.need !== undefined) checkNeed(c, o.need, `${p}.need`);
-      else if (o.configuration !== undefined) {
-        configurations.push([`${p}.configuration`, c.str(o.configuration, `${p}.configuration`)!]);
-      } // may name a configuration added later
-      if (o.process !== undefined) {
-        const proc = c.str(o.process, `${p}.process`)!;
-        if (!processes.has(proc)) {
-          c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+    list.forEach((s, i) =>
+      c.guard(() => {
+        const p = `sessions[${i}]`;
+        const o = c.obj(s, p);
+        c.only(o, ["id", "configuration", "need", "process", "alr", "auto", "properties"], p);
+        const id = c.str(o.id, `${p}.id`)!;
+        if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
+        sessions.add(id);
+        if ((o.configuration === undefined) === (o.need === undefined)) {
+          c.fail(p, 'expected exactly one of "configuration" (an identifier) and "need" (what it needs)');
         }
-      }
-      c.bool(o.alr, `${p}.alr`);
-      if (o.auto !== undefined) {
-        const a = c.obj(o.auto, `${p}.auto`);
-        c.only(a, ["preferred", "activated"], `${p}.auto`);
-        c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
-        c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
-        if (a.preferred !== undefined && o.alr !== true) {
-          c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+        if (o.need !== undefined) checkNeed(c, o.need, `${p}.need`);
+        else if (o.configuration !== undefined) {
+          configurations.push([`${p}.configuration`, c.str(o.configuration, `${p}.configuration`)!]);
+        } // may name a configuration added later
+        if (o.process !== undefined) {
+          const proc = c.str(o.process, `${p}.process`)!;
+          if (!processes.has(proc)) {
+            c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+          }
         }
-      }
-      if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
-    }));
+        c.bool(o.alr, `${p}.alr`);
+        if (o.auto !== undefined) {
+          const a = c.obj(o.auto, `${p}.auto`);
+          c.only(a, ["preferred", "activated"], `${p}.auto`);
+          c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
+          c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
+          if (a.preferred !== undefined && o.alr !== true) {
+            c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+          }
+        }
+        if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
+      })
+    );
   }
   return { ids: sessions, configurations };
 }
