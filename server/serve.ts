@@ -7,9 +7,10 @@
  */
 
 import type { Clock, NetworkDriver } from "@netsession/core";
-import { SimDriver, type SimWorld } from "@netsession/sim";
+import { parseScenario, ScenarioError, SimDriver, type SimWorld } from "@netsession/sim";
 import { createApp, type DaemonApp } from "./app.ts";
 import { Daemon } from "./daemon.ts";
+import type { WorldScenario } from "./sim_control.ts";
 import { createDefaultWorld, makeLively } from "./default_world.ts";
 import { DEFAULT_PORT, defaultSocketPath, defaultTokenFile } from "./paths.ts";
 import { parseServeArgs, SERVE_USAGE as USAGE } from "./serve_args.ts";
@@ -292,6 +293,14 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   const token = await ensureToken(tokenFile, log);
   const kind = options.driver ?? "sim";
   const setup = await createDriver(kind, options);
+  const scenario = options.scenario === undefined
+    ? undefined
+    : await checkScenario(options.scenario, setup.world, kind).catch(async (error) => {
+      try {
+        await setup.driver.close?.();
+      } catch { /* not started */ }
+      throw error;
+    });
   const daemon = await Daemon.create({
     driver: setup.driver,
     world: setup.world,
@@ -444,17 +453,11 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   }
   log(`  token file: ${tokenFile} (for programs over TCP)`);
 
-  if (options.scenario && setup.world) {
-    const world = setup.world as unknown as { play?: (scenario: unknown) => Promise<void> };
-    const scenario = JSON.parse(await Deno.readTextFile(options.scenario));
-    if (typeof world.play !== "function") {
-      log(`netsession: note: this simulator has no scenario player yet; ${options.scenario} is not played`);
-    } else {
-      daemon.playScenario(scenario).then(
-        () => log(`netsession: scenario ${options.scenario} finished`),
-        (error) => log(`netsession: scenario ${options.scenario} failed: ${(error as Error).message}`),
-      );
-    }
+  if (scenario && options.scenario) {
+    daemon.playScenario(scenario).then(
+      () => log(`netsession: scenario ${options.scenario} finished`),
+      (error) => log(`netsession: scenario ${options.scenario} failed: ${(error as Error).message}`),
+    );
   }
 
   return {
@@ -476,6 +479,54 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
   };
 }
 
+/**
+ * `--scenario FILE`, checked before the daemon listens: readable, valid against the daemon's world, and of
+ * what the daemon plays (world changes on its own world). Else an error naming `--scenario` and the file,
+ * with `cause: "usage"` (exit 2).
+ */
+async function checkScenario(
+  file: string,
+  world: SimWorld | undefined,
+  kind: string,
+): Promise<WorldScenario> {
+  const refuse = (why: string) => new Error(`--scenario ${file}: ${why}`, { cause: "usage" });
+  if (!world) throw refuse(`the ${kind} driver has no simulated world to play it on; use --driver sim`);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw refuse(`cannot read it (${(error as Error).message})`);
+  }
+  const configurations = world.configurations();
+  let parsed;
+  let ownWorld = false;
+  try {
+    ownWorld = (JSON.parse(text) as { world?: unknown })?.world !== undefined;
+  } catch { /* parseScenario says where */ }
+  try {
+    parsed = ownWorld ? parseScenario(text) : parseScenario(text, {
+      accessPoints: configurations.filter((c) => c.type === "internet-access-point").map((c) => c.identifier),
+      configurations: configurations.map((c) => c.identifier),
+    });
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    throw refuse(`invalid scenario:\n  ${error.message.split("\n").join("\n  ")}`);
+  }
+  const raw = parsed.scenario as unknown as Record<string, unknown> & { steps: Record<string, unknown>[] };
+  const other = raw.steps.findIndex((s) => typeof s.action !== "string");
+  const own = ["world", "sessions", "processes"].filter((k) => k in raw);
+  if (other >= 0 || own.length) {
+    throw refuse(
+      `the daemon plays world changes only (steps with "action", on the daemon's own world: ${
+        configurations.map((c) => c.identifier).join(", ")
+      }); this scenario has ${
+        [...own.map((k) => `"${k}"`), ...(other >= 0 ? [`steps[${other}] without "action"`] : [])].join(", ")
+      }. Play it with 'netsession sim run ${file}'`,
+    );
+  }
+  return raw as unknown as WorldScenario;
+}
+
 if (import.meta.main) {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
     console.log(USAGE);
@@ -492,6 +543,6 @@ if (import.meta.main) {
     await serve({ ...options, handleSignals: true });
   } catch (error) {
     console.error(`netsession: ${(error as Error).message}`);
-    Deno.exit(1);
+    Deno.exit((error as Error).cause === "usage" ? 2 : 1);
   }
 }

@@ -13,9 +13,14 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 Deno.test("netsession list --json prints the demo world's configurations", async () => {
-  const r = await run(["list", "--json"]);
+  const r = await run(["list", "--json", "--demo"]);
   assert.equal(r.code, 0, r.stderr);
-  const configs = JSON.parse(r.stdout) as { identifier: string; state: string; type: string }[];
+  assert.equal(JSON.parse(r.stdout).world, "demo world (--demo)");
+  const configs = JSON.parse(r.stdout).configurations as {
+    identifier: string;
+    state: string;
+    type: string;
+  }[];
   assert.deepEqual(configs.map((c) => c.identifier), [
     "ethernet",
     "home-wlan",
@@ -27,8 +32,8 @@ Deno.test("netsession list --json prints the demo world's configurations", async
 });
 
 Deno.test("netsession list --state filters cumulatively and rejects unknown states", async () => {
-  const r = await run(["list", "--json", "--state", "discovered"]);
-  assert.deepEqual(JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier), [
+  const r = await run(["list", "--json", "--demo", "--state", "discovered"]);
+  assert.deepEqual(JSON.parse(r.stdout).configurations.map((c: { identifier: string }) => c.identifier), [
     "home-wlan",
     "office-wlan",
     "lte",
@@ -40,7 +45,7 @@ Deno.test("netsession list --state filters cumulatively and rejects unknown stat
 });
 
 Deno.test("netsession monitor --fast --json streams the session roaming through the demo day", async () => {
-  const r = await run(["monitor", "--fast", "--json", "--duration", "60000"]);
+  const r = await run(["monitor", "--demo", "--fast", "--json", "--duration", "60000"]);
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const session = events.filter((e) => e.event === "session").map((e) => `${e.state}@${e.accessPoint}`);
@@ -94,7 +99,9 @@ Deno.test({
       const viaSocket = await run(["list", "--json", "--socket", `${dir}/daemon.sock`]);
       assert.equal(viaSocket.code, 0, viaSocket.stderr);
       assert.ok(
-        JSON.parse(viaSocket.stdout).some((c: { identifier: string }) => c.identifier === "internet"),
+        JSON.parse(viaSocket.stdout).configurations.some((c: { identifier: string }) =>
+          c.identifier === "internet"
+        ),
       );
       const found = await new Deno.Command(Deno.execPath(), {
         args: [
@@ -111,7 +118,7 @@ Deno.test({
       assert.equal(found.code, 0, new TextDecoder().decode(found.stderr));
       const r = await run(["list", "--json", "--url", url, "--token-file", tokenFile]);
       assert.equal(r.code, 0, r.stderr);
-      const ids = JSON.parse(r.stdout).map((c: { identifier: string }) => c.identifier);
+      const ids = JSON.parse(r.stdout).configurations.map((c: { identifier: string }) => c.identifier);
       assert.ok(ids.includes("internet") && ids.includes("home-wlan"), ids.join(","));
       const bad = await run(["list", "--url", url, "--token-file", `${dir}/missing`]);
       assert.equal(bad.code, 2);
@@ -165,7 +172,7 @@ Deno.test("netsession sim run exits 1 on a failed expectation and 2 on a malform
 });
 
 Deno.test("netsession monitor prints reachability lines for configurations and its session", async () => {
-  const r = await run(["monitor", "--fast", "--json", "--duration", "20000"]);
+  const r = await run(["monitor", "--demo", "--fast", "--json", "--duration", "20000"]);
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const reach = events.filter((e) => e.event === "reachability");
@@ -225,10 +232,14 @@ Deno.test({
 
       const listed = await run(["list", ...remote]);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.match(listed.stdout, /^ID\s+TYPE\s+STATE\s+BEARER\s+REACHABILITY\s+NAME$/m);
-      assert.match(listed.stdout, /^wlan\s+internet-access-point\s+active\s+WLAN\s+local\+portal\s+WLAN$/m);
-      assert.match(listed.stdout, /^lte\s+.*\s+disconnected\s+metered LTE$/m);
-      const listedJson = JSON.parse((await run(["list", "--json", ...remote])).stdout);
+      assert.match(listed.stdout, /^daemon at http:\/\/127\.0\.0\.1:\d+\n/);
+      assert.match(listed.stdout, /^ID\s+TYPE\s+STATE\s+BEARER\s+REACHABILITY\s+METERED\s+NAME$/m);
+      assert.match(
+        listed.stdout,
+        /^wlan\s+internet-access-point\s+active\s+WLAN\s+local\+portal\s+no\s+WLAN$/m,
+      );
+      assert.match(listed.stdout, /^lte\s+.*\s+disconnected\s+yes\s+LTE$/m);
+      const listedJson = JSON.parse((await run(["list", "--json", ...remote])).stdout).configurations;
       const w = listedJson.find((c: { identifier: string }) => c.identifier === "wlan");
       assert.deepEqual([w.reachability, w.behindCaptivePortal], ["local", true]);
 

@@ -17,7 +17,17 @@ import {
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
 import { parseAccessPointOptions, SIM_REACHABILITIES } from "./access_point_options.ts";
-import { Checker, checkNeed, checkProcessStep, type Json, MAX_STEPS, type Obj } from "./_scenario_checker.ts";
+import {
+  Checker,
+  checkNeed,
+  checkProcessStep,
+  type Json,
+  MAX_STEPS,
+  type Obj,
+  scenarioError,
+  syntaxError,
+  TooMany,
+} from "./_scenario_checker.ts";
 import { ScenarioError } from "./scenario_error.ts";
 import { parseServiceNetworkOptions } from "./service_network_options.ts";
 import {
@@ -43,10 +53,12 @@ function checkOptions<T>(c: Checker, parse: (value: unknown) => T, o: Obj, path:
 }
 
 function checkAccessPoint(c: Checker, o: Obj, path: string): void {
+  const id = c.guard(() => c.newId(o.id, `${path}.id`));
+  if (id !== undefined) {
+    c.known.add(id);
+    c.aps.add(id);
+  }
   checkOptions(c, parseAccessPointOptions, o, path);
-  const id = c.newId(o.id, `${path}.id`);
-  c.known.add(id);
-  c.aps.add(id);
 }
 
 function checkServiceNetwork(c: Checker, o: Obj, path: string): void {
@@ -314,15 +326,29 @@ export function parseScenario(
   existing: { accessPoints?: Iterable<string>; configurations?: Iterable<string> } = {},
 ): ParsedScenario {
   let raw: unknown = input;
-  if (typeof input === "string") {
+  const text = typeof input === "string" ? input : undefined;
+  if (text !== undefined) {
     try {
-      raw = JSON.parse(input);
+      raw = JSON.parse(text);
     } catch (error) {
-      throw new ScenarioError("(root)", `not valid JSON: ${(error as Error).message}`);
+      throw syntaxError(text, error as Error);
     }
   }
   const aps = new Set(existing.accessPoints ?? []);
   const c: Checker = new Checker(new Set([...aps, ...(existing.configurations ?? [])]), aps);
+  for (const id of c.known) c.ever.add(id);
+  let parsed: ParsedScenario | undefined;
+  try {
+    parsed = check(c, raw);
+  } catch (error) {
+    if (!(error instanceof ScenarioError) && !(error instanceof TooMany)) throw error;
+  }
+  if (c.issues.length === 0 && parsed) return parsed;
+  throw scenarioError(c.issues, text);
+}
+
+/** Checks everything, each part on its own: every problem is recorded in `c`. */
+function check(c: Checker, raw: Json): ParsedScenario {
   const root = c.obj(raw, "(root)");
   c.only(
     root,
@@ -341,46 +367,60 @@ export function parseScenario(
     "(root)",
   );
   if (root.version !== undefined && root.version !== 1) {
-    c.fail("version", `expected 1 (the only format version), got ${show(root.version)}`);
+    c.note("version", `expected 1 (the only format version), got ${show(root.version)}`);
   }
-  c.str(root.name, "name", true);
+  c.guard(() => c.str(root.name, "name", true));
   if (root.description !== undefined && typeof root.description !== "string") {
-    c.fail("description", `expected a string, got ${show(root.description)}`);
+    c.note("description", `expected a string, got ${show(root.description)}`);
   }
-  if (root.world !== undefined) checkWorld(c, root.world);
-  const processes = checkProcesses(c, root.processes);
+  if (root.world !== undefined) c.guard(() => checkWorld(c, root.world));
+  const processes = c.guard(() => checkProcesses(c, root.processes)) ?? new Set<string>();
   const sessions = checkSessions(c, root.sessions, processes);
   if (!Array.isArray(root.steps)) c.fail("steps", `expected an array of steps, got ${show(root.steps)}`);
   const flat: Flat[] = [];
   let last = 0;
   root.steps.forEach((s, i) => {
     c.step = undefined;
-    const o = c.obj(s, `steps[${i}]`);
-    c.step = i;
-    c.at = typeof o.at === "number" ? o.at : undefined;
-    c.num(o.at, `steps[${i}].at`, 0, Infinity);
-    if ((o.at as number) < last) {
-      c.fail(`steps[${i}].at`, `${o.at} is before the previous step's ${last}: keep steps in time order`);
-    }
-    last = o.at as number;
-    checkStep(c, o, `steps[${i}]`, sessions, false);
-    if ("repeat" in o) {
-      const r = o.repeat as { every: number; times: number; steps: Obj[] };
-      if (flat.length + r.times * r.steps.length > MAX_STEPS) {
-        c.fail(`steps[${i}].repeat.times`, `expands past ${MAX_STEPS} steps; make the scenario shorter`);
+    c.at = undefined;
+    c.guard(() => {
+      const o = c.obj(s, `steps[${i}]`);
+      c.step = i;
+      c.at = typeof o.at === "number" ? o.at : undefined;
+      c.num(o.at, `steps[${i}].at`, 0, Infinity);
+      if ((o.at as number) < last) {
+        c.note(`steps[${i}].at`, `${o.at} is before the previous step's ${last}: keep steps in time order`);
       }
-      for (let k = 0; k < r.times; k++) {
-        for (const inner of r.steps) {
-          flat.push({ at: (o.at as number) + k * r.every + (inner.at as number), source: i, step: inner });
+      last = Math.max(last, o.at as number);
+      checkStep(c, o, `steps[${i}]`, sessions.ids, false);
+      if ("repeat" in o) {
+        const r = o.repeat as { every: number; times: number; steps: Obj[] };
+        if (flat.length + r.times * r.steps.length > MAX_STEPS) {
+          c.fail(`steps[${i}].repeat.times`, `expands past ${MAX_STEPS} steps; make the scenario shorter`);
         }
+        for (let k = 0; k < r.times; k++) {
+          for (const inner of r.steps) {
+            flat.push({ at: (o.at as number) + k * r.every + (inner.at as number), source: i, step: inner });
+          }
+        }
+      } else {
+        flat.push({ at: o.at as number, source: i, step: o });
       }
-    } else {
-      flat.push({ at: o.at as number, source: i, step: o });
-    }
+    });
   });
   c.step = undefined;
+  c.at = undefined;
+  for (const [p, id] of sessions.configurations) {
+    if (!c.ever.has(id)) {
+      c.note(
+        p,
+        `unknown configuration '${id}'; known: ${
+          [...c.ever].join(", ") || "none"
+        } (the world's, and those its steps add)`,
+      );
+    }
+  }
   const lastAt = flat.reduce((m, f) => Math.max(m, f.at), 0);
-  if (root.duration !== undefined) c.num(root.duration, "duration", lastAt, Infinity);
+  if (root.duration !== undefined) c.guard(() => c.num(root.duration, "duration", lastAt, Infinity));
   flat.sort((a, b) => a.at - b.at || a.source - b.source);
   return {
     scenario: root as unknown as SimScenario,
@@ -402,19 +442,23 @@ function checkWorld(c: Checker, world: Json): void {
     return v;
   };
   arr(w.accessPoints, "world.accessPoints").forEach((a, i) =>
-    checkAccessPoint(c, c.obj(a, `world.accessPoints[${i}]`), `world.accessPoints[${i}]`)
+    c.guard(() => checkAccessPoint(c, c.obj(a, `world.accessPoints[${i}]`), `world.accessPoints[${i}]`))
   );
   arr(w.serviceNetworks, "world.serviceNetworks").forEach((a, i) =>
-    checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
+    c.guard(() =>
+      checkServiceNetwork(c, c.obj(a, `world.serviceNetworks[${i}]`), `world.serviceNetworks[${i}]`)
+    )
   );
-  arr(w.userChoices, "world.userChoices").forEach((a, i) => {
-    const o = c.obj(a, `world.userChoices[${i}]`);
-    c.only(o, ["id", "name"], `world.userChoices[${i}]`);
-    c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
-  });
-  if (w.default !== undefined) c.knownId(w.default, "world.default");
-  c.listOf(w.policies, USAGE_POLICIES, "world.policies", true);
-  c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true);
+  arr(w.userChoices, "world.userChoices").forEach((a, i) =>
+    c.guard(() => {
+      const o = c.obj(a, `world.userChoices[${i}]`);
+      c.only(o, ["id", "name"], `world.userChoices[${i}]`);
+      c.known.add(c.newId(o.id, `world.userChoices[${i}].id`));
+    })
+  );
+  if (w.default !== undefined) c.guard(() => c.knownId(w.default, "world.default"));
+  c.guard(() => c.listOf(w.policies, USAGE_POLICIES, "world.policies", true));
+  c.guard(() => c.listOf(w.capabilities, CAPABILITIES, "world.capabilities", true));
 }
 
 function checkProcesses(c: Checker, list: Json): Set<string> {
@@ -437,40 +481,49 @@ function checkProcesses(c: Checker, list: Json): Set<string> {
   return processes;
 }
 
-function checkSessions(c: Checker, list: Json, processes: Set<string>): Set<string> {
+function checkSessions(
+  c: Checker,
+  list: Json,
+  processes: Set<string>,
+): { ids: Set<string>; configurations: [string, string][] } {
   const sessions = new Set<string>();
-  if (list !== undefined) {
-    if (!Array.isArray(list)) c.fail("sessions", `expected an array, got ${show(list)}`);
-    list.forEach((s, i) => {
-      const p = `sessions[${i}]`;
-      const o = c.obj(s, p);
-      c.only(o, ["id", "configuration", "need", "process", "alr", "auto", "properties"], p);
-      const id = c.str(o.id, `${p}.id`)!;
-      if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
-      sessions.add(id);
-      if ((o.configuration === undefined) === (o.need === undefined)) {
-        c.fail(p, 'expected exactly one of "configuration" (an identifier) and "need" (what it needs)');
-      }
-      if (o.need !== undefined) checkNeed(c, o.need, `${p}.need`);
-      else c.str(o.configuration, `${p}.configuration`); // may name a configuration added later, or an invalid one
-      if (o.process !== undefined) {
-        const proc = c.str(o.process, `${p}.process`)!;
-        if (!processes.has(proc)) {
-          c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+  const configurations: [string, string][] = [];
+  if (list !== undefined && !Array.isArray(list)) c.note("sessions", `expected an array, got ${show(list)}`);
+  else if (list !== undefined) {
+    list.forEach((s, i) =>
+      c.guard(() => {
+        const p = `sessions[${i}]`;
+        const o = c.obj(s, p);
+        c.only(o, ["id", "configuration", "need", "process", "alr", "auto", "properties"], p);
+        const id = c.str(o.id, `${p}.id`)!;
+        if (sessions.has(id)) c.fail(`${p}.id`, `duplicate session '${id}'`);
+        sessions.add(id);
+        if ((o.configuration === undefined) === (o.need === undefined)) {
+          c.fail(p, 'expected exactly one of "configuration" (an identifier) and "need" (what it needs)');
         }
-      }
-      c.bool(o.alr, `${p}.alr`);
-      if (o.auto !== undefined) {
-        const a = c.obj(o.auto, `${p}.auto`);
-        c.only(a, ["preferred", "activated"], `${p}.auto`);
-        c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
-        c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
-        if (a.preferred !== undefined && o.alr !== true) {
-          c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+        if (o.need !== undefined) checkNeed(c, o.need, `${p}.need`);
+        else if (o.configuration !== undefined) {
+          configurations.push([`${p}.configuration`, c.str(o.configuration, `${p}.configuration`)!]);
+        } // may name a configuration added later
+        if (o.process !== undefined) {
+          const proc = c.str(o.process, `${p}.process`)!;
+          if (!processes.has(proc)) {
+            c.fail(`${p}.process`, `unknown process '${proc}'; declare it in "processes"`);
+          }
         }
-      }
-      if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
-    });
+        c.bool(o.alr, `${p}.alr`);
+        if (o.auto !== undefined) {
+          const a = c.obj(o.auto, `${p}.auto`);
+          c.only(a, ["preferred", "activated"], `${p}.auto`);
+          c.oneOf(a.preferred, ["migrate", "ignore"], `${p}.auto.preferred`, true);
+          c.oneOf(a.activated, ["accept", "reject"], `${p}.auto.activated`, true);
+          if (a.preferred !== undefined && o.alr !== true) {
+            c.fail(`${p}.auto.preferred`, 'answers offers, which only ALR sessions get: set "alr": true');
+          }
+        }
+        if (o.properties !== undefined) c.obj(o.properties, `${p}.properties`);
+      })
+    );
   }
-  return sessions;
+  return { ids: sessions, configurations };
 }

@@ -130,3 +130,69 @@ Deno.test("repeat expands relative steps and ids added by steps are known to lat
   });
   assert.deepEqual(parsed.flat.map((f) => f.at), [0, 100, 600, 1100, 1200, 1600, 2100, 2600]);
 });
+
+Deno.test("every problem is reported, each with its path; from text with its line:column", () => {
+  const text = `{
+  "world": { "accessPoints": [{ "id": "wlan", "signal": 500 }] },
+  "sessions": [{ "id": "app", "configuration": "wlna", "colour": 1 }],
+  "steps": [
+    { "at": 0, "session": "app", "do": "open" },
+    { "at": 10, "action": "setSignl", "id": "wlan" },
+    { "at": 20, "action": "setSignal", "id": "wlan", "signal": 101 }
+  ]
+}`;
+  let error: unknown;
+  try {
+    parseScenario(text);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ScenarioError);
+  assert.deepEqual(error.issues.map((i) => [i.path, i.line, i.column]), [
+    ["world.accessPoints[0].signal", 2, 57],
+    ["sessions[0].colour", 3, 66],
+    ["steps[1].action", 6, 27],
+    ["steps[2].signal", 7, 64],
+    ["sessions[0].configuration", 3, 48],
+  ]);
+  assert.equal(error.path, "world.accessPoints[0].signal");
+  assert.match(
+    error.message,
+    /^3:48: sessions\[0\]\.configuration: unknown configuration 'wlna'; known: wlan/m,
+  );
+  assert.match(error.message, /^7:64: steps\[2\] \(at 20\) \.signal: expected a number 0\.\.100, got 101$/m);
+});
+
+Deno.test("a session's configuration must exist in the world or be added by a step", () => {
+  rejects(
+    (s) => (s.sessions as Any)[0].configuration = "wlna",
+    /^sessions\[0\]\.configuration: unknown configuration 'wlna'; known: lte, wlan, any/,
+    "sessions[0].configuration",
+  );
+  const later = structuredClone(base) as Any;
+  later.sessions[0].configuration = "cafe";
+  later.steps.unshift({ at: 0, action: "addAccessPoint", id: "cafe" });
+  parseScenario(later);
+});
+
+Deno.test("bad JSON is reported with its line:column", () => {
+  for (
+    const [text, line, column, what] of [
+      ['{\n  "steps": [\n    { "at": 0, }\n  ]\n}', 3, 16, /expected a string, got "}"/],
+      ['{ "steps": [1 2] }', 1, 15, /expected ',' or '\]'/],
+      ['{ "steps": "unterminated }', 1, 12, /unterminated string/],
+      ["", 1, 1, /unexpected end/],
+    ] as const
+  ) {
+    let error: unknown;
+    try {
+      parseScenario(text);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ScenarioError, text);
+    assert.deepEqual([error.issues[0].line, error.issues[0].column], [line, column], text);
+    assert.match(error.message, what);
+    assert.match(error.message, /^\d+:\d+: \(root\): not valid JSON: /);
+  }
+});
