@@ -2,6 +2,7 @@
 // the page is read-only), a strict CSP with a per-request nonce for its script (Hono's secure-headers).
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import { dashboardHtml } from "../dashboard.ts";
+import { FAVICON_SVG } from "../dashboard_style.ts";
 import type { RouteContext, Routes } from "./_context.ts";
 import { routes } from "./_context.ts";
 
@@ -30,7 +31,7 @@ const pageHeaders = secureHeaders({
   removePoweredBy: false,
 });
 
-/** `GET /`. */
+/** `GET /`, and its icon at `GET /favicon.svg` and `GET /favicon.ico` (the page links it inline). */
 export function dashboardRoutes(ctx: RouteContext): Routes {
   const app = routes();
   app.get("/", pageHeaders, (c) => {
@@ -40,5 +41,11 @@ export function dashboardRoutes(ctx: RouteContext): Routes {
       sim: ctx.daemon.world !== undefined,
     }));
   });
+  const icon = () =>
+    new Response(FAVICON_SVG, {
+      headers: { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" },
+    });
+  app.get("/favicon.svg", icon);
+  app.get("/favicon.ico", icon);
   return app;
 }
