@@ -9,7 +9,7 @@
  */
 
 import type { DataBudget, DataBudgetOptions, NetworkConfigurationManager } from "@netsession/core";
-import { DaemonError } from "./errors.ts";
+import { DaemonError, unknownConfiguration } from "./errors.ts";
 import type { DataBudgetAnswer } from "./protocol.ts";
 
 /**
@@ -25,12 +25,7 @@ export function setBudget(
 ): DataBudgetAnswer {
   const c = manager.configurationFromIdentifier(identifier);
   if (!c.isValid) {
-    throw new DaemonError(
-      404,
-      "not-found",
-      `no configuration '${identifier.slice(0, 128)}'; GET /v1/configurations lists them`,
-      "id",
-    );
+    throw unknownConfiguration(identifier);
   }
   if (c.type !== "internet-access-point") {
     throw new DaemonError(

@@ -25,7 +25,7 @@ import {
   systemClock,
 } from "@netsession/core";
 import type { SimWorld } from "@netsession/sim";
-import { DaemonError } from "./errors.ts";
+import { DaemonError, unknownConfiguration } from "./errors.ts";
 import { EventBus, type Subscriber } from "./event_bus.ts";
 import { randomId } from "./_ids.ts";
 import { withSystemSessions } from "./_capabilities.ts";
@@ -295,12 +295,7 @@ export class Daemon {
     this.#assertOpen();
     const c = this.manager.configurationFromIdentifier(identifier);
     if (!c.isValid) {
-      throw new DaemonError(
-        404,
-        "not-found",
-        `no configuration '${identifier.slice(0, 128)}'; GET /v1/configurations lists them`,
-        "id",
-      );
+      throw unknownConfiguration(identifier);
     }
     const ap = c.type === "internet-access-point" ? c : c.children.find((x) => x.state === "active");
     let reachability: Reachability = "disconnected";

@@ -57,3 +57,21 @@ export class DaemonError extends Error {
     };
   }
 }
+
+/**
+ * The 404 of an unknown configuration identifier (the id is cut to 128 characters in the message).
+ *
+ * @example
+ * ```ts
+ * import { unknownConfiguration } from "@netsession/server";
+ * console.log(unknownConfiguration("nope").status); // 404
+ * ```
+ */
+export function unknownConfiguration(identifier: string, field = "id"): DaemonError {
+  return new DaemonError(
+    404,
+    "not-found",
+    `no configuration '${identifier.slice(0, 128)}'; GET /v1/configurations lists them`,
+    field,
+  );
+}

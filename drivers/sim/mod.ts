@@ -54,7 +54,7 @@ export {
   type SimWorldStep,
 } from "./scenario_types.ts";
 export { type ParsedScenario, parseScenario } from "./scenario_parse.ts";
-export { ScenarioError } from "./scenario_error.ts";
+export { ScenarioError, type ScenarioIssue } from "./scenario_error.ts";
 export { applyWorldStep } from "./scenario_play.ts";
 export { scenarioFromTrace, type TraceScenario } from "./scenario_from_trace.ts";
 // The driver contract and the value unions this package's API mentions, so that its documentation is

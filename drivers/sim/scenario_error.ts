@@ -4,7 +4,15 @@
  * @module
  */
 
-/** One problem of a scenario: the field, what is expected, and where it is in the text. */
+/**
+ * One problem of a scenario: the field, what is expected, and where it is in the text.
+ *
+ * @example
+ * ```ts
+ * import type { ScenarioIssue } from "@netsession/sim";
+ * const i: ScenarioIssue = { path: "steps[3].signal", message: "expected a number 0..100, got 500", line: 12, column: 19 };
+ * ```
+ */
 export interface ScenarioIssue {
   /** The field, as a path from the scenario's root (`steps[3].signal`). */
   readonly path: string;
@@ -52,14 +60,7 @@ export class ScenarioError extends Error {
   /** The index of the first step at fault, if any. */
   readonly step: number | undefined;
   /** Every problem found, in the order of the scenario. */
-  readonly issues: readonly {
-    readonly path: string;
-    readonly message: string;
-    readonly step?: number;
-    readonly at?: number;
-    readonly line?: number;
-    readonly column?: number;
-  }[];
+  readonly issues: readonly ScenarioIssue[];
   /**
    * Creates the error.
    *

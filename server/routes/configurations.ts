@@ -3,7 +3,7 @@
 // Mounted at /v1.
 import { CONFIGURATION_STATES } from "@netsession/core";
 import { budgetKey, setBudget } from "../budgets.ts";
-import { DaemonError } from "../errors.ts";
+import { unknownConfiguration } from "../errors.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
 
@@ -61,12 +61,7 @@ export function configurationRoutes(ctx: RouteContext): Routes {
     const id = c.req.param("id");
     const found = daemon.configurationInfo(id);
     if (!found) {
-      throw new DaemonError(
-        404,
-        "not-found",
-        `no configuration '${id.slice(0, 128)}'; GET /v1/configurations lists them`,
-        "id",
-      );
+      throw unknownConfiguration(id);
     }
     return c.json(found);
   });
