@@ -15,6 +15,7 @@ import { createDefaultWorld, makeLively } from "./default_world.ts";
 import { DEFAULT_PORT, defaultSocketPath, defaultTokenFile } from "./paths.ts";
 import { parseServeArgs, SERVE_USAGE as USAGE } from "./serve_args.ts";
 import type { GuardLimits } from "./_conn_guard.ts";
+import { randomToken } from "./_ids.ts";
 import { groupId, type GuardedServer, guardedServer, listenSocket } from "./_listen.ts";
 
 export {
@@ -219,11 +220,7 @@ export async function ensureToken(path: string, log: (line: string) => void = co
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const token = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
+  const token = randomToken(32);
   try {
     await Deno.writeTextFile(path, token + "\n", { createNew: true, mode: 0o600 });
     await Deno.chmod(path, 0o600); // the mode given to writeTextFile is filtered by the umask

@@ -75,14 +75,7 @@ export class ScenarioError extends Error {
     message: string,
     step?: number,
     at?: number,
-    issues?: readonly {
-      readonly path: string;
-      readonly message: string;
-      readonly step?: number;
-      readonly at?: number;
-      readonly line?: number;
-      readonly column?: number;
-    }[],
+    issues?: readonly ScenarioIssue[],
   ) {
     const all = issues?.length ? issues : [{ path, message, step, at }];
     super(all.map(formatIssue).join("\n"));
