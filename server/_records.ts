@@ -29,8 +29,6 @@ export interface Held {
   readonly subscriptions: Subscription[];
   readonly properties: Set<string>;
   started: boolean;
-  /** While `open()` runs: gives up on it (a close before the session left idle, e.g. waiting for a need's match). */
-  abandon: (() => void) | undefined;
   finished: boolean;
   lastAccessPoint: string;
   readonly done: Promise<void>;

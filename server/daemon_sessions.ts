@@ -201,7 +201,6 @@ export class SessionTable {
       subscriptions: [],
       properties: new Set(),
       started: false,
-      abandon: undefined,
       finished: false,
       lastAccessPoint: "",
       done: done.promise,
@@ -213,18 +212,14 @@ export class SessionTable {
     const onAbort = () => this.closeHeld(h);
     request.signal?.addEventListener("abort", onAbort, { once: true });
     let opened: boolean;
-    // The core ignores a close() while open() waits for a user choice or a need's match (the session is idle
-    // then): closing such a session gives up on the open here, and a link it gets later is let go.
-    const opening = session.open();
-    const abandoned = new Promise<boolean>((resolve) => h.abandon = () => resolve(false));
+    // A close() while open() still waits for a user choice or a need's match gives the open up in the core
+    // (false, session-aborted): nothing comes up for it later.
     try {
-      opened = await Promise.race([opening, abandoned]);
+      opened = await session.open();
     } finally {
       h.started = true;
-      h.abandon = undefined;
       request.signal?.removeEventListener("abort", onAbort);
     }
-    if (!opened && session.phase === "idle") opening.then((late) => late && session.close(), () => {});
     if (opened && request.signal?.aborted) {
       this.closeHeld(h);
       opened = false;
@@ -366,7 +361,6 @@ export class SessionTable {
   closeHeld(h: Held): void {
     if (h.finished) return;
     h.session.close();
-    if (!h.started && h.session.phase === "idle") h.abandon?.();
     this.#check(h);
   }
 
