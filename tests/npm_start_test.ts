@@ -11,7 +11,18 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     async fn() {
       const dir = await Deno.makeTempDir({ prefix: "netsession-npm-start-" });
       const child = new Deno.Command("npm", {
-        args: ["start", "--", "--port", "0", "--no-lively", "--token-file", `${dir}/token`],
+        // A private socket: a daemon the machine already runs keeps the default one.
+        args: [
+          "start",
+          "--",
+          "--port",
+          "0",
+          "--no-lively",
+          "--token-file",
+          `${dir}/token`,
+          "--socket",
+          `${dir}/daemon.sock`,
+        ],
         cwd: root,
         stdout: "piped",
         stderr: "null",

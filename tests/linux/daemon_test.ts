@@ -21,7 +21,20 @@ Deno.test({
     const lab = await startLab({ accessPoints: 2 });
     const dir = await Deno.makeTempDir({ prefix: "netsession-linux-daemon-" });
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", SERVE, "--driver", "linux", "--port", "0", "--token-file", `${dir}/token`],
+      // A private socket: a daemon the machine already runs keeps the default one.
+      args: [
+        "run",
+        "-A",
+        SERVE,
+        "--driver",
+        "linux",
+        "--port",
+        "0",
+        "--token-file",
+        `${dir}/token`,
+        "--socket",
+        `${dir}/daemon.sock`,
+      ],
       env: { DBUS_SYSTEM_BUS_ADDRESS: lab.busAddress },
       stdout: "piped",
       stderr: "piped",
