@@ -57,6 +57,11 @@ export class DataBudgets {
     return this.#entries.size;
   }
 
+  /** Whether `identifier` has a budget. */
+  has(identifier: string): boolean {
+    return this.#entries.has(identifier);
+  }
+
   /** The access points with a budget. */
   identifiers(): IterableIterator<string> {
     return this.#entries.keys();
@@ -141,6 +146,7 @@ export class BudgetWatch {
 
   /** Counts the traffic of one budgeted link, or all; announces the levels crossed; true if one was. */
   sample(only?: string): boolean {
+    if (only !== undefined && !this.#meter.has(only)) return false; // most links have no budget
     let crossed = false;
     for (const id of only === undefined ? [...this.#meter.identifiers()] : [only]) {
       const event = this.#meter.sample(id, this.#hooks.counters(id));

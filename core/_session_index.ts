@@ -57,12 +57,18 @@ export class SessionIndex {
    * The sessions a change of `identifier` concerns: filed under it or under
    * one of its `parents` (service networks), on need views, or among its `holders`.
    */
-  concerned(identifier: string, parents: Iterable<string>, holders: Iterable<object>): NetworkSession[] {
+  concerned(
+    identifier: string,
+    parents: Iterable<string>,
+    holders: Iterable<object>,
+    moreParents: Iterable<string> = [],
+  ): Set<NetworkSession> {
     const out = new Set<NetworkSession>(this.#byKey.get(identifier));
     for (const p of parents) for (const s of this.#byKey.get(p) ?? []) out.add(s);
+    for (const p of moreParents) for (const s of this.#byKey.get(p) ?? []) out.add(s);
     for (const s of this.#needSessions) out.add(s);
     for (const h of holders) if (this.#keyOf.has(h as NetworkSession)) out.add(h as NetworkSession);
-    return [...out];
+    return out;
   }
 }
 

@@ -43,6 +43,11 @@ export const defaultListenerErrorHandler: ListenerErrorHandler = (error: unknown
 // deno-lint-ignore no-explicit-any
 export type Listener = (...args: any[]) => void;
 
+/** One subscription (a fresh object each time, so that the same function can be subscribed twice). */
+interface Entry {
+  readonly listener: Listener;
+}
+
 /**
  * A typed emitter. `Events` maps event names to listener signatures.
  *
@@ -55,8 +60,11 @@ export type Listener = (...args: any[]) => void;
  * ```
  */
 export class Emitter<Events extends { [K in keyof Events]: Listener }> {
-  /** Created with the first listener: an emitter nobody listens to costs next to nothing. */
-  #listeners: Map<keyof Events, Set<Listener>> | undefined;
+  /**
+   * Created with the first listener: an emitter nobody listens to costs next to nothing. Each event's
+   * list is replaced, never changed in place, so that `emit` walks a snapshot without copying it.
+   */
+  #listeners: Map<keyof Events, readonly Entry[]> | undefined;
   #onError: ListenerErrorHandler;
   #onChange?: (event: keyof Events, count: number) => void;
 
@@ -80,41 +88,45 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
       throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
     }
     const listeners = this.#listeners ??= new Map();
-    let set = listeners.get(event);
-    if (!set) listeners.set(event, set = new Set());
-    // Wrap so the same function can subscribe twice and unsubscribe each independently.
-    const entry: Listener = (...args) => listener(...args);
-    set.add(entry);
-    this.#onChange?.(event, set.size);
+    // One entry per subscription, so the same function can subscribe twice and unsubscribe each independently.
+    const entry: Entry = { listener };
+    const now = [...(listeners.get(event) ?? []), entry];
+    listeners.set(event, now);
+    this.#onChange?.(event, now.length);
     let active = true;
     const unsubscribe = () => {
       if (!active) return;
       active = false;
-      const s = this.#listeners?.get(event);
-      if (s?.delete(entry)) this.#onChange?.(event, s.size);
+      const list = this.#listeners?.get(event);
+      const at = list?.indexOf(entry) ?? -1;
+      if (at < 0) return;
+      const rest = list!.filter((e) => e !== entry);
+      if (rest.length === 0) this.#listeners!.delete(event);
+      else this.#listeners!.set(event, rest);
+      this.#onChange?.(event, rest.length);
     };
     return { unsubscribe, [Symbol.dispose]: unsubscribe };
   }
 
   /** Number of listeners of `event`. */
   count(event: keyof Events): number {
-    return this.#listeners?.get(event)?.size ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   /** Total number of listeners. */
   get size(): number {
     let n = 0;
-    if (this.#listeners) { for (const s of this.#listeners.values()) n += s.size; }
+    if (this.#listeners) { for (const s of this.#listeners.values()) n += s.length; }
     return n;
   }
 
   /** Calls every listener of `event` in subscription order; errors go to the error handler. */
   emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
-    const set = this.#listeners?.get(event);
-    if (!set || set.size === 0) return;
-    for (const listener of [...set]) {
+    const list = this.#listeners?.get(event);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
       try {
-        listener(...args);
+        list[i].listener(...args);
       } catch (error) {
         try {
           this.#onError(error, String(event));

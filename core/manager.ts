@@ -15,7 +15,7 @@ import { LeaseTable } from "./leases.ts";
 import { NetworkSession } from "./network_session.ts";
 import type { SessionHost, UserChoiceResolver } from "./session_host.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
-import { announceRoute, NO_ROUTE, routeOf, type RouteView } from "./_route_view.ts";
+import { RouteWatch } from "./_route_view.ts";
 import type { ManagerEvents, ManagerOptions } from "./manager_types.ts";
 import type { DataBudget, DataBudgetOptions } from "./data_budgets.ts";
 import { BudgetWatch } from "./_budget_meter.ts";
@@ -57,8 +57,8 @@ export class NetworkConfigurationManager implements SessionHost {
   #emitter: Emitter<ManagerEvents>;
   #sessions = new SessionIndex();
   #closed = false;
-  #online = false;
-  #route: RouteView = NO_ROUTE;
+  /** Whether some link is up, and the default route's view (`_route_view.ts`). */
+  #derived: RouteWatch;
   #budgets: BudgetWatch;
   #needs = new NeedViews();
   /** @internal */
@@ -73,7 +73,8 @@ export class NetworkConfigurationManager implements SessionHost {
     this.options = options;
     this.#clock = options.clock ?? systemClock;
     this.onListenerError = options.onListenerError ?? defaultListenerErrorHandler;
-    this.#emitter = new Emitter(this.onListenerError);
+    this.#emitter = new Emitter(this.onListenerError, (event) => this.#derived.listenersChanged(event));
+    this.#derived = new RouteWatch(this.#emitter, () => this.#store.anyActive(), () => this.defaultRoute());
     this.#invalid = new NetworkConfiguration(this, this);
     this.#store = new ConfigurationStore(this, this, this.#invalid);
     this.#budgets = new BudgetWatch(this.#clock, {
@@ -118,8 +119,7 @@ export class NetworkConfigurationManager implements SessionHost {
     manager.#capabilities = [...snapshot.capabilities];
     manager.#policies = [...snapshot.usagePolicies];
     manager.#store.platformDefault = snapshot.defaultConfiguration;
-    manager.#online = manager.#store.anyActive();
-    manager.#route = routeOf(manager.defaultRoute());
+    manager.#derived.refresh(false);
     ready = true;
     for (const e of queued) manager.#onDriverEvent(e);
     return manager;
@@ -220,7 +220,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** Whether some access point is active. */
   isOnline(): boolean {
-    return this.#online;
+    return this.#derived.online;
   }
 
   /**
@@ -238,28 +238,22 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** How far the default route reaches (`"disconnected"` with no active link; `"unknown"` when the driver cannot tell). */
   get reachability(): Reachability {
-    return this.#route.reachability;
+    return this.#derived.route.reachability;
   }
 
   /** Whether the default route is behind a captive portal. */
   get behindCaptivePortal(): boolean {
-    return this.#route.behindCaptivePortal;
+    return this.#derived.route.behindCaptivePortal;
   }
 
   /** The default route's transport medium (`"unknown"` with no active link). */
   get transportMedium(): TransportMedium {
-    return this.#route.transportMedium;
+    return this.#derived.route.transportMedium;
   }
 
   /** Whether the default route is metered (charged by volume). */
   get isMetered(): boolean {
-    return this.#route.isMetered;
-  }
-
-  #refreshRoute(): void {
-    const before = this.#route;
-    this.#route = routeOf(this.defaultRoute());
-    announceRoute(before, this.#route, this.#emitter);
+    return this.#derived.route.isMetered;
   }
 
   /**
@@ -460,7 +454,7 @@ export class NetworkConfigurationManager implements SessionHost {
       case "default-changed":
         this.#store.platformDefault = event.identifier;
         this.#store.changed();
-        this.#refreshRoute();
+        this.#derived.afterChange();
         break;
       case "capabilities-changed":
         this.#capabilities = [...event.capabilities];
@@ -488,9 +482,13 @@ export class NetworkConfigurationManager implements SessionHost {
    * The sessions a change of `identifier` concerns (see `_session_index.ts`);
    * `children`: a removed service network's members (their sessions were filed under it).
    */
-  #concerned(identifier: string, children: readonly string[] = []): NetworkSession[] {
-    const parents = [...this.#store.parentsOf(identifier), ...children];
-    return this.#sessions.concerned(identifier, parents, this.leases.holdersOf(identifier));
+  #concerned(identifier: string, children: readonly string[] = []): Iterable<NetworkSession> {
+    return this.#sessions.concerned(
+      identifier,
+      this.#store.parentsOf(identifier),
+      this.leases.holdersOf(identifier),
+      children,
+    );
   }
 
   /** After a change of `identifier` (undefined: of everything, such as the policies): tells the sessions concerned. */
@@ -500,12 +498,7 @@ export class NetworkConfigurationManager implements SessionHost {
       ? [...this.#sessions.all]
       : this.#concerned(identifier, children);
     for (const s of sessions) s.notifyObserved();
-    const online = this.#store.anyActive();
-    if (online !== this.#online) {
-      this.#online = online;
-      this.#emitter.emit("onlineStateChanged", online);
-    }
-    this.#refreshRoute();
+    this.#derived.afterChange();
   }
 
   /** @internal a session's stop(): force the link down, then abort the other holders. */

@@ -65,6 +65,29 @@ Deno.test("isOnline and onlineStateChanged follow active access points", async (
   assert.deepEqual(seen, [true, false]);
 });
 
+Deno.test("online and route read while nobody listens are current; a late listener hears changes from the present", async () => {
+  const d = new FakeDriver([ap("a", { bearerType: "wlan" }), ap("b", { bearerType: "lte", metered: true })]);
+  const m = await NetworkConfigurationManager.create(d);
+  // nobody listens: the derived state is computed when read, and is right
+  d.up("b");
+  assert.equal(m.isOnline(), true);
+  assert.equal(m.transportMedium, "cellular");
+  assert.equal(m.isMetered, true);
+  d.up("a");
+  d.down("b");
+  d.down("a");
+  // left stale by the changes above, then a listener comes: it must compare against "offline" now
+  const online: boolean[] = [];
+  const media: string[] = [];
+  m.on("onlineStateChanged", (o) => online.push(o));
+  m.on("transportMediumChanged", (t) => media.push(t));
+  d.up("a");
+  d.down("a");
+  assert.deepEqual(online, [true, false]);
+  assert.deepEqual(media, ["wifi", "unknown"]);
+  assert.equal(m.isOnline(), false);
+});
+
 Deno.test("configuration added, changed and removed events carry the live view", async () => {
   const d = new FakeDriver([ap("a")]);
   const m = await NetworkConfigurationManager.create(d);

@@ -274,19 +274,27 @@ export class VirtualClock implements Clock {
    * Lets pending promise work settle: microtask turns until {@linkcode QUIET_TURNS}
    * in a row pass without the clock being used, real macrotasks past {@linkcode MAX_TURNS}.
    */
-  async #settle(): Promise<void> {
-    let seen = this.#activity;
-    for (let quiet = 0, turns = 0; quiet < QUIET_TURNS; turns++) {
-      await undefined;
-      if (this.#activity === seen) quiet++;
-      else {
-        seen = this.#activity;
-        quiet = 0;
-      }
-      if (turns === MAX_TURNS) return realRounds();
-    }
+  #settle(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let seen = this.#activity, quiet = 0, turns = 0;
+      // One microtask turn per call, as `await undefined` would take, without an async frame per turn.
+      const turn = (): void => {
+        if (this.#activity === seen) quiet++;
+        else {
+          seen = this.#activity;
+          quiet = 0;
+        }
+        if (quiet >= QUIET_TURNS) resolve();
+        else if (++turns === MAX_TURNS) realRounds().then(resolve, reject);
+        else RESOLVED.then(turn);
+      };
+      RESOLVED.then(turn);
+    });
   }
 }
+
+/** A settled promise whose reactions each take one microtask turn. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The real macrotask rounds {@linkcode VirtualClock.advance} yields around its timers. */
 async function realRounds(): Promise<void> {
