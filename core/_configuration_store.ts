@@ -18,6 +18,8 @@ export class ConfigurationStore {
   readonly views = new Map<string, NetworkConfiguration>();
   /** The platform's default configuration, if it names one. */
   platformDefault: string | undefined;
+  /** Moves on every change (see {@linkcode ConfigurationRegistry.generation}). */
+  generation = 0;
   #registry: ConfigurationRegistry;
   #owner: object;
   #invalid: NetworkConfiguration;
@@ -56,6 +58,7 @@ export class ConfigurationStore {
 
   /** Forgets what was derived (`structure`: a service network changed, so the parents too). */
   changed(structure = false): void {
+    this.generation++;
     this.#default = undefined;
     if (structure) this.#parents = undefined;
   }

@@ -91,9 +91,15 @@ export class SessionRunner {
     this.#busy = true;
     try {
       while (queue.length > 0) {
-        this.#hooks.beforeTransition();
         const before = this.model;
         const { model, effects } = transition(before, queue.shift()!);
+        if (model === before && effects.length === 0) {
+          // nothing moved (most observed changes): only the link's policies and reach may have
+          if (model.phase !== "closing") this.#closingWork = undefined;
+          this.refreshLink();
+          continue;
+        }
+        this.#hooks.beforeTransition(); // samples the counters while the old model still says which link is in use
         this.model = model;
         if (model.phase !== "closing") this.#closingWork = undefined;
         this.#hooks.afterTransition();

@@ -48,6 +48,8 @@ export interface ConfigurationRegistry {
   lookup(identifier: string): NetworkConfiguration | undefined;
   /** The data budget of an access point, if it has one. */
   dataBudget?(identifier: string): DataBudget | undefined;
+  /** A number that moves on every change of any configuration (lets views cache what they derive). */
+  readonly generation?: number;
 }
 
 /** Default connect time-out in milliseconds. */
@@ -91,6 +93,9 @@ export function stateRank(state: ConfigurationState): number {
  */
 export class NetworkConfiguration {
   #data: DriverConfiguration | undefined;
+  /** A service network's state as derived at registry generation `#stateAt` (-1: not cached). */
+  #state: ConfigurationState = "undefined";
+  #stateAt = -1;
   #registry: ConfigurationRegistry;
   /** @internal the manager that owns this view (used by `new NetworkSession(configuration)`). */
   readonly owner: object;
@@ -105,6 +110,7 @@ export class NetworkConfiguration {
   /** @internal replaces the snapshot (same identifier) or invalidates (undefined: removed). */
   update(data: DriverConfiguration | undefined): void {
     this.#data = data;
+    this.#stateAt = -1;
   }
 
   /**
@@ -145,12 +151,16 @@ export class NetworkConfiguration {
     const d = this.#data;
     if (!d) return "undefined";
     if (d.type !== "service-network") return d.state;
+    const generation = this.#registry.generation;
+    if (generation !== undefined && generation === this.#stateAt) return this.#state;
     let best = 1; // a service network with no reachable member is still defined
     for (const id of d.children ?? []) {
       const c = this.#registry.lookup(id);
       if (c?.isValid) best = Math.max(best, stateRank(c.state));
     }
-    return CONFIGURATION_STATES[best];
+    this.#state = CONFIGURATION_STATES[best];
+    this.#stateAt = generation ?? -1;
+    return this.#state;
   }
 
   /** What the configuration is meant for. */

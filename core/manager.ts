@@ -135,6 +135,11 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.#driver.name;
   }
 
+  /** @internal moves on every change of a configuration (configuration views cache by it). */
+  get generation(): number {
+    return this.#store.generation;
+  }
+
   /** @internal the live view of an identifier (used by configuration views). */
   lookup(identifier: string): NetworkConfiguration | undefined {
     return this.#store.views.get(identifier) ?? this.#needs.view(identifier);
