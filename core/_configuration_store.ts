@@ -34,10 +34,13 @@ export class ConfigurationStore {
 
   /** Adds or updates the view of a driver record. */
   put(data: DriverConfiguration): NetworkConfiguration {
-    this.changed(
-      data.type === "service-network" || this.views.get(data.identifier)?.type === "service-network",
-    );
     let view = this.views.get(data.identifier);
+    const before = view?.data;
+    // the parents change only with a service network's members (not with its state, reported far more often)
+    this.changed(
+      (data.type === "service-network" || before?.type === "service-network") &&
+        !sameList(data.children, before?.children),
+    );
     if (view) view.update(data);
     else this.views.set(data.identifier, view = new NetworkConfiguration(this.#registry, this.#owner, data));
     return view;
@@ -106,4 +109,11 @@ export class ConfigurationStore {
   parentsOf(identifier: string): readonly string[] {
     return (this.#parents ??= parentsOf(this.views.values())).get(identifier) ?? [];
   }
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -357,3 +357,18 @@ Deno.test("user-choice: a session on the platform default 'ask' opens on the bes
   assert.equal(s.sessionProperty("UserChoiceConfiguration"), "b");
   assert.equal(s.sessionProperty("ActiveConfiguration"), "b");
 });
+
+Deno.test("a member added to a service network later is watched: its coming in range is offered to the session", async () => {
+  const { s, driver, manager, offers } = await openOnLte();
+  driver.add(ap("hotel", { state: "defined" }));
+  driver.set("any", { state: "discovered" }); // a state report alone does not change who the members are
+  driver.set("any", { children: ["hotel", "wlan", "lte"] });
+  assert.deepEqual(manager.configurationFromIdentifier("any").children.map((c) => c.identifier), [
+    "hotel",
+    "wlan",
+    "lte",
+  ]);
+  driver.set("hotel", { state: "discovered" });
+  assert.deepEqual(offers, ["hotel:false"]);
+  assert.equal(s.state, "connected");
+});

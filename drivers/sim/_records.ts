@@ -101,6 +101,32 @@ export function apState(ap: ApRecord): ConfigurationState {
   return ap.signal > 0 ? "discovered" : "defined";
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** An access point's interface as reported (its fields never change: made once per record). */
+const interfaces = new WeakMap<ApRecord, NonNullable<DriverConfiguration["interface"]>>();
+function interfaceOf(e: ApRecord): NonNullable<DriverConfiguration["interface"]> {
+  let i = interfaces.get(e);
+  if (i === undefined) {
+    i = Object.freeze({
+      name: e.interfaceName,
+      index: e.index,
+      addresses: Object.freeze([e.address]),
+      hardwareAddress: e.hardwareAddress,
+    });
+    interfaces.set(e, i);
+  }
+  return i;
+}
+
+/** A service network's members as reported (the members array is replaced, never changed, on a change). */
+const reportedChildren = new WeakMap<readonly string[], readonly string[]>();
+function childrenOf(members: readonly string[]): readonly string[] {
+  let c = reportedChildren.get(members);
+  if (c === undefined) reportedChildren.set(members, c = Object.freeze([...members]));
+  return c;
+}
+
 /** The state of a service network: the highest of its members'. */
 export function snState(sn: SnRecord, entries: ReadonlyMap<string, Entry>): ConfigurationState {
   let best: ConfigurationState = "defined";
@@ -117,8 +143,8 @@ export function snState(sn: SnRecord, entries: ReadonlyMap<string, Entry>): Conf
 export function configurationOf(e: Entry, entries: ReadonlyMap<string, Entry>): DriverConfiguration {
   switch (e.kind) {
     case "ap": {
-      const up = isLinkUp(e.phase);
-      return Object.freeze({
+      // built field by field, in a fixed order (no spreads): reported on every change of the link
+      const c: Mutable<DriverConfiguration> = {
         identifier: e.id,
         name: e.name,
         type: "internet-access-point",
@@ -127,39 +153,37 @@ export function configurationOf(e: Entry, entries: ReadonlyMap<string, Entry>): 
         bearerType: e.bearer,
         metered: e.metered,
         signal: e.signal,
-        ...(e.connectTimeout === undefined ? {} : { connectTimeout: e.connectTimeout }),
-        ...(up
-          ? {
-            reachability: e.reachability,
-            captivePortal: e.captivePortal,
-            interface: Object.freeze({
-              name: e.interfaceName,
-              index: e.index,
-              addresses: Object.freeze([e.address]),
-              hardwareAddress: e.hardwareAddress,
-            }),
-          }
-          : {}),
-      });
+      };
+      if (e.connectTimeout !== undefined) c.connectTimeout = e.connectTimeout;
+      if (isLinkUp(e.phase)) {
+        c.reachability = e.reachability;
+        c.captivePortal = e.captivePortal;
+        c.interface = interfaceOf(e);
+      }
+      return Object.freeze(c);
     }
-    case "sn":
-      return Object.freeze({
+    case "sn": {
+      let metered = false;
+      for (const m of e.members) {
+        const ap = entries.get(m);
+        if (ap?.kind === "ap" && ap.metered) metered = true;
+      }
+      const c: Mutable<DriverConfiguration> = {
         identifier: e.id,
         name: e.name,
         type: "service-network",
         state: snState(e, entries),
         purpose: e.purpose,
         bearerType: "unknown",
-        metered: e.members.some((m) => {
-          const ap = entries.get(m);
-          return ap?.kind === "ap" && ap.metered;
-        }),
-        children: Object.freeze([...e.members]),
+        metered,
+        children: childrenOf(e.members),
         roamingAvailable: e.roamingAvailable,
         seamless: e.seamless,
-        ...(e.virtualAddresses === undefined ? {} : { virtualAddresses: e.virtualAddresses }),
-        ...(e.connectTimeout === undefined ? {} : { connectTimeout: e.connectTimeout }),
-      });
+      };
+      if (e.virtualAddresses !== undefined) c.virtualAddresses = e.virtualAddresses;
+      if (e.connectTimeout !== undefined) c.connectTimeout = e.connectTimeout;
+      return Object.freeze(c);
+    }
     case "uc":
       return Object.freeze({
         identifier: e.id,
