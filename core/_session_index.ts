@@ -15,20 +15,18 @@ import type { NetworkSession } from "./network_session.ts";
 
 /** The registered sessions of a manager, filed by the configuration they act on. */
 export class SessionIndex {
-  #all = new Set<NetworkSession>();
   #byKey = new Map<string, Set<NetworkSession>>();
   #keyOf = new Map<NetworkSession, string>();
   #needSessions = new Set<NetworkSession>();
 
   /** Every registered session. */
-  get all(): ReadonlySet<NetworkSession> {
-    return this.#all;
+  get all(): Iterable<NetworkSession> {
+    return this.#keyOf.keys();
   }
 
   /** Files `session` under `key` (again, when the configuration it acts on changed). */
   add(session: NetworkSession, key: string): void {
     this.remove(session);
-    this.#all.add(session);
     this.#keyOf.set(session, key);
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, set = new Set());
@@ -40,7 +38,6 @@ export class SessionIndex {
   remove(session: NetworkSession): void {
     const key = this.#keyOf.get(session);
     if (key === undefined) return;
-    this.#all.delete(session);
     this.#keyOf.delete(session);
     this.#needSessions.delete(session);
     const set = this.#byKey.get(key)!;

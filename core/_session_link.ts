@@ -13,7 +13,7 @@ import type { RoamCandidate, RoamSituation } from "./roaming_policy.ts";
 import type { ReachabilityChange } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
 import type { SessionModel } from "./session_model.ts";
-import type { NetworkInterface, SessionState, UsagePolicy } from "./types.ts";
+import type { NetworkInterface, Reachability, SessionState, UsagePolicy } from "./types.ts";
 
 /** The state of a session that is not open, from its configuration (and what a user choice resolved to). */
 export function restingState(
@@ -76,10 +76,24 @@ export function linkPolicies(
   const budget = ap?.dataBudget;
   const link = (ap?.metered && ap.state === "active") ||
     (budget !== undefined && budget.used >= budget.bytes);
-  if (!link) return system.length === 0 ? NO_POLICIES : [...new Set(system)].sort();
-  const policies = new Set<UsagePolicy>(system);
-  policies.add("no-background-traffic");
-  return [...policies].sort();
+  if (!link) return system.length === 0 ? NO_POLICIES : sortedPolicies(system, false);
+  return sortedPolicies(system, true);
+}
+
+/** The sorted policy lists made from a system list (which is replaced, never changed), with and without the link's. */
+type Policies = readonly UsagePolicy[];
+const SORTED = new WeakMap<Policies, (Policies | undefined)[]>();
+function sortedPolicies(system: readonly UsagePolicy[], link: boolean): readonly UsagePolicy[] {
+  let made = SORTED.get(system);
+  if (made === undefined) SORTED.set(system, made = []);
+  const k = link ? 1 : 0;
+  let out = made[k];
+  if (out === undefined) {
+    const policies = new Set<UsagePolicy>(system);
+    if (link) policies.add("no-background-traffic");
+    out = made[k] = Object.freeze([...policies].sort());
+  }
+  return out;
 }
 
 /** No policy in force (shared: most sessions have none). */
@@ -87,7 +101,7 @@ export const NO_POLICIES: readonly UsagePolicy[] = Object.freeze([]);
 
 /** Whether two policy lists are the same. */
 export function samePolicies(a: readonly UsagePolicy[], b: readonly UsagePolicy[]): boolean {
-  return a.length === b.length && a.every((p, i) => p === b[i]);
+  return a === b || a.length === b.length && a.every((p, i) => p === b[i]);
 }
 
 /** The access points whose counters a session's statistics add up: every active member of a service network. */
@@ -142,11 +156,25 @@ export function stopTarget(effective: NetworkConfiguration | undefined): string 
 /** How far `ap` reaches while active (`disconnected` otherwise). */
 export function linkReach(ap: NetworkConfiguration | undefined): LinkReach {
   if (!ap || ap.state !== "active") return NO_REACH;
-  return { reachability: ap.reachability, captivePortal: ap.behindCaptivePortal };
+  return reachOf(ap.reachability, ap.behindCaptivePortal);
+}
+
+/** One frozen {@linkcode LinkReach} per pair (a refresh allocates nothing). */
+const REACHES = new Map<Reachability, readonly [LinkReach, LinkReach]>();
+function reachOf(reachability: Reachability, captivePortal: boolean): LinkReach {
+  let pair = REACHES.get(reachability);
+  if (pair === undefined) {
+    pair = [
+      Object.freeze({ reachability, captivePortal: false }),
+      Object.freeze({ reachability, captivePortal: true }),
+    ];
+    REACHES.set(reachability, pair);
+  }
+  return pair[captivePortal ? 1 : 0];
 }
 
 /** The reach of no link. */
-export const NO_REACH: LinkReach = { reachability: "disconnected", captivePortal: false };
+export const NO_REACH: LinkReach = reachOf("disconnected", false);
 
 /** The public form of a link's reach (the payload of `reachabilityChanged` and `newConfigurationActivated`). */
 export function reachChange(reach: LinkReach): ReachabilityChange {
