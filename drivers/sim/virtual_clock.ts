@@ -56,7 +56,7 @@ function realTick(): Promise<void> {
  * a timer (including ones that set new virtual timers) run before the next timer.
  * `advance()` yields two real macrotasks before, after each timer and at the
  * end, so that real I/O gets its turns too; a scenario's playback lets the work
- * settle in microtask turns instead (until 24 turns in a row pass without the
+ * settle in microtask turns instead (until 8 turns in a row pass without the
  * clock being used) and yields real macrotasks only before expectations.
  *
  * @example
@@ -236,16 +236,51 @@ export class VirtualClock implements Clock {
     return this.#longestQuiet;
   }
 
-  /** @internal the scenario player's advance: pending work settles in microtask turns only (no real macrotask). */
+  /**
+   * @internal the scenario player's advance: the timers due within `ms`, pending work settling after each in
+   * microtask turns only (no real macrotask, no promise per timer or per turn: a loop of callbacks).
+   */
   [ADVANCE_IN_TURNS](ms: number): Promise<void> {
-    return this.#run(this.#now + ms, Infinity, false);
+    if (this.#advancing) {
+      return Promise.reject(
+        new Error("the virtual clock is already advancing: await the running advance()/runAll() first"),
+      );
+    }
+    this.#advancing = true;
+    const target = this.#now + ms;
+    return new Promise((resolve, reject) => {
+      const errors: unknown[] = [];
+      const loop = (): void => {
+        const timer = this.#next(target);
+        if (timer === undefined) {
+          if (target > this.#now) this.#now = target;
+          this.#advancing = false;
+          if (errors.length === 0) resolve();
+          else {reject(
+              errors.length === 1
+                ? errors[0]
+                : new AggregateError(errors, `${errors.length} virtual timers threw`),
+            );}
+          return;
+        }
+        this.#timers.delete(timer.id);
+        heapPop(this.#heap);
+        if (timer.at > this.#now) this.#now = timer.at;
+        try {
+          timer.fn();
+        } catch (error) {
+          errors.push(error);
+        }
+        this.#whenQuiet(loop);
+      };
+      this.#whenQuiet(loop);
+    });
   }
 
   /**
-   * Runs the timers due by `target`; `rounds`: real macrotask rounds before,
-   * after each timer and at the end, else microtask turns (the scenario player).
+   * Runs the timers due by `target`, with real macrotask rounds before, after each timer and at the end.
    */
-  async #run(target: number, limit: number, rounds = true): Promise<void> {
+  async #run(target: number, limit: number): Promise<void> {
     if (this.#advancing) {
       throw new Error("the virtual clock is already advancing: await the running advance()/runAll() first");
     }
@@ -253,8 +288,7 @@ export class VirtualClock implements Clock {
     const errors: unknown[] = [];
     let ran = 0;
     try {
-      if (rounds) await realRounds();
-      else await this.#settle();
+      await realRounds();
       for (;;) {
         const timer = this.#next(target);
         if (timer === undefined) break;
@@ -271,11 +305,10 @@ export class VirtualClock implements Clock {
         } catch (error) {
           errors.push(error);
         }
-        if (rounds) await realRounds();
-        else await this.#settle();
+        await realRounds();
       }
       if (Number.isFinite(target) && target > this.#now) this.#now = target;
-      if (rounds) await realRounds();
+      await realRounds();
     } finally {
       this.#advancing = false;
     }
@@ -284,31 +317,26 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Lets pending promise work settle: microtask turns until {@linkcode QUIET_TURNS}
-   * in a row pass without the clock being used, real macrotasks past {@linkcode MAX_TURNS}.
+   * Calls `then` once pending promise work has settled: after {@linkcode QUIET_TURNS} microtask turns in a
+   * row without the clock being used (real macrotasks past {@linkcode MAX_TURNS}).
    */
-  #settle(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let seen = this.#activity, quiet = 0, turns = 0;
-      // One microtask turn per call, as `await undefined` would take, without an async frame per turn.
-      const turn = (): void => {
-        if (this.#activity === seen) quiet++;
-        else {
-          seen = this.#activity;
-          if (quiet > this.#longestQuiet) this.#longestQuiet = quiet;
-          quiet = 0;
-        }
-        if (quiet >= QUIET_TURNS) resolve();
-        else if (++turns === MAX_TURNS) realRounds().then(resolve, reject);
-        else RESOLVED.then(turn);
-      };
-      RESOLVED.then(turn);
-    });
+  #whenQuiet(then: () => void): void {
+    let seen = this.#activity, quiet = 0, turns = 0;
+    // One microtask turn per call, as `await undefined` would take, without a promise per turn.
+    const turn = (): void => {
+      if (this.#activity === seen) quiet++;
+      else {
+        seen = this.#activity;
+        if (quiet > this.#longestQuiet) this.#longestQuiet = quiet;
+        quiet = 0;
+      }
+      if (quiet >= QUIET_TURNS) then();
+      else if (++turns === MAX_TURNS) void realRounds().then(then);
+      else queueMicrotask(turn);
+    };
+    queueMicrotask(turn);
   }
 }
-
-/** A settled promise whose reactions each take one microtask turn. */
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The real macrotask rounds {@linkcode VirtualClock.advance} yields around its timers. */
 async function realRounds(): Promise<void> {
