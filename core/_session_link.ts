@@ -114,14 +114,33 @@ export function statisticsLinks(
 }
 
 /** The members of a service network as the roaming policy sees them, each with its view. */
-export function roamCandidates(sn: NetworkConfiguration): (RoamCandidate & { view: NetworkConfiguration })[] {
-  return sn.children.map((view) => ({
-    identifier: view.identifier,
-    state: view.state,
-    signal: view.data?.signal,
-    view,
-  }));
+export function roamCandidates(
+  sn: NetworkConfiguration,
+  generation?: number,
+): readonly (RoamCandidate & { view: NetworkConfiguration })[] {
+  // `generation` (the host's, moving on every change): the list is made once per change and record of `sn`
+  const cached = generation === undefined ? undefined : CANDIDATES.get(sn);
+  if (cached !== undefined && cached.generation === generation && cached.data === sn.data) {
+    return cached.members;
+  }
+  const members = Object.freeze(sn.children.map((view) =>
+    Object.freeze({
+      identifier: view.identifier,
+      state: view.state,
+      signal: view.data?.signal,
+      view,
+    })
+  ));
+  if (generation !== undefined) CANDIDATES.set(sn, { generation, data: sn.data, members });
+  return members;
 }
+
+/** The last candidate list made for each service network, with what it was made from. */
+const CANDIDATES = new WeakMap<NetworkConfiguration, {
+  generation: number;
+  data: unknown;
+  members: readonly (RoamCandidate & { view: NetworkConfiguration })[];
+}>();
 
 /** What the roaming policy needs of a session open on a roaming-capable service network, else undefined. */
 export function roamSituation(
@@ -135,7 +154,7 @@ export function roamSituation(
     capabilities: host.capabilities(),
     alrWanted,
     forcedRoaming: host.forcedRoaming,
-    members: roamCandidates(sn),
+    members: roamCandidates(sn, host.generation),
     current: m.accessPoint,
     ignored: m.ignored,
     seamless: sn.data?.seamless ?? false,

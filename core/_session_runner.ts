@@ -17,7 +17,7 @@ import type { NetworkSession } from "./network_session.ts";
 import { type CarrierVerdict, carrierVerdict, type LinkReach } from "./reachability.ts";
 import type { SessionEvents } from "./session_events.ts";
 import type { SessionHost } from "./session_host.ts";
-import { transition } from "./session_machine.ts";
+import { observedMoves, transition } from "./session_machine.ts";
 import type { SessionEffect, SessionInput, SessionModel } from "./session_model.ts";
 import type { SessionError, SessionState, UsagePolicy } from "./types.ts";
 
@@ -111,6 +111,17 @@ export class SessionRunner {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** An observed change of the world: the machine moves only if {@linkcode observedMoves} says so. */
+  observed(restingState: SessionState): void {
+    if (this.#busy || observedMoves(this.model, restingState)) {
+      this.dispatch({ type: "observed", restingState });
+      return;
+    }
+    // what dispatch does for a transition that moves nothing, without the input and the transition
+    if (this.model.phase !== "closing") this.#closingWork = undefined;
+    this.refreshLink();
   }
 
   /** Recomputes policies and reach; their listeners are told when `notify`. */

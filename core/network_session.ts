@@ -439,7 +439,7 @@ export class NetworkSession {
       const ignored = this.#manager.lookup(m.ignored);
       if (!ignored || stateRank(ignored.state) < 2) this.#run.model = { ...m, ignored: undefined };
     }
-    this.#run.dispatch({ type: "observed", restingState: this.#restingState() });
+    this.#run.observed(this.#restingState());
     const now = this.#run.model;
     const testing = now.roam?.step === "validating"
       ? now.roam.to

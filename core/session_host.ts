@@ -52,6 +52,8 @@ export interface SessionHost {
   readonly forcedRoaming: ForcedRoamingPolicy;
   /** Resolves `user-choice` configurations, if the application gave a resolver. */
   readonly userChoice: UserChoiceResolver | undefined;
+  /** A number that moves on every change of a configuration (lets sessions cache what they derive). */
+  readonly generation?: number;
   /** The live view of an identifier. */
   lookup(identifier: string): NetworkConfiguration | undefined;
   /** Every valid configuration at least in `filter` state. */

@@ -441,8 +441,21 @@ function onLost(m: SessionModel, input: Input<"lost">): Transition {
   return { model: m, effects: NONE };
 }
 
+/**
+ * Whether an `observed` input moves the machine (only a session holding nothing takes a new resting state).
+ *
+ * @example
+ * ```ts
+ * import { initialSessionModel, observedMoves } from "@netsession/core";
+ * console.log(observedMoves(initialSessionModel("disconnected"), "connected")); // true
+ * ```
+ */
+export function observedMoves(m: SessionModel, restingState: SessionState): boolean {
+  return m.phase === "idle" && m.state !== restingState;
+}
+
 function onObserved(m: SessionModel, input: Input<"observed">): Transition {
-  if (m.phase !== "idle" || m.state === input.restingState) return { model: m, effects: NONE };
+  if (!observedMoves(m, input.restingState)) return { model: m, effects: NONE };
   return step(m, { ...m, state: input.restingState }, []);
 }
 

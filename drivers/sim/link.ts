@@ -77,7 +77,25 @@ export interface LinkTransition {
   readonly effects: readonly LinkEffect[];
 }
 
-const STAY = (phase: SimLinkPhase): LinkTransition => ({ phase, effects: [] });
+/** A frozen transition (each is made once: a link changes phase on every step of a long play). */
+const T = (phase: SimLinkPhase, ...effects: LinkEffect[]): LinkTransition =>
+  Object.freeze({ phase, effects: Object.freeze(effects) });
+
+const STAYS: Record<SimLinkPhase, LinkTransition> = {
+  down: T("down"),
+  activating: T("activating"),
+  up: T("up"),
+  deactivating: T("deactivating"),
+};
+const STAY = (phase: SimLinkPhase): LinkTransition => STAYS[phase];
+const START = T("activating", "take-device", "start-activation-timer");
+const COME_UP = T("up", "reset-counters", "hold", "report");
+const BROUGHT_UP = T("up", "take-device", "reset-counters", "hold", "report");
+const TAKEN_BACK = T("up", "finish-deactivation", "hold");
+const HELD = T("up", "hold");
+const RELEASED = T("deactivating", "start-deactivation-timer");
+const WENT_DOWN = T("down", "reset-counters", "drop-holds", "finish-deactivation", "report", "resume-queued");
+const REMOVED = T("down", "finish-deactivation", "drop-holds");
 
 /**
  * The next phase of a link and the effects to carry out. Pure: no I/O, no
@@ -87,13 +105,9 @@ const STAY = (phase: SimLinkPhase): LinkTransition => ({ phase, effects: [] });
 export function linkTransition(phase: SimLinkPhase, event: LinkEvent): LinkTransition {
   switch (event) {
     case "activate":
-      return phase === "down"
-        ? { phase: "activating", effects: ["take-device", "start-activation-timer"] }
-        : STAY(phase);
+      return phase === "down" ? START : STAY(phase);
     case "activated":
-      return phase === "activating"
-        ? { phase: "up", effects: ["reset-counters", "hold", "report"] }
-        : STAY(phase);
+      return phase === "activating" ? COME_UP : STAY(phase);
     case "failed":
     case "cancel":
       return phase === "activating" ? STAY("down") : STAY(phase);
@@ -101,24 +115,19 @@ export function linkTransition(phase: SimLinkPhase, event: LinkEvent): LinkTrans
       switch (phase) {
         case "down":
         case "activating":
-          return { phase: "up", effects: ["take-device", "reset-counters", "hold", "report"] };
+          return BROUGHT_UP;
         case "deactivating":
-          return { phase: "up", effects: ["finish-deactivation", "hold"] };
+          return TAKEN_BACK;
         case "up":
-          return { phase: "up", effects: ["hold"] };
+          return HELD;
       }
       break;
     case "release":
-      return phase === "up" ? { phase: "deactivating", effects: ["start-deactivation-timer"] } : STAY(phase);
+      return phase === "up" ? RELEASED : STAY(phase);
     case "go-down":
-      return phase === "up" || phase === "deactivating"
-        ? {
-          phase: "down",
-          effects: ["reset-counters", "drop-holds", "finish-deactivation", "report", "resume-queued"],
-        }
-        : STAY(phase);
+      return phase === "up" || phase === "deactivating" ? WENT_DOWN : STAY(phase);
     case "remove":
-      return { phase: "down", effects: ["finish-deactivation", "drop-holds"] };
+      return REMOVED;
   }
 }
 

@@ -20,6 +20,8 @@ export interface LinkContext {
   readonly activation?: Activation;
 }
 
+const NO_CONTEXT: LinkContext = Object.freeze({});
+
 /** The error of an activation whose access point went out of range. */
 export function outOfRange(ap: ApRecord): DriverError {
   return new DriverError(
@@ -53,7 +55,7 @@ export class LinkRunner {
    * The one place a link's phase changes: asks {@linkcode linkTransition} for
    * the next phase and carries out its effects (`take-device` before entering it).
    */
-  send(ap: ApRecord, event: LinkEvent, context: LinkContext = {}): void {
+  send(ap: ApRecord, event: LinkEvent, context: LinkContext = NO_CONTEXT): void {
     const { phase, effects } = linkTransition(ap.phase, event);
     if (effects.includes("take-device")) this.#displaceOthers(ap);
     ap.phase = phase;
