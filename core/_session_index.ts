@@ -59,12 +59,27 @@ export class SessionIndex {
     parents: Iterable<string>,
     holders: Iterable<object>,
     moreParents: Iterable<string> = [],
-  ): Set<NetworkSession> {
-    const out = new Set<NetworkSession>(this.#byKey.get(identifier));
-    for (const p of parents) for (const s of this.#byKey.get(p) ?? []) out.add(s);
-    for (const p of moreParents) for (const s of this.#byKey.get(p) ?? []) out.add(s);
-    for (const s of this.#needSessions) out.add(s);
-    for (const h of holders) if (this.#keyOf.has(h as NetworkSession)) out.add(h as NetworkSession);
+  ): NetworkSession[] {
+    // A session is filed under one key: the sets of distinct keys are disjoint, and a holder is only added
+    // when its key was not taken already (a session on a service network holds the member that changed).
+    const out: NetworkSession[] = [];
+    const taken: string[] = [];
+    const take = (key: string) => {
+      if (taken.includes(key)) return;
+      taken.push(key);
+      const set = this.#byKey.get(key);
+      if (set !== undefined) { for (const s of set) out.push(s); }
+    };
+    take(identifier);
+    for (const p of parents) take(p);
+    for (const p of moreParents) take(p);
+    for (const s of this.#needSessions) if (!taken.includes(this.#keyOf.get(s)!)) out.push(s);
+    for (const h of holders) {
+      const key = this.#keyOf.get(h as NetworkSession);
+      if (key !== undefined && !taken.includes(key) && !this.#needSessions.has(h as NetworkSession)) {
+        out.push(h as NetworkSession);
+      }
+    }
     return out;
   }
 }

@@ -123,14 +123,12 @@ export function roamCandidates(
   if (cached !== undefined && cached.generation === generation && cached.data === sn.data) {
     return cached.members;
   }
-  const members = Object.freeze(sn.children.map((view) =>
-    Object.freeze({
-      identifier: view.identifier,
-      state: view.state,
-      signal: view.data?.signal,
-      view,
-    })
-  ));
+  const members = sn.children.map((view) => ({
+    identifier: view.identifier,
+    state: view.state,
+    signal: view.data?.signal,
+    view,
+  }));
   if (generation !== undefined) CANDIDATES.set(sn, { generation, data: sn.data, members });
   return members;
 }
