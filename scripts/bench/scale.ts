@@ -3,7 +3,7 @@
 // per-item costs (per timer, per access point) should stay near 1. No assertion: these machines are noisy.
 import { ap, FakeDriver } from "../../core/_fake_driver.ts";
 import { NetworkConfigurationManager } from "../../core/mod.ts";
-import { SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
+import { type SimScenario, SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
 
 /** Median microseconds of `fn` over `runs` runs (after one warm-up). */
 async function time(fn: () => unknown, runs = 7): Promise<number> {
@@ -117,6 +117,100 @@ row(
   await simChangeCost(100),
   "10k APs+SNs",
   await simChangeCost(10_000),
+  100,
+);
+
+// 6. Scenario playback, per step, of a short and a long play (an ALR session roaming on every step).
+async function playCost(steps: number): Promise<number> {
+  const scenario: SimScenario = {
+    version: 1,
+    world: {
+      accessPoints: [{ id: "lte", bearer: "lte" }, { id: "wlan", bearer: "wlan" }],
+      serviceNetworks: [{ id: "any", members: ["wlan", "lte"] }],
+    },
+    sessions: [{
+      id: "app",
+      configuration: "any",
+      alr: true,
+      auto: { preferred: "migrate", activated: "accept" },
+    }],
+    steps: [
+      { at: 0, session: "app", do: "open" },
+      {
+        at: 1000,
+        repeat: {
+          every: 2000,
+          times: steps / 2,
+          steps: [{ at: 0, action: "setSignal", id: "wlan", signal: 0 }, {
+            at: 1000,
+            action: "setSignal",
+            id: "wlan",
+            signal: 90,
+          }],
+        },
+      },
+    ],
+  };
+  return await time(() => new SimWorld().play(scenario, { timelineLimit: 0 }), 3) / steps;
+}
+row(
+  "scenario playback, per step (µs)",
+  "10k steps",
+  await playCost(10_000),
+  "100k steps",
+  await playCost(100_000),
+  10,
+);
+
+// 7. open() + close() of one session with N others open on the same access point (per session).
+async function openCloseCost(others: number): Promise<number> {
+  const driver = new FakeDriver([ap("a")]);
+  const manager = await NetworkConfigurationManager.create(driver);
+  const config = manager.configurationFromIdentifier("a");
+  const open = Array.from({ length: others }, () => manager.createSession(config));
+  await Promise.all(open.map((s) => s.open()));
+  const n = 2000;
+  const cost = await time(async () => {
+    for (let i = 0; i < n; i++) {
+      const s = manager.createSession(config);
+      await s.open();
+      s.close();
+    }
+  }) / n;
+  await manager.close();
+  return cost;
+}
+row(
+  "open() + close() with N sessions open (µs)",
+  "1k open",
+  await openCloseCost(1_000),
+  "100k open",
+  await openCloseCost(100_000),
+  100,
+);
+
+// 8. Heap per idle session (needs --expose-gc; the task passes it).
+async function idleBytes(count: number): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return NaN;
+  const manager = await NetworkConfigurationManager.create(new FakeDriver([ap("a")]));
+  const config = manager.configurationFromIdentifier("a");
+  gc();
+  gc();
+  const before = Deno.memoryUsage().heapUsed;
+  const kept = Array.from({ length: count }, () => manager.createSession(config));
+  gc();
+  gc();
+  const bytes = (Deno.memoryUsage().heapUsed - before) / kept.length;
+  await manager.close();
+  return bytes;
+}
+row(
+  "heap per idle session (bytes)",
+  "1k sessions",
+  await idleBytes(1_000),
+  "100k sessions",
+  await idleBytes(100_000),
   100,
 );
 
