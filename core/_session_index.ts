@@ -63,16 +63,13 @@ export class SessionIndex {
     // A session is filed under one key: the sets of distinct keys are disjoint, and a holder is only added
     // when its key was not taken already (a session on a service network holds the member that changed).
     const out: NetworkSession[] = [];
-    const taken: string[] = [];
-    const take = (key: string) => {
-      if (taken.includes(key)) return;
-      taken.push(key);
+    const taken: string[] = [identifier];
+    for (const p of parents) if (!taken.includes(p)) taken.push(p);
+    for (const p of moreParents) if (!taken.includes(p)) taken.push(p);
+    for (const key of taken) {
       const set = this.#byKey.get(key);
       if (set !== undefined) { for (const s of set) out.push(s); }
-    };
-    take(identifier);
-    for (const p of parents) take(p);
-    for (const p of moreParents) take(p);
+    }
     for (const s of this.#needSessions) if (!taken.includes(this.#keyOf.get(s)!)) out.push(s);
     for (const h of holders) {
       const key = this.#keyOf.get(h as NetworkSession);
