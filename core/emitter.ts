@@ -48,6 +48,12 @@ interface Entry {
   readonly listener: Listener;
 }
 
+/** The subscriptions of one event, and the list `emit` walks (undefined after a change, until the next emit). */
+interface Subscribers {
+  readonly entries: Set<Entry>;
+  list: readonly Entry[] | undefined;
+}
+
 /**
  * A typed emitter. `Events` maps event names to listener signatures.
  *
@@ -61,10 +67,11 @@ interface Entry {
  */
 export class Emitter<Events extends { [K in keyof Events]: Listener }> {
   /**
-   * Created with the first listener: an emitter nobody listens to costs next to nothing. Each event's
-   * list is replaced, never changed in place, so that `emit` walks a snapshot without copying it.
+   * Created with the first listener: an emitter nobody listens to costs next to nothing. Each event has
+   * its subscriptions (a Set: O(1) to add and remove) and the list `emit` walks, made from them when
+   * first needed after a change (so that emitting copies nothing and a listener added meanwhile waits).
    */
-  #listeners: Map<keyof Events, readonly Entry[]> | undefined;
+  #listeners: Map<keyof Events, Subscribers> | undefined;
   #onError: ListenerErrorHandler;
   #onChange?: (event: keyof Events, count: number) => void;
 
@@ -88,42 +95,44 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
       throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
     }
     const listeners = this.#listeners ??= new Map();
+    let subscribers = listeners.get(event);
+    if (!subscribers) listeners.set(event, subscribers = { entries: new Set(), list: undefined });
     // One entry per subscription, so the same function can subscribe twice and unsubscribe each independently.
     const entry: Entry = { listener };
-    const now = [...(listeners.get(event) ?? []), entry];
-    listeners.set(event, now);
-    this.#onChange?.(event, now.length);
+    subscribers.entries.add(entry);
+    subscribers.list = undefined;
+    this.#onChange?.(event, subscribers.entries.size);
     let active = true;
     const unsubscribe = () => {
       if (!active) return;
       active = false;
-      const list = this.#listeners?.get(event);
-      const at = list?.indexOf(entry) ?? -1;
-      if (at < 0) return;
-      const rest = list!.filter((e) => e !== entry);
-      if (rest.length === 0) this.#listeners!.delete(event);
-      else this.#listeners!.set(event, rest);
-      this.#onChange?.(event, rest.length);
+      const now = this.#listeners?.get(event);
+      if (!now?.entries.delete(entry)) return;
+      now.list = undefined;
+      if (now.entries.size === 0) this.#listeners!.delete(event);
+      this.#onChange?.(event, now.entries.size);
     };
     return { unsubscribe, [Symbol.dispose]: unsubscribe };
   }
 
   /** Number of listeners of `event`. */
   count(event: keyof Events): number {
-    return this.#listeners?.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.entries.size ?? 0;
   }
 
   /** Total number of listeners. */
   get size(): number {
     let n = 0;
-    if (this.#listeners) { for (const s of this.#listeners.values()) n += s.length; }
+    if (this.#listeners) { for (const s of this.#listeners.values()) n += s.entries.size; }
     return n;
   }
 
   /** Calls every listener of `event` in subscription order; errors go to the error handler. */
   emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
-    const list = this.#listeners?.get(event);
-    if (list === undefined) return;
+    const subscribers = this.#listeners?.get(event);
+    if (subscribers === undefined) return;
+    // the list is never changed in place: a change during the emit makes a new one for the next emit
+    const list = subscribers.list ??= [...subscribers.entries];
     for (let i = 0; i < list.length; i++) {
       try {
         list[i].listener(...args);
