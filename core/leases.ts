@@ -26,6 +26,8 @@ interface Entry {
   deactivation?: Promise<void>;
   /** The timer that ends a linger (status "lingering"). */
   linger?: unknown;
+  /** The link was reported going down while the activation was in flight (it had come up meanwhile). */
+  wentDown?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export class LeaseTable {
   #entries = new Map<string, Entry>();
   #serviceNetworkOf: (holder: object) => string | undefined;
   #linger: LingerOptions | undefined;
+  #isUp: ((identifier: string) => boolean) | undefined;
 
   /**
    * Creates an empty table.
@@ -73,13 +76,17 @@ export class LeaseTable {
    * @param timeoutOf the activation time-out of an access point (its `connectTimeout`)
    * @param serviceNetworkOf the service network a holder acts for, passed on to the driver
    * @param linger how long a link stays up after its last holder left (default: not at all)
+   * @param isUp whether a link is up as last reported: an activation that resolves after its link came up
+   *   and went down again (see {@linkcode LeaseTable.lost}) then fails instead of leaving holders on a dead link
    */
   constructor(
     driver: NetworkDriver,
     timeoutOf: (identifier: string) => number | undefined,
     serviceNetworkOf: (holder: object) => string | undefined = () => undefined,
     linger?: LingerOptions,
+    isUp?: (identifier: string) => boolean,
   ) {
+    this.#isUp = isUp;
     this.#driver = driver;
     this.#timeoutOf = timeoutOf;
     this.#serviceNetworkOf = serviceNetworkOf;
@@ -153,6 +160,7 @@ export class LeaseTable {
     const abort = new AbortController();
     e.status = "activating";
     e.abort = abort;
+    e.wentDown = false;
     const serviceNetwork = this.#serviceNetworkOf(holder);
     const activation = before.catch(() => {}).then(() => {
       if (abort.signal.aborted) {
@@ -169,10 +177,18 @@ export class LeaseTable {
     });
     e.activation = activation.then(
       () => {
-        if (e.activation === tracked && e.status === "activating") {
-          e.status = "up";
-          e.abort = undefined;
+        if (e.activation !== tracked || e.status !== "activating") return;
+        e.abort = undefined;
+        if (e.wentDown && this.#isUp !== undefined && !this.#isUp(identifier)) {
+          // it came up and went down before this activation's answer was handled: its holders are not on it
+          e.status = "down";
+          e.wentDown = false;
+          e.holders.clear();
+          this.#gc(identifier, e);
+          throw new DriverError("session-aborted", `'${identifier}' went down as soon as it came up`);
         }
+        e.wentDown = false;
+        e.status = "up";
       },
       (error) => {
         if (e.activation === tracked && e.status === "activating") {
@@ -239,6 +255,11 @@ export class LeaseTable {
   lost(identifier: string): object[] {
     const e = this.#entries.get(identifier);
     if (e?.status === "lingering") this.#endLinger(e, "down");
+    if (e?.status === "activating") {
+      // the link came up and went down before the activation's answer was handled: it fails then
+      e.wentDown = true;
+      return [];
+    }
     if (!e || e.status !== "up") {
       if (e) this.#gc(identifier, e);
       return [];

@@ -89,6 +89,7 @@ export class NetworkConfigurationManager implements SessionHost {
       (id) => this.#store.views.get(id)?.connectTimeout,
       (holder) => holder instanceof NetworkSession ? holder.serviceNetworkIdentifier : undefined,
       { ms: options.lingerMs ?? 0, clock: this.#clock, onLinger: (id, ms) => this.#losing(id, ms) },
+      (id) => this.#store.views.get(id)?.state === "active",
     );
   }
 

@@ -332,3 +332,25 @@ Deno.test("new NetworkSession() rejects something that is not a managed configur
   // deno-lint-ignore no-explicit-any
   assert.throws(() => new NetworkSession({} as any), /NetworkConfigurationManager/);
 });
+
+Deno.test("a link that comes up and goes down before its activation's answer is handled: open() fails, nothing is held", async () => {
+  const driver = new FakeDriver([ap("b")]);
+  driver.auto = false;
+  const manager = await NetworkConfigurationManager.create(driver);
+  const s = manager.createSession(manager.configurationFromIdentifier("b"));
+  const opened = s.open();
+  await settle();
+  driver.complete("b"); // the driver reports b up and resolves its activation...
+  driver.down("b"); // ...and b goes down before the session's promise reaction ran
+  assert.equal(await opened, false);
+  assert.equal(s.error, "session-aborted");
+  assert.match(s.errorString, /went down as soon as it came up/);
+  assert.equal(manager.holdCount("b"), 0);
+  assert.equal(s.isOpen, false);
+  // the next open brings it up as usual
+  const again = s.open();
+  await settle();
+  driver.complete("b");
+  assert.equal(await again, true);
+  assert.equal(manager.holdCount("b"), 1);
+});
