@@ -156,13 +156,13 @@ export class LeaseTable {
     if (e.status === "lingering") this.#endLinger(e, "up"); // taken back: no flap
     if (e.status === "up") return Promise.resolve();
     if (e.status === "activating") return this.#join(identifier, e, holder);
-    const before = e.status === "deactivating" ? e.deactivation! : Promise.resolve();
+    const before = e.status === "deactivating" ? e.deactivation!.catch(() => {}) : RESOLVED;
     const abort = new AbortController();
     e.status = "activating";
     e.abort = abort;
     e.wentDown = false;
     const serviceNetwork = this.#serviceNetworkOf(holder);
-    const activation = before.catch(() => {}).then(() => {
+    const activation = before.then(() => {
       if (abort.signal.aborted) {
         throw new DriverError(
           "session-aborted",
@@ -320,6 +320,9 @@ export class LeaseTable {
     return tracked;
   }
 }
+
+/** A settled promise: the activation of a link that is down starts in the next microtask turn. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function toDriverError(error: unknown, identifier: string): DriverError {
   if (error instanceof DriverError) return error;
