@@ -73,18 +73,29 @@ export function applyWorldStep(world: SimWorld, step: SimWorldStep): void {
       `'${extra}' is not a field of action ${action}; its fields are ${known.join(", ")}`,
     );
   }
-  // The world methods check their arguments themselves.
+  applyCheckedWorldStep(world, step);
+}
+
+/** A step's fields without its `at` and `action`: the options of an add. */
+// deno-lint-ignore no-explicit-any
+function options(step: Obj): any {
+  const { at: _at, action: _action, ...rest } = step;
+  return rest;
+}
+
+/** Applies a world step whose action and fields are known to be right (parsed); the world methods check the values. */
+function applyCheckedWorldStep(world: SimWorld, step: SimWorldStep): void {
   // deno-lint-ignore no-explicit-any
-  const a = args as any;
-  switch (action as typeof SCENARIO_ACTIONS[number]) {
+  const a = step as any;
+  switch (a.action as typeof SCENARIO_ACTIONS[number]) {
     case "addAccessPoint":
-      world.addAccessPoint(a);
+      world.addAccessPoint(options(a));
       return;
     case "addServiceNetwork":
-      world.addServiceNetwork(a);
+      world.addServiceNetwork(options(a));
       return;
     case "addUserChoice":
-      world.addUserChoice(a);
+      world.addUserChoice(options(a));
       return;
     case "removeAccessPoint":
       return world.removeAccessPoint(a.id);
@@ -327,7 +338,7 @@ function runStep(play: Play, s: Obj, fail: (message: string) => void): void {
       );
     } else {
       record(play, "world", String(s.action), "id" in s ? String(s.id) : undefined);
-      applyWorldStep(play.world, s as unknown as SimWorldStep);
+      applyCheckedWorldStep(play.world, s as unknown as SimWorldStep); // parsed: action and fields are right
     }
   } catch (error) {
     fail(`step failed: ${(error as Error).message ?? error}`);
