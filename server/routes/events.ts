@@ -124,24 +124,91 @@ export function eventRoutes(ctx: RouteContext): Routes {
   return app;
 }
 
-/** The subscription as SSE frames, a keep-alive comment when idle; a client that goes away ends it. */
+/** Each item's SSE frame, encoded once for all the streams that send it (an event goes to every one). */
+const frames = new WeakMap<BusItem, Uint8Array>();
+const RETRY_FRAME = encoder.encode("retry: 1000\n\n");
+const KEEP_ALIVE_FRAME = encoder.encode(": keep-alive\n\n");
+
+function frameOf(item: BusItem): Uint8Array {
+  let bytes = frames.get(item);
+  if (bytes === undefined) {
+    bytes = encoder.encode(sseFrame(item));
+    frames.set(item, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The subscription as SSE frames, a keep-alive comment after `keepAliveMs` without one; a client that goes
+ * away ends it. One frame per read of the HTTP layer (`highWaterMark: 0`: what it does not read waits in the
+ * subscriber's bounded queue). The bus wakes a waiting stream synchronously (`onReady`), so an event costs
+ * no promise, timer or encoding per stream; the keep-alive timer is re-armed only when it fires.
+ */
 function sseStream(sub: Subscriber, keepAliveMs: number): ReadableStream<Uint8Array> {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
   let first = true;
+  let waiting = false; // the HTTP layer asked for a chunk and has none yet
+  let waitingSince = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let done = false;
+  const finish = () => {
+    done = true;
+    sub.onReady(undefined);
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  /** Gives the waiting reader the next item, if there is one (or ends the stream once the bus closed it). */
+  const send = (): boolean => {
+    const item = sub.poll();
+    if (item === undefined) return false;
+    waiting = false;
+    if (item === null) {
+      finish();
+      controller.close();
+    } else {
+      controller.enqueue(frameOf(item));
+    }
+    return true;
+  };
+  const keepAlive = () => {
+    timer = undefined;
+    if (done || !waiting) return; // re-armed by the next wait
+    const left = waitingSince + keepAliveMs - performance.now();
+    if (left > 0) {
+      timer = setTimeout(keepAlive, left);
+      return;
+    }
+    waiting = false;
+    controller.enqueue(KEEP_ALIVE_FRAME);
+  };
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+    start(c) {
+      controller = c;
+      sub.onReady(() => {
+        if (!waiting || done) return;
+        try {
+          send();
+        } catch {
+          // the stream is gone (its reader errored): end the subscription, not the publisher's loop
+          finish();
+          sub.close();
+        }
+      });
+    },
+    pull() {
+      if (done) return;
       if (first) {
         first = false;
-        controller.enqueue(encoder.encode("retry: 1000\n\n"));
+        controller.enqueue(RETRY_FRAME);
         return;
       }
-      const item = await sub.next(keepAliveMs);
-      if (item === null) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(encoder.encode(item === undefined ? ": keep-alive\n\n" : sseFrame(item)));
+      if (send()) return;
+      waiting = true;
+      waitingSince = performance.now();
+      timer ??= setTimeout(keepAlive, keepAliveMs);
     },
     cancel() {
+      finish();
       sub.close();
     },
   }, { highWaterMark: 0 });
