@@ -2,7 +2,7 @@
 // the Unix socket: the filesystem let it connect), "token" (Authorization: Bearer), "cookie" (a browser signed
 // in through a one-time link), or none (an anonymous TCP peer: it may read, nothing else). Client ids are
 // bound to a per-client key the daemon issues with the client.
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { DaemonError } from "../errors.ts";
 import { sameSecret } from "../_sign_in.ts";
@@ -35,32 +35,31 @@ export function unauthorized(what: string): DaemonError {
 }
 
 /**
- * Sets `authority` for the routes; mutating methods, client streams and WebSockets without one get 401.
- * A wrong bearer token is refused even on a reading route (a program with a stale token hears of it).
+ * Sets `authority` for the routes (the guards call it for every request); answers 401 (undefined: go on) for
+ * a mutating method without one, and for a wrong bearer token even on a reading route (a program with a stale
+ * token hears of it). Client streams and WebSockets without authority are refused by their routes.
  */
-export function authorize(ctx: RouteContext): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const authority = authorityOf(ctx, c);
-    if (authority === undefined && c.req.header("authorization") !== undefined) {
-      const e = new DaemonError(
-        401,
-        "unauthorized",
-        "the bearer token is wrong; read it again from the daemon's token file",
-        "Authorization",
-      );
-      const res = c.json(e.toJSON(), 401);
-      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
-      return res;
-    }
-    c.set("authority", authority);
-    const method = c.req.method;
-    if (authority === undefined && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
-      const res = c.json(unauthorized("this route changes something").toJSON(), 401);
-      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
-      return res;
-    }
-    await next();
-  };
+export function refuseWithoutAuthority(ctx: RouteContext, c: Context<AppEnv>): Response | undefined {
+  const authority = authorityOf(ctx, c);
+  if (authority === undefined && c.req.header("authorization") !== undefined) {
+    const e = new DaemonError(
+      401,
+      "unauthorized",
+      "the bearer token is wrong; read it again from the daemon's token file",
+      "Authorization",
+    );
+    const res = c.json(e.toJSON(), 401);
+    res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+    return res;
+  }
+  c.set("authority", authority);
+  const method = c.req.method;
+  if (authority === undefined && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+    const res = c.json(unauthorized("this route changes something").toJSON(), 401);
+    res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+    return res;
+  }
+  return undefined;
 }
 
 /** The client key the request presents (`X-Netsession-Client-Key`, or `?key=` for an EventSource). */
