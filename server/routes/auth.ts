@@ -10,19 +10,11 @@ import { CLIENT_KEY_HEADER } from "../protocol.ts";
 import type { AppEnv, RouteContext, Routes } from "./_context.ts";
 import { routes } from "./_context.ts";
 
-/** Why a request may change things, if it may. */
+/**
+ * Why a request may change things, if it may: it came over the Unix socket, it has the bearer token, or it
+ * has a signed-in browser's cookie (looked at only without an `Authorization` header).
+ */
 export type Authority = "socket" | "token" | "cookie";
-
-/** The request's authority, if any (see {@linkcode Authority}). */
-export function authorityOf(ctx: RouteContext, c: Context<AppEnv>): Authority | undefined {
-  if (c.env?.transport === "unix") return "socket";
-  const header = c.req.header("authorization");
-  if (header !== undefined) {
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    return m && sameSecret(m[1], ctx.token) ? "token" : undefined;
-  }
-  return ctx.signIn.valid(getCookie(c, ctx.signIn.cookieName)) ? "cookie" : undefined;
-}
 
 /** Refuses a request without authority with 401 (the daemon's error body and challenge). */
 export function unauthorized(what: string): DaemonError {
@@ -40,17 +32,28 @@ export function unauthorized(what: string): DaemonError {
  * token hears of it). Client streams and WebSockets without authority are refused by their routes.
  */
 export function refuseWithoutAuthority(ctx: RouteContext, c: Context<AppEnv>): Response | undefined {
-  const authority = authorityOf(ctx, c);
-  if (authority === undefined && c.req.header("authorization") !== undefined) {
-    const e = new DaemonError(
-      401,
-      "unauthorized",
-      "the bearer token is wrong; read it again from the daemon's token file",
-      "Authorization",
-    );
-    const res = c.json(e.toJSON(), 401);
-    res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
-    return res;
+  let authority: Authority | undefined;
+  if (c.env?.transport === "unix") {
+    authority = "socket";
+  } else {
+    const header = c.req.header("authorization");
+    if (header !== undefined) {
+      const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+      if (!m || !sameSecret(m[1], ctx.token)) {
+        const e = new DaemonError(
+          401,
+          "unauthorized",
+          "the bearer token is wrong; read it again from the daemon's token file",
+          "Authorization",
+        );
+        const res = c.json(e.toJSON(), 401);
+        res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+        return res;
+      }
+      authority = "token";
+    } else if (ctx.signIn.valid(getCookie(c, ctx.signIn.cookieName))) {
+      authority = "cookie";
+    }
   }
   c.set("authority", authority);
   const method = c.req.method;

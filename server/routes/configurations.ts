@@ -7,14 +7,15 @@ import { unknownConfiguration } from "../errors.ts";
 import { randomId } from "../_ids.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
-import { fastAnswer } from "./guards.ts";
+import { routeAnswer } from "./guards.ts";
 
 const encoder = new TextEncoder();
 
 /** One cached answer of `GET /v1/configurations`: its bytes and its entity tag. */
 interface CachedList {
-  readonly bytes: Uint8Array<ArrayBuffer>;
   readonly etag: string;
+  /** Its 200 answer, never sent itself: each request gets a clone (the clones share the bytes). */
+  readonly answer: Response;
 }
 
 /** Whether an `If-None-Match` header names `etag` (weak comparison, as RFC 9110 says), or is `*`. */
@@ -76,13 +77,16 @@ export function configurationRoutes(ctx: RouteContext): Routes {
         online: daemon.manager.isOnline(),
         seq,
       });
-      list = { bytes: encoder.encode(text), etag: `${tagPrefix}${seq}-${++builds}"` };
+      const etag = `${tagPrefix}${seq}-${++builds}"`;
+      const headers = { "Content-Type": "application/json", ETag: etag };
+      list = { etag, answer: routeAnswer(encoder.encode(text), 200, headers) };
       if (listCache.size >= 8) listCache.clear(); // usage moving between events makes new keys: bounded
       listCache.set(key, list);
     }
-    const tag = { ETag: list.etag };
-    if (matchesTag(c.req.header("if-none-match"), list.etag)) return fastAnswer(null, 304, undefined, tag);
-    return fastAnswer(list.bytes, 200, "application/json", tag);
+    if (matchesTag(c.req.header("if-none-match"), list.etag)) {
+      return routeAnswer(null, 304, { ETag: list.etag });
+    }
+    return list.answer.clone();
   });
 
   app.get("/configurations/:id", (c) => {

@@ -2,7 +2,7 @@
 // (or budget usage moving) makes the next list new, `If-None-Match` answers 304, the answer headers stay;
 // the list is made in one pass (session counts per configuration).
 import assert from "node:assert/strict";
-import { errorOf, setup } from "./_helpers.ts";
+import { errorOf, makeWorld, setup, startDaemon } from "./_helpers.ts";
 
 interface Listed {
   configurations: { identifier: string; signal: number | null; sessions: number; holds: number }[];
@@ -168,5 +168,40 @@ Deno.test("the list counts each configuration's daemon sessions (one pass) as co
     assert.deepEqual(listed.configurations, h.daemon.configurationInfos());
   } finally {
     await h.close();
+  }
+});
+
+Deno.test("over TCP and the socket, every answer of the cached list carries its whole body and headers", async () => {
+  const world = makeWorld();
+  const d = await startDaemon({ world });
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: d.server.socket! } });
+  try {
+    const read = async (url: string, init?: RequestInit & { client?: Deno.HttpClient }) => {
+      const res = await fetch(url, init);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("cache-control"), "no-store");
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(res.headers.get("content-type"), "application/json");
+      return { tag: res.headers.get("etag"), text: await res.text() };
+    };
+    const tcp = `${d.server.url}/v1/configurations`;
+    const answers = await Promise.all(
+      Array.from(
+        { length: 12 },
+        (_, i) => i % 2 ? read(tcp) : read("http://localhost/v1/configurations", { client }),
+      ),
+    );
+    for (const a of answers) assert.deepEqual(a, answers[0]);
+    assert.equal((JSON.parse(answers[0].text) as Listed).configurations.length, 4);
+    world.setSignal("wlan", 12);
+    const after = await read(tcp);
+    assert.notEqual(after.tag, answers[0].tag);
+    assert.equal(
+      (JSON.parse(after.text) as Listed).configurations.find((c) => c.identifier === "wlan")!.signal,
+      12,
+    );
+  } finally {
+    client.close();
+    await d.stop();
   }
 });
