@@ -139,55 +139,65 @@ function frameOf(item: BusItem): Uint8Array {
 }
 
 /**
- * The subscription as SSE frames, a keep-alive comment after `keepAliveMs` without one; a client that goes
- * away ends it. One frame per read of the HTTP layer (`highWaterMark: 0`: what it does not read waits in the
- * subscriber's bounded queue). The bus wakes a waiting stream synchronously (`onReady`), so an event costs
- * no promise, timer or encoding per stream; the keep-alive timer is re-armed only when it fires.
+ * The subscription as SSE frames, a keep-alive comment after `keepAliveMs` without a frame; a client that
+ * goes away ends it. The bus hands a frame to the stream synchronously (`onReady`) while the stream has room
+ * (`highWaterMark: 1`: one frame at most waits in the stream; the rest wait in the subscriber's bounded
+ * queue, which drops and tells of a gap beyond its limit). While the HTTP layer keeps up, the stream's pull
+ * stays pending, so an event costs no promise, timer or encoding per stream; pull is called only to drain a
+ * backlog after the stream ran out of room. The keep-alive timer is re-armed only when it fires.
  */
 function sseStream(sub: Subscriber, keepAliveMs: number): ReadableStream<Uint8Array> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let first = true;
-  let waiting = false; // the HTTP layer asked for a chunk and has none yet
-  let waitingSince = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
+  let lastSent = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let resume: (() => void) | undefined; // settles the pending pull: the stream asks again when it has room
   const finish = () => {
     done = true;
     sub.onReady(undefined);
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    resume?.();
+    resume = undefined;
   };
-  /** Gives the waiting reader the next item, if there is one (or ends the stream once the bus closed it). */
-  const send = (): boolean => {
-    const item = sub.poll();
-    if (item === undefined) return false;
-    waiting = false;
-    if (item === null) {
-      finish();
-      controller.close();
-    } else {
-      controller.enqueue(frameOf(item));
+  const put = (bytes: Uint8Array) => {
+    controller.enqueue(bytes);
+    lastSent = performance.now();
+  };
+  /** Moves what waits into the stream while it has room; true when it ran out of room first. */
+  const drain = (): boolean => {
+    while (!done) {
+      if ((controller.desiredSize ?? 0) <= 0) return true;
+      const item = sub.poll();
+      if (item === undefined) return false;
+      if (item === null) {
+        finish();
+        controller.close();
+        return false;
+      }
+      put(frameOf(item));
     }
-    return true;
+    return false;
   };
   const keepAlive = () => {
     timer = undefined;
-    if (done || !waiting) return; // re-armed by the next wait
-    const left = waitingSince + keepAliveMs - performance.now();
-    if (left > 0) {
-      timer = setTimeout(keepAlive, left);
-      return;
-    }
-    waiting = false;
-    controller.enqueue(KEEP_ALIVE_FRAME);
+    if (done) return;
+    const left = lastSent + keepAliveMs - performance.now();
+    if (left <= 0 && (controller.desiredSize ?? 0) > 0) put(KEEP_ALIVE_FRAME);
+    timer = setTimeout(keepAlive, left > 0 ? left : keepAliveMs);
   };
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+      controller.enqueue(RETRY_FRAME);
+      timer = setTimeout(keepAlive, keepAliveMs);
       sub.onReady(() => {
-        if (!waiting || done) return;
+        if (done) return;
         try {
-          send();
+          if (drain()) {
+            resume?.(); // no room: the stream pulls again once the HTTP layer has read
+            resume = undefined;
+          }
         } catch {
           // the stream is gone (its reader errored): end the subscription, not the publisher's loop
           finish();
@@ -196,22 +206,15 @@ function sseStream(sub: Subscriber, keepAliveMs: number): ReadableStream<Uint8Ar
       });
     },
     pull() {
-      if (done) return;
-      if (first) {
-        first = false;
-        controller.enqueue(RETRY_FRAME);
-        return;
-      }
-      if (send()) return;
-      waiting = true;
-      waitingSince = performance.now();
-      timer ??= setTimeout(keepAlive, keepAliveMs);
+      if (drain() || done) return;
+      // Everything is sent: wait (pending) until the bus runs the stream out of room again.
+      return new Promise<void>((resolve) => resume = resolve);
     },
     cancel() {
       finish();
       sub.close();
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 });
 }
 
 function sseFrame(item: BusItem): string {

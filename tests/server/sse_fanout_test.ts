@@ -92,9 +92,12 @@ Deno.test("an SSE stream that is not read keeps a bounded queue, then gets a gap
     await frames.next(); // hello
     const first = h.daemon.bus.seq + 1;
     for (let i = 0; i < 8; i++) h.world.setSignal("wlan", 20 + i);
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await frames.next())!.split("\n")[0]);
-    assert.deepEqual(ids, [`id: ${first}`, `id: ${first + 1}`, `id: ${first + 2}`, `id: ${first + 7}`]);
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) got.push((await frames.next())!);
+    // One frame waits in the stream (its highWaterMark), three in the subscriber's queue, then the gap.
+    const expected = [first, first + 1, first + 2, first + 3, first + 7].map((id) => `id: ${id}`);
+    assert.deepEqual(got.map((f) => f.split("\n")[0]), expected);
+    assert.match(got[4], /"type":"gap","from":\d+,"to":\d+/);
     await frames.cancel();
   } finally {
     await h.close();
