@@ -205,3 +205,19 @@ Deno.test("over TCP and the socket, every answer of the cached list carries its 
     await d.stop();
   }
 });
+
+Deno.test("configuration JSON copies the driver's frozen records into plain values (V8's fast JSON path)", async () => {
+  const h = await setup();
+  try {
+    await h.settle(h.req("POST", "/v1/sessions", { body: { configuration: "wlan", client: "app" } }));
+    const data = h.daemon.manager.configurationFromIdentifier("wlan").data!;
+    assert.ok(Object.isFrozen(data.interface), "the simulator freezes its records");
+    const info = h.daemon.configurationInfo("wlan")!;
+    assert.deepEqual(info.interface, data.interface);
+    assert.ok(!Object.isFrozen(info.interface));
+    const listed = h.daemon.configurationInfos().find((c) => c.identifier === "wlan")!;
+    assert.ok(!Object.isFrozen((listed.interface as { addresses: unknown }).addresses));
+  } finally {
+    await h.close();
+  }
+});
