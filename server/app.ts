@@ -18,8 +18,8 @@ import { HTTPException } from "hono/http-exception";
 import type { Daemon } from "./daemon.ts";
 import { DaemonError } from "./errors.ts";
 import { type AppEnv, fail, type RouteContext } from "./routes/_context.ts";
-import { answerHeaders, bodyLimited, headWithoutBody, hostAndOrigin } from "./routes/guards.ts";
-import { authorize, signInRoutes } from "./routes/auth.ts";
+import { guards } from "./routes/guards.ts";
+import { signInRoutes } from "./routes/auth.ts";
 import { SignIn } from "./_sign_in.ts";
 import { clientRoutes } from "./routes/clients.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
@@ -142,11 +142,8 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
     )
   );
 
-  app.use("*", hostAndOrigin(allowedHosts));
-  app.use("*", authorize(ctx));
-  app.use("*", bodyLimited(ctx.bodyLimit));
-  app.use("*", answerHeaders());
-  app.use("*", headWithoutBody());
+  // Host/Origin, authority, body limit, answer headers, HEAD without a body: one middleware (routes/guards.ts).
+  app.use("*", guards(ctx, allowedHosts));
 
   app.route("/", signInRoutes(ctx));
   app.route("/", dashboardRoutes(ctx));

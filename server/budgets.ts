@@ -43,7 +43,22 @@ export function setBudget(
     if (!(error instanceof TypeError)) throw error;
     throw new DaemonError(400, "bad-request", error.message, "body");
   }
+  if (budget !== undefined) noteBudget(manager, identifier);
   return { identifier, dataBudget: c.dataBudget ?? null, seq: seq() };
+}
+
+/**
+ * The access points known to have a budget on a manager: those set through {@linkcode setBudget}, and those a
+ * full pass over the configurations found ({@linkcode noteBudget}). The manager has no list of its budgets,
+ * and the cached configuration list must not look at every configuration to learn whether one moved.
+ */
+const budgeted = new WeakMap<NetworkConfigurationManager, Set<string>>();
+
+/** Remembers that access point `identifier` has a budget on `manager` (see {@linkcode budgetKey}). */
+export function noteBudget(manager: NetworkConfigurationManager, identifier: string): void {
+  let set = budgeted.get(manager);
+  if (set === undefined) budgeted.set(manager, set = new Set());
+  set.add(identifier);
 }
 
 /** The access points with a budget, and their budgets and usage now. */
@@ -57,10 +72,20 @@ export function budgetsInForce(manager: NetworkConfigurationManager): [string, D
 }
 
 /**
- * A key that changes whenever a budget or its usage does (`""` with none): the
- * configuration list is cached per event `seq`, and usage moves without events.
+ * A key that changes whenever a budget or its usage does (`""` with none): the configuration list is cached
+ * per event `seq`, and usage moves without events. It costs the number of budgets, not of configurations:
+ * it looks at the access points with a budget set through the daemon ({@linkcode setBudget}) or seen by the
+ * last full list ({@linkcode noteBudget}); a budget set on the daemon's manager directly, bypassing the
+ * daemon, shows from the next event on.
  */
 export function budgetKey(manager: NetworkConfigurationManager): string {
-  const list = budgetsInForce(manager);
-  return list.length === 0 ? "" : JSON.stringify(list);
+  const set = budgeted.get(manager);
+  if (set === undefined || set.size === 0) return "";
+  let key = "";
+  for (const identifier of set) {
+    const b = manager.configurationFromIdentifier(identifier).dataBudget;
+    if (b === undefined) set.delete(identifier); // removed, or the access point is gone
+    else key += JSON.stringify([identifier, b.bytes, b.used, b.warnAt]);
+  }
+  return key;
 }

@@ -16,6 +16,7 @@
 import {
   type Capability,
   type Clock,
+  type ConfigurationState,
   type DriverConfiguration,
   DriverError,
   NetworkConfigurationManager,
@@ -34,6 +35,7 @@ import { ClientRegistry, type ClientSummary } from "./clients.ts";
 import { type OpenSessionRequest, SessionTable } from "./daemon_sessions.ts";
 import { type DaemonCounters, newCounters, renderMetrics } from "./metrics.ts";
 import { budgetsInForce } from "./budgets.ts";
+import { type ConfigurationFacts, configurationInfo, configurationList } from "./_configuration_json.ts";
 import type {
   DaemonEventBody,
   DaemonSnapshot,
@@ -144,6 +146,7 @@ export class Daemon {
   #closed = false;
   #closing: Promise<void> | undefined;
   #subscriptions: Subscription[] = [];
+  #facts: ConfigurationFacts;
 
   private constructor(
     options: DaemonOptions,
@@ -183,6 +186,12 @@ export class Daemon {
     });
     this.#stats = new StatisticsSampler(driver, manager, bus, options.managerClock ?? systemClock);
     this.#sim = new SimControl(options.world);
+    this.#facts = {
+      manager,
+      statistics: (identifier) => this.#stats.get(identifier),
+      sessionsOn: (identifier) => this.#sessions.countOn(identifier),
+      sessionCounts: () => this.#sessions.countsByConfiguration(),
+    };
   }
 
   /** Starts the driver and the manager; returns a running daemon. */
@@ -253,25 +262,26 @@ export class Daemon {
 
   /** A configuration as JSON (the core's view plus signal, interface, holds and counters), or undefined. */
   configurationInfo(identifier: string): Record<string, unknown> | undefined {
-    const c = this.manager.configurationFromIdentifier(identifier);
-    if (!c.isValid) return undefined;
-    const data = c.data!;
-    const stats = this.#stats.get(identifier);
-    return {
-      ...c.toJSON(),
-      signal: data.signal ?? null,
-      interface: data.interface ?? null,
-      seamless: data.seamless ?? false,
-      holds: this.manager.holdCount(identifier),
-      sessions: this.#sessions.countOn(identifier),
-      bytesReceived: stats?.bytesReceived ?? 0,
-      bytesWritten: stats?.bytesWritten ?? 0,
-      rxRate: stats?.rxRate ?? 0,
-      txRate: stats?.txRate ?? 0,
-      isDefault: this.manager.defaultConfiguration().identifier === identifier,
-      dataBudget: c.dataBudget ?? null,
-      ...(identifier.startsWith("need:") ? { need: this.manager.needOf(identifier) ?? null } : {}),
-    };
+    return configurationInfo(this.#facts, identifier);
+  }
+
+  /**
+   * Every configuration (optionally those at least in `filter` state) as {@linkcode Daemon.configurationInfo}
+   * makes each, in one pass: the list costs configurations plus sessions, not their product.
+   *
+   * @example
+   * ```ts
+   * import { Daemon } from "@netsession/server";
+   * import { SimDriver, SimWorld } from "@netsession/sim";
+   * const world = new SimWorld();
+   * world.addAccessPoint({ id: "wlan", signal: 70 });
+   * const daemon = await Daemon.create({ driver: new SimDriver(world), world, managerClock: world.clock });
+   * console.log(daemon.configurationInfos().map((c) => `${c.identifier} ${c.signal}`)); // ["wlan 70"]
+   * await daemon.close();
+   * ```
+   */
+  configurationInfos(filter?: ConfigurationState): Record<string, unknown>[] {
+    return configurationList(this.#facts, filter);
   }
 
   /** The manager's view of the default route: reachability, captive portal, transport medium, metering. */
@@ -337,10 +347,7 @@ export class Daemon {
 
   // ------------------------------------------------------------------ clients and leases
 
-  /**
-   * Keeps a client's leases alive for another TTL (optionally a different one,
-   * 1 s .. 1 h). Creates the client if it is new. Returns the TTL in force.
-   */
+  /** Keeps a client's leases for another TTL (or `ttlMs`, 1 s .. 1 h); creates it if new; returns the TTL. */
   heartbeat(client: string, ttlMs?: number): HeartbeatAnswer & { sessions: string[] } {
     this.#assertOpen();
     return this.#clients.heartbeat(client, ttlMs);
@@ -396,9 +403,8 @@ export class Daemon {
   }
 
   /**
-   * Closes every session of `client` on `configuration`, opening ones
-   * included (a client whose activation was cancelled gives its lease back
-   * this way). Resolves when they are closed.
+   * Closes every session of `client` on `configuration`, opening ones included (a client whose activation
+   * was cancelled gives its lease back this way). Resolves when they are closed.
    */
   closeClientSessions(
     client: string,

@@ -92,7 +92,18 @@ export class SessionTable {
 
   /** Unfinished sessions opened on `configuration`. */
   countOn(configuration: string): number {
-    return this.all().filter((h) => h.configuration === configuration && !h.finished).length;
+    let n = 0;
+    for (const h of this.#sessions.values()) if (h.configuration === configuration && !h.finished) n++;
+    return n;
+  }
+
+  /** Unfinished sessions by the configuration they were opened on (one pass, for a whole list). */
+  countsByConfiguration(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const h of this.#sessions.values()) {
+      if (!h.finished) out.set(h.configuration, (out.get(h.configuration) ?? 0) + 1);
+    }
+    return out;
   }
 
   /** Every daemon session as JSON (optionally of one client). */

@@ -104,6 +104,7 @@ export class Subscriber {
   #queue: BusItem[] = [];
   #limit: number;
   #waiter: ((item: BusItem | null | undefined) => void) | undefined;
+  #ready: (() => void) | undefined;
   #overflow: { from: number; to: number } | undefined;
   #closed = false;
   #onClose: () => void;
@@ -140,15 +141,21 @@ export class Subscriber {
       this.dropped++;
       const seq = item.id ?? 0;
       if (this.#overflow) this.#overflow.to = Math.max(this.#overflow.to, seq);
-      else this.#overflow = { from: seq, to: seq };
+      else {
+        this.#overflow = { from: seq, to: seq };
+        this.#ready?.(); // a gap is there to poll once the queue is drained
+      }
       return;
     }
     this.#queue.push(item);
+    this.#ready?.();
   }
 
   /** @internal a marker that must not be dropped (gap at replay, hello). */
   pushFirst(item: BusItem): void {
-    if (!this.#closed) this.#queue.push(item);
+    if (this.#closed) return;
+    this.#queue.push(item);
+    this.#ready?.();
   }
 
   /**
@@ -156,14 +163,8 @@ export class Subscriber {
    * keep-alive), `null` once the subscription is closed and drained.
    */
   next(timeoutMs?: number): Promise<BusItem | null | undefined> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.#overflow) {
-      const { from, to } = this.#overflow;
-      this.#overflow = undefined;
-      return Promise.resolve(gapItem(from, to));
-    }
-    if (this.#closed) return Promise.resolve(null);
+    const now = this.poll();
+    if (now !== undefined) return Promise.resolve(now);
     if (this.#waiter) {
       return Promise.reject(new Error("Subscriber.next(): another next() is already waiting"));
     }
@@ -182,6 +183,56 @@ export class Subscriber {
     });
   }
 
+  /**
+   * The next item if one is waiting, without waiting: the item (or a `gap`), `null` once the subscription is
+   * closed and drained, `undefined` when nothing is waiting yet. With {@linkcode Subscriber.onReady} it feeds
+   * a consumer that is told when to poll again, with no promise or timer per item (the SSE streams).
+   *
+   * @example
+   * ```ts
+   * import { EventBus } from "@netsession/server";
+   * const bus = new EventBus();
+   * const sub = bus.subscribe();
+   * console.log(sub.poll()); // undefined: nothing yet
+   * bus.publish({ type: "online-changed", online: true });
+   * console.log(sub.poll()?.id); // 1
+   * sub.close();
+   * console.log(sub.poll()); // null
+   * ```
+   */
+  poll(): BusItem | null | undefined {
+    const queued = this.#queue.shift();
+    if (queued) return queued;
+    if (this.#overflow) {
+      const { from, to } = this.#overflow;
+      this.#overflow = undefined;
+      return gapItem(from, to);
+    }
+    return this.#closed ? null : undefined;
+  }
+
+  /**
+   * Calls `listener` (synchronously, from `publish` or `close`) whenever something is there to
+   * {@linkcode Subscriber.poll}: an item was queued, or the subscription was closed. A `gap` is found by the
+   * next `poll()` after the consumer caught up. Undefined removes it. A consumer uses either this with
+   * `poll()`, or {@linkcode Subscriber.next}, not both at once.
+   *
+   * @example
+   * ```ts
+   * import { EventBus } from "@netsession/server";
+   * const bus = new EventBus();
+   * const sub = bus.subscribe();
+   * sub.onReady(() => {
+   *   for (let item = sub.poll(); item; item = sub.poll()) console.log("got", item.id);
+   * });
+   * bus.publish({ type: "online-changed", online: true }); // got 1
+   * sub.close();
+   * ```
+   */
+  onReady(listener: (() => void) | undefined): void {
+    this.#ready = listener;
+  }
+
   /** Ends the subscription after the queued items (idempotent). */
   close(): void {
     if (this.#closed) return;
@@ -190,6 +241,7 @@ export class Subscriber {
     const w = this.#waiter;
     this.#waiter = undefined;
     w?.(null);
+    this.#ready?.();
   }
 
   /** Ends the subscription at once, dropping what is queued. */

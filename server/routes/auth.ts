@@ -2,7 +2,7 @@
 // the Unix socket: the filesystem let it connect), "token" (Authorization: Bearer), "cookie" (a browser signed
 // in through a one-time link), or none (an anonymous TCP peer: it may read, nothing else). Client ids are
 // bound to a per-client key the daemon issues with the client.
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { DaemonError } from "../errors.ts";
 import { sameSecret } from "../_sign_in.ts";
@@ -10,19 +10,11 @@ import { CLIENT_KEY_HEADER } from "../protocol.ts";
 import type { AppEnv, RouteContext, Routes } from "./_context.ts";
 import { routes } from "./_context.ts";
 
-/** Why a request may change things, if it may. */
+/**
+ * Why a request may change things, if it may: it came over the Unix socket, it has the bearer token, or it
+ * has a signed-in browser's cookie (looked at only without an `Authorization` header).
+ */
 export type Authority = "socket" | "token" | "cookie";
-
-/** The request's authority, if any (see {@linkcode Authority}). */
-export function authorityOf(ctx: RouteContext, c: Context<AppEnv>): Authority | undefined {
-  if (c.env?.transport === "unix") return "socket";
-  const header = c.req.header("authorization");
-  if (header !== undefined) {
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    return m && sameSecret(m[1], ctx.token) ? "token" : undefined;
-  }
-  return ctx.signIn.valid(getCookie(c, ctx.signIn.cookieName)) ? "cookie" : undefined;
-}
 
 /** Refuses a request without authority with 401 (the daemon's error body and challenge). */
 export function unauthorized(what: string): DaemonError {
@@ -35,32 +27,42 @@ export function unauthorized(what: string): DaemonError {
 }
 
 /**
- * Sets `authority` for the routes; mutating methods, client streams and WebSockets without one get 401.
- * A wrong bearer token is refused even on a reading route (a program with a stale token hears of it).
+ * Sets `authority` for the routes (the guards call it for every request); answers 401 (undefined: go on) for
+ * a mutating method without one, and for a wrong bearer token even on a reading route (a program with a stale
+ * token hears of it). Client streams and WebSockets without authority are refused by their routes.
  */
-export function authorize(ctx: RouteContext): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const authority = authorityOf(ctx, c);
-    if (authority === undefined && c.req.header("authorization") !== undefined) {
-      const e = new DaemonError(
-        401,
-        "unauthorized",
-        "the bearer token is wrong; read it again from the daemon's token file",
-        "Authorization",
-      );
-      const res = c.json(e.toJSON(), 401);
-      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
-      return res;
+export function refuseWithoutAuthority(ctx: RouteContext, c: Context<AppEnv>): Response | undefined {
+  let authority: Authority | undefined;
+  if (c.env?.transport === "unix") {
+    authority = "socket";
+  } else {
+    const header = c.req.header("authorization");
+    if (header !== undefined) {
+      const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+      if (!m || !sameSecret(m[1], ctx.token)) {
+        const e = new DaemonError(
+          401,
+          "unauthorized",
+          "the bearer token is wrong; read it again from the daemon's token file",
+          "Authorization",
+        );
+        const res = c.json(e.toJSON(), 401);
+        res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+        return res;
+      }
+      authority = "token";
+    } else if (ctx.signIn.valid(getCookie(c, ctx.signIn.cookieName))) {
+      authority = "cookie";
     }
-    c.set("authority", authority);
-    const method = c.req.method;
-    if (authority === undefined && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
-      const res = c.json(unauthorized("this route changes something").toJSON(), 401);
-      res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
-      return res;
-    }
-    await next();
-  };
+  }
+  c.set("authority", authority);
+  const method = c.req.method;
+  if (authority === undefined && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+    const res = c.json(unauthorized("this route changes something").toJSON(), 401);
+    res.headers.set("WWW-Authenticate", 'Bearer realm="netsession"');
+    return res;
+  }
+  return undefined;
 }
 
 /** The client key the request presents (`X-Netsession-Client-Key`, or `?key=` for an EventSource). */

@@ -2,10 +2,31 @@
 // reachability checks and data budgets.
 // Mounted at /v1.
 import { CONFIGURATION_STATES } from "@netsession/core";
-import { budgetKey, setBudget } from "../budgets.ts";
+import { budgetKey, noteBudget, setBudget } from "../budgets.ts";
 import { unknownConfiguration } from "../errors.ts";
+import { randomId } from "../_ids.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
+import { routeAnswer } from "./guards.ts";
+
+const encoder = new TextEncoder();
+
+/** One cached answer of `GET /v1/configurations`: its bytes and its entity tag. */
+interface CachedList {
+  readonly etag: string;
+  /** Its 200 answer, never sent itself: each request gets a clone (the clones share the bytes). */
+  readonly answer: Response;
+}
+
+/** Whether an `If-None-Match` header names `etag` (weak comparison, as RFC 9110 says), or is `*`. */
+function matchesTag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  for (const part of header.split(",")) {
+    const tag = part.trim();
+    if (tag === "*" || tag === etag || (tag.startsWith("W/") && tag.slice(2) === etag)) return true;
+  }
+  return false;
+}
 
 /**
  * `GET /v1/status`, `/v1/capabilities`, `/v1/configurations[/:id]`, `/v1/driver/snapshot`, `POST /v1/scan`,
@@ -29,9 +50,12 @@ export function configurationRoutes(ctx: RouteContext): Routes {
 
   app.get("/capabilities", (c) => c.json({ capabilities: daemon.capabilities() }));
 
-  // Everything in this answer changes only with an event, so its text is cached per (event seq, filter).
-  const listCache = new Map<string, string>();
+  // Everything in this answer changes only with an event (or a budget's usage), so its bytes are cached per
+  // (event seq, filter, budgets) with an entity tag: a cached answer costs no JSON and no encoding.
+  const listCache = new Map<string, CachedList>();
   let listCacheSeq = -1;
+  let builds = 0;
+  const tagPrefix = `"${daemon.instance}-${randomId(4)}-`;
   app.get("/configurations", (c) => {
     const state = c.req.query("state");
     const filter = state === undefined ? undefined : v.oneOf(state, CONFIGURATION_STATES, "state");
@@ -41,20 +65,28 @@ export function configurationRoutes(ctx: RouteContext): Routes {
       listCacheSeq = seq;
     }
     const key = `${filter ?? ""}|${budgetKey(daemon.manager)}`; // budget usage moves without events
-    let text = listCache.get(key);
-    if (text === undefined) {
-      const list = daemon.manager.allConfigurations(filter).map((x) =>
-        daemon.configurationInfo(x.identifier)!
-      );
-      text = JSON.stringify({
-        configurations: list,
+    let list = listCache.get(key);
+    if (list === undefined) {
+      const configurations = daemon.configurationInfos(filter);
+      for (const c of configurations) {
+        if (c.dataBudget !== null) noteBudget(daemon.manager, c.identifier as string);
+      }
+      const text = JSON.stringify({
+        configurations,
         defaultConfiguration: daemon.manager.defaultConfiguration().identifier || null,
         online: daemon.manager.isOnline(),
         seq,
       });
-      listCache.set(key, text);
+      const etag = `${tagPrefix}${seq}-${++builds}"`;
+      const headers = { "Content-Type": "application/json", ETag: etag };
+      list = { etag, answer: routeAnswer(encoder.encode(text), 200, headers) };
+      if (listCache.size >= 8) listCache.clear(); // usage moving between events makes new keys: bounded
+      listCache.set(key, list);
     }
-    return c.body(text, 200, { "Content-Type": "application/json" });
+    if (matchesTag(c.req.header("if-none-match"), list.etag)) {
+      return routeAnswer(null, 304, { ETag: list.etag });
+    }
+    return list.answer.clone();
   });
 
   app.get("/configurations/:id", (c) => {

@@ -124,27 +124,97 @@ export function eventRoutes(ctx: RouteContext): Routes {
   return app;
 }
 
-/** The subscription as SSE frames, a keep-alive comment when idle; a client that goes away ends it. */
+/** Each item's SSE frame, encoded once for all the streams that send it (an event goes to every one). */
+const frames = new WeakMap<BusItem, Uint8Array>();
+const RETRY_FRAME = encoder.encode("retry: 1000\n\n");
+const KEEP_ALIVE_FRAME = encoder.encode(": keep-alive\n\n");
+
+function frameOf(item: BusItem): Uint8Array {
+  let bytes = frames.get(item);
+  if (bytes === undefined) {
+    bytes = encoder.encode(sseFrame(item));
+    frames.set(item, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The subscription as SSE frames, a keep-alive comment after `keepAliveMs` without a frame; a client that
+ * goes away ends it. The bus hands a frame to the stream synchronously (`onReady`) while the stream has room
+ * (`highWaterMark: 1`: one frame at most waits in the stream; the rest wait in the subscriber's bounded
+ * queue, which drops and tells of a gap beyond its limit). While the HTTP layer keeps up, the stream's pull
+ * stays pending, so an event costs no promise, timer or encoding per stream; pull is called only to drain a
+ * backlog after the stream ran out of room. The keep-alive timer is re-armed only when it fires.
+ */
 function sseStream(sub: Subscriber, keepAliveMs: number): ReadableStream<Uint8Array> {
-  let first = true;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (first) {
-        first = false;
-        controller.enqueue(encoder.encode("retry: 1000\n\n"));
-        return;
-      }
-      const item = await sub.next(keepAliveMs);
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let done = false;
+  let lastSent = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let resume: (() => void) | undefined; // settles the pending pull: the stream asks again when it has room
+  const finish = () => {
+    done = true;
+    sub.onReady(undefined);
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    resume?.();
+    resume = undefined;
+  };
+  const put = (bytes: Uint8Array) => {
+    controller.enqueue(bytes);
+    lastSent = performance.now();
+  };
+  /** Moves what waits into the stream while it has room; true when it ran out of room first. */
+  const drain = (): boolean => {
+    while (!done) {
+      if ((controller.desiredSize ?? 0) <= 0) return true;
+      const item = sub.poll();
+      if (item === undefined) return false;
       if (item === null) {
+        finish();
         controller.close();
-        return;
+        return false;
       }
-      controller.enqueue(encoder.encode(item === undefined ? ": keep-alive\n\n" : sseFrame(item)));
+      put(frameOf(item));
+    }
+    return false;
+  };
+  const keepAlive = () => {
+    timer = undefined;
+    if (done) return;
+    const left = lastSent + keepAliveMs - performance.now();
+    if (left <= 0 && (controller.desiredSize ?? 0) > 0) put(KEEP_ALIVE_FRAME);
+    timer = setTimeout(keepAlive, left > 0 ? left : keepAliveMs);
+  };
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      controller.enqueue(RETRY_FRAME);
+      timer = setTimeout(keepAlive, keepAliveMs);
+      sub.onReady(() => {
+        if (done) return;
+        try {
+          if (drain()) {
+            resume?.(); // no room: the stream pulls again once the HTTP layer has read
+            resume = undefined;
+          }
+        } catch {
+          // the stream is gone (its reader errored): end the subscription, not the publisher's loop
+          finish();
+          sub.close();
+        }
+      });
+    },
+    pull() {
+      if (drain() || done) return;
+      // Everything is sent: wait (pending) until the bus runs the stream out of room again.
+      return new Promise<void>((resolve) => resume = resolve);
     },
     cancel() {
+      finish();
       sub.close();
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 });
 }
 
 function sseFrame(item: BusItem): string {

@@ -1,28 +1,38 @@
 // The guards every request passes, in order: Host and Origin (DNS rebinding, cross-origin; not over the Unix
 // socket), the request's authority (routes/auth.ts), body size for mutating methods (Hono's body-limit,
 // answering with the daemon's error bodies), then the headers every answer carries (Hono's secure-headers for
-// nosniff), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated).
-import type { Context, MiddlewareHandler, Next } from "hono";
+// nosniff), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated). They run as
+// one middleware (`guards`): one step of Hono's chain on every request, the cached configuration list among them.
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { DaemonError } from "../errors.ts";
 import * as v from "../_validate.ts";
-import { fail } from "./_context.ts";
+import { type AppEnv, fail, type RouteContext } from "./_context.ts";
+import { refuseWithoutAuthority } from "./auth.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** `middleware` for POST/PUT/DELETE only: reading routes need no token. */
-function mutating(middleware: MiddlewareHandler): MiddlewareHandler {
-  return (c, next) => SAFE_METHODS.has(c.req.method) ? next() : middleware(c, next);
+/** The host of a request URL (what `new URL(url).host` gives, without parsing a serialised http URL again). */
+function hostOfUrl(url: string): string {
+  const start = url.startsWith("http://") ? 7 : url.startsWith("https://") ? 8 : -1;
+  if (start > 0) {
+    const end = url.indexOf("/", start); // a serialised http(s) URL has a path after its host
+    const host = end < 0 ? url.slice(start) : url.slice(start, end);
+    if (!host.includes("@")) return host;
+  }
+  return new URL(url).host;
 }
 
-/** Refuses a request whose `Host` (DNS rebinding) or `Origin` (cross-origin) is not the daemon's own. */
-export function hostAndOrigin(allowedHosts: ReadonlySet<string>): MiddlewareHandler {
+/**
+ * The refusal (403) of a request whose `Host` (DNS rebinding) or `Origin` (cross-origin) is not the daemon's
+ * own, else undefined. Over the Unix socket no browser is involved (the filesystem decided who connected).
+ */
+function hostOrOriginRefusal(allowedHosts: ReadonlySet<string>): (c: Context) => Response | undefined {
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
-  return async (c, next) => {
-    // Over the Unix socket no browser is involved (the filesystem decided who connected): no rebinding to stop.
-    if (c.env?.transport === "unix") return await next();
-    const host = (c.req.header("host") ?? new URL(c.req.url).host).toLowerCase();
+  return (c) => {
+    if (c.env?.transport === "unix") return undefined;
+    const host = (c.req.header("host") ?? hostOfUrl(c.req.url)).toLowerCase();
     if (!allowedHosts.has(host)) {
       return fail(
         c,
@@ -48,22 +58,19 @@ export function hostAndOrigin(allowedHosts: ReadonlySet<string>): MiddlewareHand
         ),
       );
     }
-    await next();
+    return undefined;
   };
 }
 
 /**
- * Bodies of mutating requests are at most `limit` bytes (413 with the daemon's error body), by Hono's body-limit
- * for what comes over HTTP (a declared `Content-Length` or a chunked body). A request that declares neither has
- * no body on the wire; Hono would still re-wrap it (and touch its abort signal), so it is passed on: in-process
- * requests (`app.request`) are counted while `readJson` reads them.
+ * Whether a mutating request's body must be counted by Hono's body-limit (413 with the daemon's error body
+ * beyond the limit): it came over HTTP with a declared `Content-Length` or a chunked body. A request that
+ * declares neither has no body on the wire; Hono would still re-wrap it (and touch its abort signal), so it is
+ * passed on: in-process requests (`app.request`) are counted while `readJson` reads them.
  */
-export function bodyLimited(limit: number): MiddlewareHandler {
-  const limited = bodyLimit({ maxSize: limit, onError: (c) => fail(c, v.tooLarge(limit)) });
-  return mutating((c, next) => {
-    const headers = c.req.raw.headers;
-    return headers.has("content-length") || headers.has("transfer-encoding") ? limited(c, next) : next();
-  });
+function hasBody(c: Context): boolean {
+  const headers = c.req.raw.headers;
+  return headers.has("content-length") || headers.has("transfer-encoding");
 }
 
 const nosniff = secureHeaders({
@@ -81,24 +88,49 @@ const nosniff = secureHeaders({
   removePoweredBy: false,
 });
 
+/** A `HEAD` answer never streams: whatever body a route made is cancelled, so nothing it holds stays open. */
+async function dropHeadBody(c: Context): Promise<void> {
+  if (c.req.method !== "HEAD" || c.res.body === null) return;
+  const { status, headers } = c.res;
+  await c.res.body.cancel().catch(() => {});
+  c.res = new Response(null, { status, headers });
+}
+
 /**
- * `Cache-Control: no-store` and (Hono's secure-headers) `X-Content-Type-Options: nosniff` on the answers of
- * requests that passed the guards.
+ * The guards: Host and Origin (403), the request's authority (`authority` for the routes; 401 for a mutating
+ * method without one or a wrong token), body size of mutating methods (413), `Cache-Control: no-store` and
+ * (Hono's secure-headers) `X-Content-Type-Options: nosniff` on the answers of requests that passed, and a
+ * `HEAD` answer without a body.
  */
-export function answerHeaders(): MiddlewareHandler {
-  return async (c: Context, next: Next) => {
-    c.header("Cache-Control", "no-store");
-    await nosniff(c, next);
+export function guards(ctx: RouteContext, allowedHosts: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+  const hostRefusal = hostOrOriginRefusal(allowedHosts);
+  const limit = ctx.bodyLimit;
+  const limited = bodyLimit({ maxSize: limit, onError: (c) => fail(c, v.tooLarge(limit)) });
+  return (c, next) => {
+    const refused = hostRefusal(c) ?? refuseWithoutAuthority(ctx, c);
+    if (refused !== undefined) return Promise.resolve(refused);
+    const answer = async () => {
+      c.header("Cache-Control", "no-store");
+      await nosniff(c, async () => {
+        await next();
+        await dropHeadBody(c);
+      });
+    };
+    return !SAFE_METHODS.has(c.req.method) && hasBody(c) ? limited(c, answer) : answer();
   };
 }
 
-/** A `HEAD` answer never streams: whatever body a route made is cancelled, so nothing it holds stays open. */
-export function headWithoutBody(): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    if (c.req.method !== "HEAD" || c.res.body === null) return;
-    const { status, headers } = c.res;
-    await c.res.body.cancel().catch(() => {});
-    c.res = new Response(null, { status, headers });
-  };
+/**
+ * An answer a route makes itself (not with `c.body` or `c.json`) with `Cache-Control: no-store`, as every
+ * answer of a request that passed the guards has (what `c.header` prepares reaches only answers made by `c`);
+ * the guards add nosniff to it as to every answer. The cached configuration list keeps one and answers each
+ * request with a clone: clones share its bytes, so a request costs no encoding, no copy of the body and no
+ * header to check.
+ */
+export function routeAnswer(
+  body: Uint8Array<ArrayBuffer> | null,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+): Response {
+  return new Response(body, { status, headers: { ...headers, "Cache-Control": "no-store" } });
 }
