@@ -8,22 +8,40 @@
  * @module
  */
 
-import { compareConfigurations } from "./_ranking.ts";
+import { isActiveAccessPointRank, RankIndex, rankOf } from "./_rank_index.ts";
 import { parentsOf } from "./_session_index.ts";
 import { type ConfigurationRegistry, NetworkConfiguration } from "./configuration.ts";
 import type { DriverConfiguration } from "./driver.ts";
 
-/** The live views of one manager. */
+function isActiveAccessPoint(d: DriverConfiguration | undefined): boolean {
+  return d?.type === "internet-access-point" && d.state === "active";
+}
+
+/**
+ * The live views of one manager. What is derived follows each change at the
+ * cost of the views it touches (the one changed and the service networks
+ * that list it): active access points are counted, and views are filed by
+ * rank (`_rank_index.ts`), so that the default configuration and the best
+ * active access point are found without a scan of every view.
+ */
 export class ConfigurationStore {
   readonly views = new Map<string, NetworkConfiguration>();
-  /** The platform's default configuration, if it names one. */
-  platformDefault: string | undefined;
   /** Moves on every change (see {@linkcode ConfigurationRegistry.generation}). */
   generation = 0;
   #registry: ConfigurationRegistry;
   #owner: object;
   #invalid: NetworkConfiguration;
-  #default: NetworkConfiguration | undefined;
+  #platformDefault: string | undefined;
+  /** The views by rank (user choices are never the default: not filed). */
+  #ranks = new RankIndex();
+  /** When each view was added: among equals, the first added is the best (as a scan in order finds it). */
+  #order = new Map<NetworkConfiguration, number>();
+  #added = 0;
+  #activeCount = 0;
+  /** The default configuration and best active access point as found at generation `at`. */
+  #found:
+    | { at: number; default: NetworkConfiguration; bestActive: NetworkConfiguration | undefined }
+    | undefined;
   #parents: Map<string, string[]> | undefined;
 
   constructor(registry: ConfigurationRegistry, owner: object, invalid: NetworkConfiguration) {
@@ -32,18 +50,43 @@ export class ConfigurationStore {
     this.#invalid = invalid;
   }
 
+  /** The platform's default configuration, if it names one. */
+  get platformDefault(): string | undefined {
+    return this.#platformDefault;
+  }
+
+  set platformDefault(identifier: string | undefined) {
+    this.#platformDefault = identifier;
+    this.changed();
+  }
+
   /** Adds or updates the view of a driver record. */
   put(data: DriverConfiguration): NetworkConfiguration {
     let view = this.views.get(data.identifier);
     const before = view?.data;
-    // the parents change only with a service network's members (not with its state, reported far more often)
-    this.changed(
-      (data.type === "service-network" || before?.type === "service-network") &&
-        !sameList(data.children, before?.children),
-    );
+    if (isActiveAccessPoint(before)) this.#activeCount--;
+    if (isActiveAccessPoint(data)) this.#activeCount++;
+    // the views whose rank this change can move: the view and the service networks listing it
+    const parents = this.parentsOf(data.identifier);
     if (view) view.update(data);
-    else this.views.set(data.identifier, view = new NetworkConfiguration(this.#registry, this.#owner, data));
+    else {
+      this.views.set(data.identifier, view = new NetworkConfiguration(this.#registry, this.#owner, data));
+      this.#order.set(view, this.#added++);
+    }
+    // the parents change only with a service network's members (not with its state, reported far more often)
+    const structure = (data.type === "service-network" || before?.type === "service-network") &&
+      !sameList(data.children, before?.children);
+    this.changed(structure);
+    this.#file(view);
+    for (const p of parents) this.#file(this.views.get(p));
     return view;
+  }
+
+  /** Files a view at its rank now. */
+  #file(view: NetworkConfiguration | undefined): void {
+    if (view === undefined) return;
+    if (view.type === "user-choice" || !view.isValid) this.#ranks.drop(view);
+    else this.#ranks.place(view, rankOf(view), this.#order.get(view)!);
   }
 
   /** Removes a view (it becomes invalid); returns it and the record it had. */
@@ -53,16 +96,20 @@ export class ConfigurationStore {
     const view = this.views.get(identifier);
     if (!view) return undefined;
     const data = view.data;
+    if (isActiveAccessPoint(data)) this.#activeCount--;
+    const parents = this.parentsOf(identifier);
     view.update(undefined);
     this.views.delete(identifier);
+    this.#order.delete(view);
+    this.#ranks.drop(view);
     this.changed(true);
+    for (const p of parents) this.#file(this.views.get(p));
     return { view, data };
   }
 
   /** Forgets what was derived (`structure`: a service network changed, so the parents too). */
   changed(structure = false): void {
     this.generation++;
-    this.#default = undefined;
     if (structure) this.#parents = undefined;
   }
 
@@ -71,38 +118,31 @@ export class ConfigurationStore {
     for (const v of this.views.values()) if (v.data) yield v.data;
   }
 
-  /** The default configuration (cached between changes; one pass, no sort). */
+  /** The default configuration: the platform's if it names a known one, else the best (cached between changes). */
   defaultConfiguration(): NetworkConfiguration {
-    return this.#default ??= this.#computeDefault();
-  }
-
-  #computeDefault(): NetworkConfiguration {
-    if (this.platformDefault !== undefined) {
-      const d = this.views.get(this.platformDefault);
-      if (d?.isValid) return d;
-    }
-    return this.#best((c) => c.type !== "user-choice") ?? this.#invalid;
+    return this.#derived().default;
   }
 
   /** The best active access point, if any. */
   bestActiveAccessPoint(): NetworkConfiguration | undefined {
-    return this.#best((c) => c.type === "internet-access-point" && c.state === "active");
+    return this.#derived().bestActive;
   }
 
-  #best(keep: (c: NetworkConfiguration) => boolean): NetworkConfiguration | undefined {
-    let best: NetworkConfiguration | undefined;
-    for (const c of this.views.values()) {
-      if (keep(c) && (!best || compareConfigurations(c, best) < 0)) best = c;
-    }
-    return best;
+  #derived(): { default: NetworkConfiguration; bestActive: NetworkConfiguration | undefined } {
+    if (this.#found?.at === this.generation) return this.#found;
+    const platform = this.#platformDefault === undefined ? undefined : this.views.get(this.#platformDefault);
+    const found = {
+      at: this.generation,
+      default: platform?.isValid ? platform : this.#ranks.best() ?? this.#invalid,
+      bestActive: this.#ranks.best(isActiveAccessPointRank),
+    };
+    this.#found = found;
+    return found;
   }
 
   /** Whether some access point is active. */
   anyActive(): boolean {
-    for (const v of this.views.values()) {
-      if (v.type === "internet-access-point" && v.state === "active") return true;
-    }
-    return false;
+    return this.#activeCount > 0;
   }
 
   /** The service networks that list `identifier`. */

@@ -83,6 +83,35 @@ row(
   100,
 );
 
+// 3b. A world change (a member's signal, then its link up and down) with C configurations while someone
+// listens to the online state and the route (as the daemon does), per change.
+async function routedChangeCost(count: number): Promise<number> {
+  const configs = Array.from({ length: count }, (_, i) => ap(`ap${i}`, { signal: i % 100 }));
+  const driver = new FakeDriver(configs);
+  const manager = await NetworkConfigurationManager.create(driver);
+  let heard = 0;
+  manager.on("onlineStateChanged", () => heard++);
+  manager.on("reachabilityChanged", () => heard++);
+  const n = 300;
+  const cost = await time(() => {
+    for (let i = 0; i < n; i++) {
+      driver.set("ap7", { signal: 40 + (i % 2) });
+      driver.set("ap7", { state: i % 2 === 0 ? "active" : "discovered" });
+    }
+  }) / (2 * n);
+  await manager.close();
+  if (heard < 0) console.log(heard);
+  return cost;
+}
+row(
+  "world change with a route listener (µs)",
+  "100 configs",
+  await routedChangeCost(100),
+  "10k configs",
+  await routedChangeCost(10_000),
+  100,
+);
+
 // 4. Building a simulated world (per access point).
 function buildCost(count: number): Promise<number> {
   return time(() => {
