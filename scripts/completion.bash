@@ -32,7 +32,7 @@ _netsession() {
       else
         COMPREPLY=($(compgen -f -W "--json --stop-on-failure --seed --session --out --help" -- "$cur"))
       fi ;;
-    serve) COMPREPLY=($(compgen -W "--driver --port --host --socket --no-socket --no-tcp --socket-group --allow-remote --token-file --scenario --seed --no-lively --lease-ttl --linger --help" -- "$cur")) ;;
+    serve) COMPREPLY=($(compgen -W "--driver --port --host --socket --no-socket --no-tcp --socket-group --allow-remote --token-file --scenario --seed --no-lively --lease-ttl --linger --max-streams --max-connections --help" -- "$cur")) ;;
     record) COMPREPLY=($(compgen -W "--driver --url --token-file --duration --out --session --help" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
   esac

@@ -66,6 +66,8 @@ export interface ServeOptions {
   readonly socketGroup?: string;
   /** Header, body and idle time-outs and the other connection limits (the defaults suit a real daemon). */
   readonly limits?: GuardLimits;
+  /** Event streams served at once, all clients together (default 4096); `--max-streams`. */
+  readonly maxStreams?: number;
   /** Token file (default `$XDG_RUNTIME_DIR/netsession/token`, else `~/.netsession/token`). */
   readonly tokenFile?: string;
   /** Allow listening on a non-loopback address (prints a warning). */
@@ -305,6 +307,7 @@ export async function serve(options: ServeOptions = {}): Promise<DaemonServer> {
     leaseTtlMs: options.leaseTtlMs,
     leaseClock: options.leaseClock,
     lingerMs: options.lingerMs,
+    maxStreams: options.maxStreams,
   });
   let stopLively: (() => void) | undefined;
   if (setup.world) {

@@ -22,7 +22,10 @@ export const SERVE_USAGE = `usage: serve.ts [options]
   --no-lively            sim: no spontaneous signal changes or traffic
   --lease-ttl MS         lease TTL of clients without an event stream (default 10000)
   --linger MS            keep a link up MS after its last session closed, so that a quick re-open
-                         takes it back without a reconnect (default 0: down at once)`;
+                         takes it back without a reconnect (default 0: down at once)
+  --max-streams N        event streams served at once, all clients together (default 4096)
+  --max-connections N    open connections per listener (default 1024); raise both, and the
+                         file-descriptor limit (ulimit -n), for thousands of subscribers`;
 
 /**
  * Parses command-line arguments into {@linkcode ServeOptions} (for
@@ -108,6 +111,14 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
           throw new Error(`--linger must be at most ${MAX_TIMER_MS} ms, got ${ms}\n${SERVE_USAGE}`);
         }
         out.lingerMs = ms;
+        break;
+      }
+      case "--max-streams":
+      case "--max-connections": {
+        const n = int(arg);
+        if (n < 1) throw new Error(`${arg} must be at least 1, got ${n}\n${SERVE_USAGE}`);
+        if (arg === "--max-streams") out.maxStreams = n;
+        else out.limits = { ...(out.limits as object | undefined), maxConnections: n };
         break;
       }
       default:

@@ -7,6 +7,7 @@ import { VirtualClock } from "../../drivers/sim/mod.ts";
 import {
   type DaemonServer,
   type EventBus,
+  parseServeArgs,
   RemoteDriver,
   serve,
   type ServeOptions,
@@ -338,6 +339,29 @@ Deno.test("two processes' managers share the daemon's counter through RemoteDriv
     await drive(one.close());
     await drive(two.close());
     assert.equal(ctx.server.daemon.manager.holdCount("wlan"), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+Deno.test("serve --max-streams and --max-connections: parsed, and a stream past the limit gets 429 naming it", async () => {
+  assert.deepEqual(parseServeArgs(["--max-streams", "5000", "--max-connections=6000"]), {
+    maxStreams: 5000,
+    limits: { maxConnections: 6000 },
+  });
+  assert.throws(() => parseServeArgs(["--max-streams", "0"]), /--max-streams must be at least 1/);
+  assert.throws(
+    () => parseServeArgs(["--max-connections", "many"]),
+    /--max-connections must be a non-negative/,
+  );
+  const ctx = await start({ maxStreams: 1 });
+  try {
+    const first = await fetch(`${ctx.url}/v1/events`, { headers: ctx.auth });
+    assert.equal(first.status, 200);
+    const second = await fetch(`${ctx.url}/v1/events`, { headers: ctx.auth });
+    assert.equal(second.status, 429);
+    assert.match((await second.json()).error.message, /serves 1 event streams already/);
+    await first.body!.cancel();
   } finally {
     await ctx.close();
   }
