@@ -7,38 +7,14 @@ import { NetworkConfigurationManager } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
 import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
+import { flappingScenario } from "./_bench_scenarios.ts";
 
 const STEPS = 100_000;
 const world = {
   accessPoints: [{ id: "lte", bearer: "lte" as const }, { id: "wlan", bearer: "wlan" as const }],
   serviceNetworks: [{ id: "any", members: ["wlan", "lte"] }],
 };
-const flapping: SimScenario = {
-  version: 1,
-  world,
-  sessions: [{
-    id: "app",
-    configuration: "any",
-    alr: true,
-    auto: { preferred: "migrate", activated: "accept" },
-  }],
-  steps: [
-    { at: 0, session: "app", do: "open" },
-    {
-      at: 1000,
-      repeat: {
-        every: 2000,
-        times: STEPS / 2,
-        steps: [{ at: 0, action: "setSignal", id: "wlan", signal: 0 }, {
-          at: 1000,
-          action: "setSignal",
-          id: "wlan",
-          signal: 90,
-        }],
-      },
-    },
-  ],
-};
+const flapping: SimScenario = flappingScenario(STEPS);
 
 /**
  * The honest baseline: the same world mutations and callbacks as the scenario, in plain JS with a binary-heap

@@ -263,18 +263,23 @@ export class VirtualClock implements Clock {
             );}
           return;
         }
-        this.#timers.delete(timer.id);
-        heapPop(this.#heap);
-        if (timer.at > this.#now) this.#now = timer.at;
-        try {
-          timer.fn();
-        } catch (error) {
-          errors.push(error);
-        }
+        this.#fire(timer, errors);
         this.#whenQuiet(loop);
       };
       this.#whenQuiet(loop);
     });
+  }
+
+  /** Takes `timer` (the next one) off the queue and runs it at its time; what it throws goes to `errors`. */
+  #fire(timer: VirtualTimer, errors: unknown[]): void {
+    this.#timers.delete(timer.id);
+    heapPop(this.#heap);
+    if (timer.at > this.#now) this.#now = timer.at;
+    try {
+      timer.fn();
+    } catch (error) {
+      errors.push(error);
+    }
   }
 
   /**
@@ -297,14 +302,7 @@ export class VirtualClock implements Clock {
             `runAll() stopped after ${limit} timers: some timer keeps re-arming itself; use advance(ms) instead`,
           );
         }
-        this.#timers.delete(timer.id);
-        heapPop(this.#heap);
-        if (timer.at > this.#now) this.#now = timer.at;
-        try {
-          timer.fn();
-        } catch (error) {
-          errors.push(error);
-        }
+        this.#fire(timer, errors);
         await realRounds();
       }
       if (Number.isFinite(target) && target > this.#now) this.#now = target;

@@ -3,7 +3,8 @@
 // per-item costs (per timer, per access point) should stay near 1. No assertion: these machines are noisy.
 import { ap, FakeDriver } from "../../core/_fake_driver.ts";
 import { NetworkConfigurationManager } from "../../core/mod.ts";
-import { type SimScenario, SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
+import { SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
+import { flappingScenario } from "../../drivers/sim/_bench_scenarios.ts";
 
 /** Median microseconds of `fn` over `runs` runs (after one warm-up). */
 async function time(fn: () => unknown, runs = 7): Promise<number> {
@@ -151,35 +152,7 @@ row(
 
 // 6. Scenario playback, per step, of a short and a long play (an ALR session roaming on every step).
 async function playCost(steps: number): Promise<number> {
-  const scenario: SimScenario = {
-    version: 1,
-    world: {
-      accessPoints: [{ id: "lte", bearer: "lte" }, { id: "wlan", bearer: "wlan" }],
-      serviceNetworks: [{ id: "any", members: ["wlan", "lte"] }],
-    },
-    sessions: [{
-      id: "app",
-      configuration: "any",
-      alr: true,
-      auto: { preferred: "migrate", activated: "accept" },
-    }],
-    steps: [
-      { at: 0, session: "app", do: "open" },
-      {
-        at: 1000,
-        repeat: {
-          every: 2000,
-          times: steps / 2,
-          steps: [{ at: 0, action: "setSignal", id: "wlan", signal: 0 }, {
-            at: 1000,
-            action: "setSignal",
-            id: "wlan",
-            signal: 90,
-          }],
-        },
-      },
-    ],
-  };
+  const scenario = flappingScenario(steps);
   return await time(() => new SimWorld().play(scenario, { timelineLimit: 0 }), 3) / steps;
 }
 row(
