@@ -8,7 +8,8 @@
  * @module
  */
 
-import { isActiveAccessPointRank, RankIndex, rankOf } from "./_rank_index.ts";
+import { isActiveAccessPointRank, RankIndex } from "./_rank_index.ts";
+import { rankOf } from "./_ranking.ts";
 import { parentsOf } from "./_session_index.ts";
 import { type ConfigurationRegistry, NetworkConfiguration } from "./configuration.ts";
 import type { DriverConfiguration } from "./driver.ts";

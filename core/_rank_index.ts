@@ -1,5 +1,5 @@
 /**
- * {@linkcode RankIndex}: configurations filed by rank (see `_ranking.ts`), so
+ * {@linkcode RankIndex}: configurations filed by rank (`rankOf` in `_ranking.ts`), so
  * that "the best one" is found without a scan of every configuration: the
  * lowest rank that has any, and in it the one added first (as a scan in
  * insertion order finds it). Moving a view costs O(log n); asking costs
@@ -8,14 +8,7 @@
  * @module
  */
 
-import { BEARER_PREFERENCE } from "./_ranking.ts";
-import { type NetworkConfiguration, stateRank } from "./configuration.ts";
-
-/** Where a view stands for "the best one" (lower is better; the order of {@linkcode compareConfigurations}). */
-export function rankOf(v: NetworkConfiguration): number {
-  return (3 - stateRank(v.state)) * 64 + BEARER_PREFERENCE.indexOf(v.bearerType) * 2 +
-    (v.type === "service-network" ? 1 : 0);
-}
+import type { NetworkConfiguration } from "./configuration.ts";
 
 /** Whether a rank is that of an active access point (state active, not a service network). */
 export function isActiveAccessPointRank(rank: number): boolean {

@@ -37,3 +37,13 @@ export function compareConfigurations(a: NetworkConfiguration, b: NetworkConfigu
   // Among equals a plain access point comes before a service network.
   return Number(a.type === "service-network") - Number(b.type === "service-network");
 }
+
+/**
+ * The order of {@linkcode compareConfigurations} as one number (lower is better), for filing views by rank:
+ * state, then bearer, then a plain access point before a service network. The store's property test holds the
+ * two to the same answers.
+ */
+export function rankOf(v: NetworkConfiguration): number {
+  return (3 - stateRank(v.state)) * 64 + BEARER_PREFERENCE.indexOf(v.bearerType) * 2 +
+    (v.type === "service-network" ? 1 : 0);
+}

@@ -94,9 +94,7 @@ export class SessionRunner {
         const before = this.model;
         const { model, effects } = transition(before, queue.shift()!);
         if (model === before && effects.length === 0) {
-          // nothing moved (most observed changes): only the link's policies and reach may have
-          if (model.phase !== "closing") this.#closingWork = undefined;
-          this.refreshLink();
+          this.#unmoved();
           continue;
         }
         this.#hooks.beforeTransition(); // samples the counters while the old model still says which link is in use
@@ -119,7 +117,11 @@ export class SessionRunner {
       this.dispatch({ type: "observed", restingState });
       return;
     }
-    // what dispatch does for a transition that moves nothing, without the input and the transition
+    this.#unmoved(); // what dispatch does for a transition that moves nothing, without making one
+  }
+
+  /** After an input that moved nothing (most observed changes): only the link's policies and reach may have. */
+  #unmoved(): void {
     if (this.model.phase !== "closing") this.#closingWork = undefined;
     this.refreshLink();
   }

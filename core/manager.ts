@@ -458,8 +458,7 @@ export class NetworkConfigurationManager implements SessionHost {
         this.#afterChange(undefined);
         break;
       case "default-changed":
-        this.#store.platformDefault = event.identifier;
-        this.#store.changed();
+        this.#store.platformDefault = event.identifier; // marks the change
         this.#derived.afterChange();
         break;
       case "capabilities-changed":
