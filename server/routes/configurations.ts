@@ -7,7 +7,7 @@ import { unknownConfiguration } from "../errors.ts";
 import { randomId } from "../_ids.ts";
 import * as v from "../_validate.ts";
 import { body, type RouteContext, type Routes, routes } from "./_context.ts";
-import { routeAnswer } from "./guards.ts";
+import { answerClone, routeAnswer } from "./guards.ts";
 
 const encoder = new TextEncoder();
 
@@ -86,7 +86,7 @@ export function configurationRoutes(ctx: RouteContext): Routes {
     if (matchesTag(c.req.header("if-none-match"), list.etag)) {
       return routeAnswer(null, 304, { ETag: list.etag });
     }
-    return list.answer.clone();
+    return answerClone(list.answer);
   });
 
   app.get("/configurations/:id", (c) => {

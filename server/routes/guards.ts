@@ -1,11 +1,10 @@
 // The guards every request passes, in order: Host and Origin (DNS rebinding, cross-origin; not over the Unix
 // socket), the request's authority (routes/auth.ts), body size for mutating methods (Hono's body-limit,
-// answering with the daemon's error bodies), then the headers every answer carries (Hono's secure-headers for
-// nosniff), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated). They run as
+// answering with the daemon's error bodies), then the headers every answer carries (no-store, nosniff; set
+// after the route, skipped for answers made complete by `routeAnswer`), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated). They run as
 // one middleware (`guards`): one step of Hono's chain on every request, the cached configuration list among them.
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { secureHeaders } from "hono/secure-headers";
 import { DaemonError } from "../errors.ts";
 import * as v from "../_validate.ts";
 import { type AppEnv, fail, type RouteContext } from "./_context.ts";
@@ -73,20 +72,23 @@ function hasBody(c: Context): boolean {
   return headers.has("content-length") || headers.has("transfer-encoding");
 }
 
-const nosniff = secureHeaders({
-  crossOriginResourcePolicy: false,
-  crossOriginOpenerPolicy: false,
-  originAgentCluster: false,
-  referrerPolicy: false,
-  strictTransportSecurity: false,
-  xContentTypeOptions: true,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: false,
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false,
-  removePoweredBy: false,
-});
+/** Marks an answer that already has every header the guards add (`routeAnswer`, `answerClone`). */
+const COMPLETE: unique symbol = Symbol("netsession.completeAnswer");
+type Marked = Response & { [COMPLETE]?: true };
+
+/**
+ * After the route: `Cache-Control: no-store` (unless the answer chose its own) and nosniff on every answer not
+ * marked complete, and a `HEAD` answer without its body.
+ */
+function finish(c: Context): Promise<void> | undefined {
+  const res = c.res as Marked;
+  if (res[COMPLETE] !== true) {
+    const headers = res.headers;
+    if (!headers.has("cache-control")) headers.set("Cache-Control", "no-store");
+    if (!headers.has("x-content-type-options")) headers.set("X-Content-Type-Options", "nosniff");
+  }
+  return c.req.method === "HEAD" ? dropHeadBody(c) : undefined;
+}
 
 /** A `HEAD` answer never streams: whatever body a route made is cancelled, so nothing it holds stays open. */
 async function dropHeadBody(c: Context): Promise<void> {
@@ -98,8 +100,8 @@ async function dropHeadBody(c: Context): Promise<void> {
 
 /**
  * The guards: Host and Origin (403), the request's authority (`authority` for the routes; 401 for a mutating
- * method without one or a wrong token), body size of mutating methods (413), `Cache-Control: no-store` and
- * (Hono's secure-headers) `X-Content-Type-Options: nosniff` on the answers of requests that passed, and a
+ * method without one or a wrong token), body size of mutating methods (413), `Cache-Control: no-store` (unless
+ * the answer chose its own) and `X-Content-Type-Options: nosniff` on the answers of requests that passed, and a
  * `HEAD` answer without a body.
  */
 export function guards(ctx: RouteContext, allowedHosts: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
@@ -109,28 +111,33 @@ export function guards(ctx: RouteContext, allowedHosts: ReadonlySet<string>): Mi
   return (c, next) => {
     const refused = hostRefusal(c) ?? refuseWithoutAuthority(ctx, c);
     if (refused !== undefined) return Promise.resolve(refused);
-    const answer = async () => {
-      c.header("Cache-Control", "no-store");
-      await nosniff(c, async () => {
-        await next();
-        await dropHeadBody(c);
-      });
-    };
+    const answer = () => next().then(() => finish(c));
     return !SAFE_METHODS.has(c.req.method) && hasBody(c) ? limited(c, answer) : answer();
   };
 }
 
 /**
- * An answer a route makes itself (not with `c.body` or `c.json`) with `Cache-Control: no-store`, as every
- * answer of a request that passed the guards has (what `c.header` prepares reaches only answers made by `c`);
- * the guards add nosniff to it as to every answer. The cached configuration list keeps one and answers each
- * request with a clone: clones share its bytes, so a request costs no encoding, no copy of the body and no
- * header to check.
+ * An answer a route makes itself (not with `c.body` or `c.json`) with every header the guards add to the
+ * answers of requests that passed (`Cache-Control: no-store`, nosniff), so that they need not look at it. The
+ * cached configuration list keeps one and answers each request with {@linkcode answerClone}: clones share its
+ * bytes, so a request costs no encoding, no copy of the body and no header to check.
  */
 export function routeAnswer(
   body: Uint8Array<ArrayBuffer> | null,
   status: number,
   headers: Readonly<Record<string, string>>,
 ): Response {
-  return new Response(body, { status, headers: { ...headers, "Cache-Control": "no-store" } });
+  const res: Marked = new Response(body, {
+    status,
+    headers: { ...headers, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" },
+  });
+  res[COMPLETE] = true;
+  return res;
+}
+
+/** A clone of an answer made by {@linkcode routeAnswer}, as complete as it is. */
+export function answerClone(answer: Response): Response {
+  const res: Marked = answer.clone();
+  res[COMPLETE] = true;
+  return res;
 }

@@ -221,3 +221,30 @@ Deno.test("configuration JSON copies the driver's frozen records into plain valu
     await h.close();
   }
 });
+
+Deno.test("every answer of a request that passed the guards is no-store and nosniff, unless it chose its own caching", async () => {
+  const h = await setup();
+  try {
+    for (
+      const [method, path, status] of [
+        ["GET", "/v1/status", 200], // made by c.json
+        ["GET", "/v1/no-such-route", 404], // the not-found answer
+        ["GET", "/v1/configurations/no-such-id", 404], // an error thrown by a route
+        ["POST", "/v1/scan", 200], // a mutating route
+        ["HEAD", "/v1/status", 200],
+      ] as const
+    ) {
+      const res = await h.req(method, path, method === "POST" ? { body: {} } : {});
+      assert.equal(res.status, status, `${method} ${path}`);
+      assert.equal(res.headers.get("cache-control"), "no-store", `${method} ${path}`);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", `${method} ${path}`);
+      await res.body?.cancel();
+    }
+    const icon = await h.req("GET", "/favicon.svg");
+    assert.equal(icon.headers.get("cache-control"), "public, max-age=86400", "the icon keeps its own");
+    assert.equal(icon.headers.get("x-content-type-options"), "nosniff");
+    await icon.body?.cancel();
+  } finally {
+    await h.close();
+  }
+});
