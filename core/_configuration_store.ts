@@ -83,6 +83,22 @@ export class ConfigurationStore {
     return view;
   }
 
+  /**
+   * Keeps a service network's record when it differs from the one held only in its reported `state` (which the
+   * core derives from the members, whose own reports moved it): nothing derived changes, so the store does not
+   * count it as a change. Returns the view, or undefined (a real change: {@linkcode put} it).
+   */
+  keepReportedState(data: DriverConfiguration): NetworkConfiguration | undefined {
+    const view = this.views.get(data.identifier);
+    const before = view?.data;
+    if (before === undefined || data.type !== "service-network" || before.type !== "service-network") {
+      return undefined;
+    }
+    if (!sameButState(before, data)) return undefined;
+    view!.update(data);
+    return view;
+  }
+
   /** Files a view at its rank now. */
   #file(view: NetworkConfiguration | undefined): void {
     if (view === undefined) return;
@@ -157,4 +173,16 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Whether two records are the same in every field of {@linkcode DriverConfiguration} but `state`. */
+function sameButState(a: DriverConfiguration, b: DriverConfiguration): boolean {
+  return a.name === b.name && a.type === b.type && a.purpose === b.purpose && a.bearerType === b.bearerType &&
+    a.bearerTypeName === b.bearerTypeName && a.metered === b.metered &&
+    a.connectTimeout === b.connectTimeout &&
+    sameList(a.children, b.children) && a.roamingAvailable === b.roamingAvailable &&
+    a.seamless === b.seamless &&
+    sameList(a.virtualAddresses, b.virtualAddresses) && a.interface === b.interface &&
+    a.signal === b.signal &&
+    a.reachability === b.reachability && a.captivePortal === b.captivePortal;
 }

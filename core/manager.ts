@@ -431,6 +431,12 @@ export class NetworkConfigurationManager implements SessionHost {
         break;
       }
       case "configuration-changed": {
+        const kept = this.#store.keepReportedState(event.configuration);
+        if (kept !== undefined) {
+          // a service network's state, reported after its members': the sessions heard of the members
+          this.#emitter.emit("configurationChanged", kept);
+          break;
+        }
         this.#budgets.sample(event.configuration.identifier);
         const view = this.#store.views.get(event.configuration.identifier);
         const wasActive = view?.state === "active";

@@ -168,3 +168,34 @@ Deno.test("usage policies: system-wide ones plus no-background-traffic on a mete
   assert.deepEqual(seen, [["no-background-traffic"]]);
   assert.deepEqual(seenT, [["no-background-traffic"], []]);
 });
+
+Deno.test("a service network reported again with only its state moved tells no session again; configurationChanged still comes", async () => {
+  const d = new FakeDriver([ap("a"), ap("b"), sn("s", ["a", "b"])]);
+  const m = await NetworkConfigurationManager.create(d);
+  const s = m.createSession(m.configurationFromIdentifier("s"));
+  s.on("stateChanged", () => {}); // a listener registers the idle session: it observes the world
+  const told: string[] = [];
+  const observed = s.notifyObserved.bind(s);
+  s.notifyObserved = () => {
+    told.push("observed");
+    observed();
+  };
+  const changed: string[] = [];
+  m.on("configurationChanged", (c) => changed.push(`${c.identifier}:${c.state}`));
+  const view = m.configurationFromIdentifier("s");
+
+  d.set("a", { state: "active" }); // the member: the session hears of it
+  assert.deepEqual(told, ["observed"]);
+  d.set("s", { state: "active" }); // the network's own report of the same change: kept, nobody told again
+  assert.deepEqual(told, ["observed"]);
+  assert.deepEqual(changed, ["a:active", "s:active"]);
+  assert.equal(view.data?.state, "active", "the record is the one reported last");
+
+  d.set("s", { name: "Anything" }); // another field: a change like any other
+  assert.deepEqual(told, ["observed", "observed"]);
+  assert.equal(view.name, "Anything");
+  d.set("s", { children: ["b"] }); // its members: too
+  assert.deepEqual(told, ["observed", "observed", "observed"]);
+  assert.equal(view.state, "discovered", "derived from b alone");
+  s[Symbol.dispose]();
+});
