@@ -16,6 +16,7 @@ import {
   USAGE_POLICIES,
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
+import { keepTimeline, type RepeatRun, type TimedStep, Timeline } from "./_scenario_timeline.ts";
 import { parseAccessPointOptions, SIM_REACHABILITIES } from "./access_point_options.ts";
 import {
   Checker,
@@ -230,13 +231,6 @@ function checkExpect(c: Checker, e: Obj, path: string, sessions: Set<string>): v
   }
 }
 
-/** A step after expansion of `repeat`, with its absolute time and the index of its source step. */
-interface Flat {
-  readonly at: number;
-  readonly source: number;
-  readonly step: Obj;
-}
-
 function checkStep(
   c: Checker,
   s: Obj,
@@ -284,7 +278,8 @@ function checkStep(
 }
 
 /**
- * A scenario checked and ready to play: the input with `repeat` expanded into a flat, time-ordered list.
+ * A scenario checked and ready to play: the input, and (when asked for) `repeat` expanded into a flat,
+ * time-ordered list. A play does not make that list: it takes the steps in the same order as it reaches them.
  *
  * @example
  * ```ts
@@ -296,7 +291,7 @@ function checkStep(
 export interface ParsedScenario {
   /** The scenario as given. */
   readonly scenario: SimScenario;
-  /** Every step at its absolute time, ordered by time (ties in source order). */
+  /** Every step at its absolute time, ordered by time (ties in source order); made on first access. */
   readonly flat: readonly {
     readonly at: number;
     readonly source: number;
@@ -377,7 +372,9 @@ function check(c: Checker, raw: Json): ParsedScenario {
   const processes = c.guard(() => checkProcesses(c, root.processes)) ?? new Set<string>();
   const sessions = checkSessions(c, root.sessions, processes);
   if (!Array.isArray(root.steps)) c.fail("steps", `expected an array of steps, got ${show(root.steps)}`);
-  const flat: Flat[] = [];
+  const plain: TimedStep[] = [];
+  const repeats: RepeatRun[] = [];
+  let count = 0;
   let last = 0;
   root.steps.forEach((s, i) => {
     c.step = undefined;
@@ -394,16 +391,14 @@ function check(c: Checker, raw: Json): ParsedScenario {
       checkStep(c, o, `steps[${i}]`, sessions.ids, false);
       if ("repeat" in o) {
         const r = o.repeat as { every: number; times: number; steps: Obj[] };
-        if (flat.length + r.times * r.steps.length > MAX_STEPS) {
+        if (count + r.times * r.steps.length > MAX_STEPS) {
           c.fail(`steps[${i}].repeat.times`, `expands past ${MAX_STEPS} steps; make the scenario shorter`);
         }
-        for (let k = 0; k < r.times; k++) {
-          for (const inner of r.steps) {
-            flat.push({ at: (o.at as number) + k * r.every + (inner.at as number), source: i, step: inner });
-          }
-        }
+        count += r.times * r.steps.length;
+        repeats.push({ source: i, at: o.at as number, every: r.every, times: r.times, steps: r.steps });
       } else {
-        flat.push({ at: o.at as number, source: i, step: o });
+        count++;
+        plain.push({ at: o.at as number, source: i, step: o });
       }
     });
   });
@@ -419,14 +414,19 @@ function check(c: Checker, raw: Json): ParsedScenario {
       );
     }
   }
-  const lastAt = flat.reduce((m, f) => Math.max(m, f.at), 0);
+  const timeline = new Timeline(plain, repeats);
+  const lastAt = timeline.lastAt;
   if (root.duration !== undefined) c.guard(() => c.num(root.duration, "duration", lastAt, Infinity));
-  flat.sort((a, b) => a.at - b.at || a.source - b.source);
-  return {
+  let flat: TimedStep[] | undefined;
+  const parsed: ParsedScenario = {
     scenario: root as unknown as SimScenario,
-    flat,
+    get flat() {
+      return flat ??= [...timeline]; // made when asked: a play goes through the timeline itself
+    },
     end: (root.duration as number | undefined) ?? lastAt,
   };
+  keepTimeline(parsed, timeline);
+  return parsed;
 }
 
 function checkWorld(c: Checker, world: Json): void {

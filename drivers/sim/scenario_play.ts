@@ -9,6 +9,7 @@
 
 import { NetworkConfigurationManager, type NetworkSession, type ReachabilityChange } from "@netsession/core";
 import { show } from "./_checks.ts";
+import { timelineOf } from "./_scenario_timeline.ts";
 import { SimDriver } from "./driver.ts";
 import { SimError } from "./errors.ts";
 import { parseScenario } from "./scenario_parse.ts";
@@ -345,6 +346,23 @@ function runStep(play: Play, s: Obj, fail: (message: string) => void): void {
   }
 }
 
+/** The sessions whose events an expectation reads (their events are kept; the others' only counted). */
+function loggedSessions(scenario: SimScenario): Set<string> {
+  const out = new Set<string>();
+  const look = (steps: readonly unknown[]) => {
+    for (const step of steps as readonly Obj[]) {
+      const e = step.expect as SimExpectation | undefined;
+      if (e?.session !== undefined && (e.events !== undefined || e.eventsInclude !== undefined)) {
+        out.add(e.session);
+      }
+      const r = step.repeat as { steps?: unknown[] } | undefined;
+      if (r?.steps) look(r.steps);
+    }
+  };
+  look(scenario.steps ?? []);
+  return out;
+}
+
 /**
  * Plays a scenario on `world`; {@linkcode SimWorld.play} documents it. Not
  * re-exported by `mod.ts`.
@@ -358,7 +376,9 @@ export async function playScenario(
   const accessPoints = world.configurations().filter((c) => c.type === "internet-access-point").map((c) =>
     c.identifier
   );
-  const { scenario, flat, end } = parseScenario(input, { accessPoints, configurations });
+  const parsed = parseScenario(input, { accessPoints, configurations });
+  const { scenario, end } = parsed;
+  const timeline = timelineOf(parsed);
   const play: Play = {
     world,
     options,
@@ -369,14 +389,7 @@ export async function playScenario(
     sessions: new Map(),
     managerOf: new Map(),
     pending: new Map(),
-    logged: new Set(
-      flat.flatMap(({ step }) => {
-        const e = (step as { expect?: SimExpectation }).expect;
-        return e?.session !== undefined && (e.events !== undefined || e.eventsInclude !== undefined)
-          ? [e.session]
-          : [];
-      }),
-    ),
+    logged: loggedSessions(scenario),
     events: 0,
   };
   buildWorld(world, scenario.world ?? {});
@@ -385,7 +398,7 @@ export async function playScenario(
 
   let done = 0;
   const clock = world.clock as unknown as Record<symbol, (ms: number) => Promise<void>>;
-  for (const f of flat) {
+  for (const f of timeline) {
     const wait = play.start + f.at - world.clock.now();
     // Between world changes, promise work settles in microtask turns; an expectation (and every
     // 256th step, so that a daemon's I/O goes on) waits for real macrotasks, as advance() does.
@@ -396,7 +409,7 @@ export async function playScenario(
       record(play, "expect", "failed", message);
     });
     done++;
-    options.onProgress?.(done, flat.length);
+    options.onProgress?.(done, timeline.count);
     if (options.stopOnFailure && play.failures.length > 0) break;
   }
   if (!(options.stopOnFailure && play.failures.length > 0)) {

@@ -6,6 +6,7 @@
  */
 
 import type { Clock } from "@netsession/core";
+import { heapPop, heapPush } from "./_heap.ts";
 
 interface VirtualTimer {
   readonly id: number;
@@ -129,7 +130,7 @@ export class VirtualClock implements Clock {
     const id = this.#nextId++;
     const timer = { id, at: this.#now + delay, fn };
     this.#timers.set(id, timer);
-    heapPush(this.#heap, timer);
+    heapPush(this.#heap, timer, before);
     return id;
   }
 
@@ -151,7 +152,7 @@ export class VirtualClock implements Clock {
     // Cleared timers leave the heap when they reach its top; rebuild it when they are most of it.
     if (this.#heap.length > 64 && this.#heap.length > 2 * this.#timers.size) {
       this.#heap = [];
-      for (const t of this.#timers.values()) heapPush(this.#heap, t);
+      for (const t of this.#timers.values()) heapPush(this.#heap, t, before);
     }
   }
 
@@ -226,7 +227,7 @@ export class VirtualClock implements Clock {
 
   #next(until: number): VirtualTimer | undefined {
     const heap = this.#heap;
-    while (heap.length > 0 && !this.#timers.has(heap[0].id)) heapPop(heap); // cleared meanwhile
+    while (heap.length > 0 && !this.#timers.has(heap[0].id)) heapPop(heap, before); // cleared meanwhile
     const first = heap[0];
     return first !== undefined && first.at <= until ? first : undefined;
   }
@@ -273,7 +274,7 @@ export class VirtualClock implements Clock {
   /** Takes `timer` (the next one) off the queue and runs it at its time; what it throws goes to `errors`. */
   #fire(timer: VirtualTimer, errors: unknown[]): void {
     this.#timers.delete(timer.id);
-    heapPop(this.#heap);
+    heapPop(this.#heap, before);
     if (timer.at > this.#now) this.#now = timer.at;
     try {
       timer.fn();
@@ -343,29 +344,4 @@ async function realRounds(): Promise<void> {
 
 function before(a: VirtualTimer, b: VirtualTimer): boolean {
   return a.at < b.at || (a.at === b.at && a.id < b.id);
-}
-
-function heapPush(heap: VirtualTimer[], t: VirtualTimer): void {
-  let i = heap.push(t) - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i], heap[parent])) break;
-    [heap[i], heap[parent]] = [heap[parent], heap[i]];
-    i = parent;
-  }
-}
-
-function heapPop(heap: VirtualTimer[]): void {
-  const last = heap.pop()!;
-  if (heap.length === 0) return;
-  heap[0] = last;
-  for (let i = 0;;) {
-    const l = 2 * i + 1, r = l + 1;
-    let m = i;
-    if (l < heap.length && before(heap[l], heap[m])) m = l;
-    if (r < heap.length && before(heap[r], heap[m])) m = r;
-    if (m === i) return;
-    [heap[i], heap[m]] = [heap[m], heap[i]];
-    i = m;
-  }
 }

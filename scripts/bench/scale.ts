@@ -164,6 +164,37 @@ row(
   10,
 );
 
+// 6b. Heap held by a play at its last step (after a full collection), short and long: the session's events are
+// counted, not kept, unless an expectation reads them, and the timeline is off here (its cap is
+// `timelineLimit`): what a play holds does not grow with its length.
+async function playHeld(steps: number): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return NaN;
+  const scenario = flappingScenario(steps);
+  gc();
+  gc();
+  const before = Deno.memoryUsage().heapUsed;
+  let held = NaN;
+  await new SimWorld().play(scenario, {
+    timelineLimit: 0,
+    onProgress: (done, total) => {
+      if (done !== total) return;
+      gc();
+      gc();
+      held = Deno.memoryUsage().heapUsed - before;
+    },
+  });
+  return held / 1024;
+}
+row(
+  "heap held by a play at its last step (KiB)",
+  "10k steps",
+  await playHeld(10_000),
+  "100k steps",
+  await playHeld(100_000),
+  10,
+);
+
 // 7. open() + close() of one session with N others open on the same access point (per session).
 async function openCloseCost(others: number): Promise<number> {
   const driver = new FakeDriver([ap("a")]);
