@@ -23,7 +23,9 @@ function isActiveAccessPoint(d: DriverConfiguration | undefined): boolean {
  * cost of the views it touches (the one changed and the service networks
  * that list it): active access points are counted, and views are filed by
  * rank (`_rank_index.ts`), so that the default configuration and the best
- * active access point are found without a scan of every view.
+ * active access point are found without a scan of every view. A change only
+ * marks the views it touches; they are filed when the best is next asked for
+ * (most changes in a play are never followed by that question).
  */
 export class ConfigurationStore {
   readonly views = new Map<string, NetworkConfiguration>();
@@ -35,6 +37,8 @@ export class ConfigurationStore {
   #platformDefault: string | undefined;
   /** The views by rank (user choices are never the default: not filed). */
   #ranks = new RankIndex();
+  /** Views whose rank may have moved since they were last filed: filed when the best is asked for. */
+  #unfiled = new Set<NetworkConfiguration>();
   /** When each view was added: among equals, the first added is the best (as a scan in order finds it). */
   #order = new Map<NetworkConfiguration, number>();
   #added = 0;
@@ -78,8 +82,8 @@ export class ConfigurationStore {
     const structure = (data.type === "service-network" || before?.type === "service-network") &&
       !sameList(data.children, before?.children);
     this.changed(structure);
-    this.#file(view);
-    for (const p of parents) this.#file(this.views.get(p));
+    this.#unfiled.add(view);
+    for (const p of parents) this.#markUnfiled(p);
     return view;
   }
 
@@ -97,6 +101,11 @@ export class ConfigurationStore {
     if (!sameButState(before, data)) return undefined;
     view!.update(data);
     return view;
+  }
+
+  #markUnfiled(identifier: string): void {
+    const view = this.views.get(identifier);
+    if (view !== undefined) this.#unfiled.add(view);
   }
 
   /** Files a view at its rank now. */
@@ -119,8 +128,9 @@ export class ConfigurationStore {
     this.views.delete(identifier);
     this.#order.delete(view);
     this.#ranks.drop(view);
+    this.#unfiled.delete(view);
     this.changed(true);
-    for (const p of parents) this.#file(this.views.get(p));
+    for (const p of parents) this.#markUnfiled(p);
     return { view, data };
   }
 
@@ -147,6 +157,10 @@ export class ConfigurationStore {
 
   #derived(): { default: NetworkConfiguration; bestActive: NetworkConfiguration | undefined } {
     if (this.#found?.at === this.generation) return this.#found;
+    if (this.#unfiled.size > 0) {
+      for (const view of this.#unfiled) this.#file(view);
+      this.#unfiled.clear();
+    }
     const platform = this.#platformDefault === undefined ? undefined : this.views.get(this.#platformDefault);
     const found = {
       at: this.generation,
