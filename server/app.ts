@@ -18,11 +18,11 @@ import { HTTPException } from "hono/http-exception";
 import type { Daemon } from "./daemon.ts";
 import { DaemonError } from "./errors.ts";
 import { type AppEnv, fail, type RouteContext } from "./routes/_context.ts";
-import { guards } from "./routes/guards.ts";
+import { cachedListPath, guards } from "./routes/guards.ts";
 import { signInRoutes } from "./routes/auth.ts";
 import { SignIn } from "./_sign_in.ts";
 import { clientRoutes } from "./routes/clients.ts";
-import { configurationRoutes } from "./routes/configurations.ts";
+import { ConfigurationLists, configurationRoutes } from "./routes/configurations.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { indexRoutes } from "./routes/index.ts";
@@ -144,20 +144,35 @@ export function createApp(daemon: Daemon, options: AppOptions): DaemonApp {
 
   // Host/Origin, authority, body limit, answer headers, HEAD without a body: one middleware (routes/guards.ts).
   app.use("*", guards(ctx, allowedHosts));
+  const lists = new ConfigurationLists(daemon);
+  const fastList = cachedListPath(ctx, allowedHosts, () => lists.current());
 
   app.route("/", signInRoutes(ctx));
   app.route("/", dashboardRoutes(ctx));
   app.route("/", metricsRoutes(ctx));
   app.route("/v1", indexRoutes(ctx, VERSION));
-  app.route("/v1", configurationRoutes(ctx));
+  app.route("/v1", configurationRoutes(ctx, lists));
   app.route("/v1/sessions", sessionRoutes(ctx));
   app.route("/v1/clients", clientRoutes(ctx));
   app.route("/v1/events", eventRoutes(ctx));
   app.route("/v1/world", worldRoutes(ctx));
 
+  const fetch = (request: Request, env?: AppEnv["Bindings"]): Response | Promise<Response> =>
+    fastList(request, env) ?? app.fetch(request, env);
   return {
-    fetch: (request, env) => app.fetch(request, env),
-    request: (input, init, env) => app.request(input, init, env),
+    fetch,
+    request: (input, init, env) => {
+      // as Hono's app.request makes its request, then through fetch (the kept list's way included)
+      const request = input instanceof Request
+        ? (init === undefined ? input : new Request(input, init))
+        : new Request(
+          /^https?:\/\//.test(String(input))
+            ? String(input)
+            : `http://localhost${String(input).startsWith("/") ? "" : "/"}${input}`,
+          init,
+        );
+      return fetch(request, env);
+    },
     signInLink: () => `${ctx.dashboardUrl ?? ""}/sign-in?code=${ctx.signIn.issue()}`,
     signIns: () => ctx.signIn.size,
   };

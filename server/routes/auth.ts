@@ -38,8 +38,7 @@ export function refuseWithoutAuthority(ctx: RouteContext, c: Context<AppEnv>): R
   } else {
     const header = c.req.header("authorization");
     if (header !== undefined) {
-      const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-      if (!m || !sameSecret(m[1], ctx.token)) {
+      if (!bearerMatches(header, ctx.token)) {
         const e = new DaemonError(
           401,
           "unauthorized",
@@ -63,6 +62,12 @@ export function refuseWithoutAuthority(ctx: RouteContext, c: Context<AppEnv>): R
     return res;
   }
   return undefined;
+}
+
+/** Whether an `Authorization` header is `Bearer <token>` with the daemon's token (compared in constant time). */
+export function bearerMatches(header: string, token: string): boolean {
+  const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+  return m !== null && sameSecret(m[1], token);
 }
 
 /** The client key the request presents (`X-Netsession-Client-Key`, or `?key=` for an EventSource). */

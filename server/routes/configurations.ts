@@ -1,7 +1,8 @@
 // Reading the network: status, capabilities, configurations, the driver snapshot for RemoteDriver, rescans,
 // reachability checks and data budgets.
 // Mounted at /v1.
-import { CONFIGURATION_STATES } from "@netsession/core";
+import { CONFIGURATION_STATES, type ConfigurationState } from "@netsession/core";
+import type { Daemon } from "../daemon.ts";
 import { budgetKey, noteBudget, setBudget } from "../budgets.ts";
 import { unknownConfiguration } from "../errors.ts";
 import { randomId } from "../_ids.ts";
@@ -29,10 +30,65 @@ function matchesTag(header: string | undefined, etag: string): boolean {
 }
 
 /**
+ * The answers of `GET /v1/configurations`. Everything in them changes only with an event (or a budget's
+ * usage), so their bytes are kept per (event seq, filter, budgets) with an entity tag: a kept answer costs no
+ * JSON and no encoding.
+ */
+export class ConfigurationLists {
+  #daemon: Daemon;
+  #kept = new Map<string, CachedList>();
+  #seq = -1;
+  #builds = 0;
+  #tagPrefix: string;
+
+  constructor(daemon: Daemon) {
+    this.#daemon = daemon;
+    this.#tagPrefix = `"${daemon.instance}-${randomId(4)}-`;
+  }
+
+  /** The kept answer of `filter`, made now if the events (or budgets) moved since. */
+  list(filter: ConfigurationState | undefined): CachedList {
+    const daemon = this.#daemon;
+    const seq = daemon.bus.seq;
+    if (seq !== this.#seq) {
+      this.#kept.clear();
+      this.#seq = seq;
+    }
+    const key = `${filter ?? ""}|${budgetKey(daemon.manager)}`; // budget usage moves without events
+    let list = this.#kept.get(key);
+    if (list === undefined) {
+      const configurations = daemon.configurationInfos(filter);
+      for (const c of configurations) {
+        if (c.dataBudget !== null) noteBudget(daemon.manager, c.identifier as string);
+      }
+      const text = JSON.stringify({
+        configurations,
+        defaultConfiguration: daemon.manager.defaultConfiguration().identifier || null,
+        online: daemon.manager.isOnline(),
+        seq,
+      });
+      const etag = `${this.#tagPrefix}${seq}-${++this.#builds}"`;
+      const headers = { "Content-Type": "application/json", ETag: etag };
+      list = { etag, answer: routeAnswer(encoder.encode(text), 200, headers) };
+      if (this.#kept.size >= 8) this.#kept.clear(); // usage moving between events makes new keys: bounded
+      this.#kept.set(key, list);
+    }
+    return list;
+  }
+
+  /** The kept 200 answer of the whole list if it is current, else undefined (nothing is made). */
+  current(): Response | undefined {
+    const daemon = this.#daemon;
+    if (daemon.bus.seq !== this.#seq) return undefined;
+    return this.#kept.get(`|${budgetKey(daemon.manager)}`)?.answer;
+  }
+}
+
+/**
  * `GET /v1/status`, `/v1/capabilities`, `/v1/configurations[/:id]`, `/v1/driver/snapshot`, `POST /v1/scan`,
  * `POST /v1/configurations/:id/check-reachability`, `PUT|DELETE /v1/configurations/:id/budget`.
  */
-export function configurationRoutes(ctx: RouteContext): Routes {
+export function configurationRoutes(ctx: RouteContext, lists: ConfigurationLists): Routes {
   const { daemon } = ctx;
   const app = routes();
 
@@ -50,39 +106,10 @@ export function configurationRoutes(ctx: RouteContext): Routes {
 
   app.get("/capabilities", (c) => c.json({ capabilities: daemon.capabilities() }));
 
-  // Everything in this answer changes only with an event (or a budget's usage), so its bytes are cached per
-  // (event seq, filter, budgets) with an entity tag: a cached answer costs no JSON and no encoding.
-  const listCache = new Map<string, CachedList>();
-  let listCacheSeq = -1;
-  let builds = 0;
-  const tagPrefix = `"${daemon.instance}-${randomId(4)}-`;
   app.get("/configurations", (c) => {
     const state = c.req.query("state");
     const filter = state === undefined ? undefined : v.oneOf(state, CONFIGURATION_STATES, "state");
-    const seq = daemon.bus.seq;
-    if (seq !== listCacheSeq) {
-      listCache.clear();
-      listCacheSeq = seq;
-    }
-    const key = `${filter ?? ""}|${budgetKey(daemon.manager)}`; // budget usage moves without events
-    let list = listCache.get(key);
-    if (list === undefined) {
-      const configurations = daemon.configurationInfos(filter);
-      for (const c of configurations) {
-        if (c.dataBudget !== null) noteBudget(daemon.manager, c.identifier as string);
-      }
-      const text = JSON.stringify({
-        configurations,
-        defaultConfiguration: daemon.manager.defaultConfiguration().identifier || null,
-        online: daemon.manager.isOnline(),
-        seq,
-      });
-      const etag = `${tagPrefix}${seq}-${++builds}"`;
-      const headers = { "Content-Type": "application/json", ETag: etag };
-      list = { etag, answer: routeAnswer(encoder.encode(text), 200, headers) };
-      if (listCache.size >= 8) listCache.clear(); // usage moving between events makes new keys: bounded
-      listCache.set(key, list);
-    }
+    const list = lists.list(filter);
     if (matchesTag(c.req.header("if-none-match"), list.etag)) {
       return routeAnswer(null, 304, { ETag: list.etag });
     }

@@ -1,14 +1,16 @@
 // The guards every request passes, in order: Host and Origin (DNS rebinding, cross-origin; not over the Unix
 // socket), the request's authority (routes/auth.ts), body size for mutating methods (Hono's body-limit,
 // answering with the daemon's error bodies), then the headers every answer carries (no-store, nosniff; set
-// after the route, skipped for answers made complete by `routeAnswer`), and a HEAD answer's body is dropped at once (nothing it would stream stays allocated). They run as
-// one middleware (`guards`): one step of Hono's chain on every request, the cached configuration list among them.
+// after the route, skipped for answers made complete by `routeAnswer`), and a HEAD answer's body is dropped at
+// once (nothing it would stream stays allocated). They run as one middleware (`guards`): one step of Hono's
+// chain on every request. The kept configuration list has a way past Hono (`cachedListPath`) for the requests
+// these same checks let pass with nothing to say; every other request goes the whole way.
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { DaemonError } from "../errors.ts";
 import * as v from "../_validate.ts";
 import { type AppEnv, fail, type RouteContext } from "./_context.ts";
-import { refuseWithoutAuthority } from "./auth.ts";
+import { bearerMatches, refuseWithoutAuthority } from "./auth.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -23,38 +25,39 @@ function hostOfUrl(url: string): string {
   return new URL(url).host;
 }
 
+/** The request headers the guards read (a `Headers`). */
+interface HeaderSource {
+  get(name: string): string | null;
+}
+
 /**
- * The refusal (403) of a request whose `Host` (DNS rebinding) or `Origin` (cross-origin) is not the daemon's
- * own, else undefined. Over the Unix socket no browser is involved (the filesystem decided who connected).
+ * Why a request whose `Host` (DNS rebinding) or `Origin` (cross-origin) is not the daemon's own is refused
+ * (403), else undefined. Over the Unix socket no browser is involved (the filesystem decided who connected).
  */
-function hostOrOriginRefusal(allowedHosts: ReadonlySet<string>): (c: Context) => Response | undefined {
+function hostOrOriginError(
+  allowedHosts: ReadonlySet<string>,
+): (transport: string | undefined, headers: HeaderSource, url: string) => DaemonError | undefined {
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
-  return (c) => {
-    if (c.env?.transport === "unix") return undefined;
-    const host = (c.req.header("host") ?? hostOfUrl(c.req.url)).toLowerCase();
+  return (transport, headers, url) => {
+    if (transport === "unix") return undefined;
+    const host = (headers.get("host") ?? hostOfUrl(url)).toLowerCase();
     if (!allowedHosts.has(host)) {
-      return fail(
-        c,
-        new DaemonError(
-          403,
-          "forbidden",
-          `Host '${host.slice(0, 100)}' is not this daemon's (expected ${
-            [...allowedHosts].join(" or ")
-          }); refused to prevent DNS rebinding`,
-          "Host",
-        ),
+      return new DaemonError(
+        403,
+        "forbidden",
+        `Host '${host.slice(0, 100)}' is not this daemon's (expected ${
+          [...allowedHosts].join(" or ")
+        }); refused to prevent DNS rebinding`,
+        "Host",
       );
     }
-    const origin = c.req.header("origin");
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
-      return fail(
-        c,
-        new DaemonError(
-          403,
-          "forbidden",
-          `Origin '${origin.slice(0, 100)}' is not this daemon's; cross-origin requests are refused`,
-          "Origin",
-        ),
+    const origin = headers.get("origin");
+    if (origin !== null && !allowedOrigins.has(origin.toLowerCase())) {
+      return new DaemonError(
+        403,
+        "forbidden",
+        `Origin '${origin.slice(0, 100)}' is not this daemon's; cross-origin requests are refused`,
+        "Origin",
       );
     }
     return undefined;
@@ -105,11 +108,12 @@ async function dropHeadBody(c: Context): Promise<void> {
  * `HEAD` answer without a body.
  */
 export function guards(ctx: RouteContext, allowedHosts: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
-  const hostRefusal = hostOrOriginRefusal(allowedHosts);
+  const hostError = hostOrOriginError(allowedHosts);
   const limit = ctx.bodyLimit;
   const limited = bodyLimit({ maxSize: limit, onError: (c) => fail(c, v.tooLarge(limit)) });
   return (c, next) => {
-    const refused = hostRefusal(c) ?? refuseWithoutAuthority(ctx, c);
+    const error = hostError(c.env?.transport, c.req.raw.headers, c.req.url);
+    const refused = error !== undefined ? fail(c, error) : refuseWithoutAuthority(ctx, c);
     if (refused !== undefined) return Promise.resolve(refused);
     const answer = () => next().then(() => finish(c));
     return !SAFE_METHODS.has(c.req.method) && hasBody(c) ? limited(c, answer) : answer();
@@ -140,4 +144,42 @@ export function answerClone(answer: Response): Response {
   const res: Marked = answer.clone();
   res[COMPLETE] = true;
   return res;
+}
+
+/**
+ * The cached configuration list's way past Hono (`GET /v1/configurations` without a query): a request that
+ * the guards let pass with nothing to say (its Host and Origin are the daemon's, its bearer token, if any, is
+ * right, it asks no `If-None-Match`) gets a clone of the kept answer at once, as the route would give it;
+ * anything else, or a list not made yet for the current events, goes the whole way (undefined), where the
+ * guards and the route answer it. The checks are the guards' own functions.
+ */
+export function cachedListPath(
+  ctx: RouteContext,
+  allowedHosts: ReadonlySet<string>,
+  current: () => Response | undefined,
+): (request: Request, env: AppEnv["Bindings"] | undefined) => Response | undefined {
+  const hostError = hostOrOriginError(allowedHosts);
+  return (request, env) => {
+    if (request.method !== "GET") return undefined;
+    const url = request.url;
+    if (!url.endsWith(LIST_PATH) || pathOf(url) !== LIST_PATH) return undefined;
+    const headers = request.headers;
+    if (hostError(env?.transport, headers, url) !== undefined) return undefined;
+    if (headers.get("if-none-match") !== null) return undefined;
+    if (env?.transport !== "unix") {
+      const authorization = headers.get("authorization");
+      if (authorization !== null && !bearerMatches(authorization, ctx.token)) return undefined;
+    }
+    const answer = current();
+    return answer === undefined ? undefined : answerClone(answer);
+  };
+}
+
+const LIST_PATH = "/v1/configurations";
+
+/** The path of a serialised http(s) URL (from the first `/` after its authority). */
+function pathOf(url: string): string {
+  const scheme = url.indexOf("://");
+  const slash = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
+  return slash < 0 ? "" : url.slice(slash);
 }
