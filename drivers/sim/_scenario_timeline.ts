@@ -87,18 +87,3 @@ function* expand(r: RepeatRun): Iterator<TimedStep> {
 function before(a: Head, b: Head): boolean {
   return a.step.at < b.step.at || (a.step.at === b.step.at && a.step.source < b.step.source);
 }
-
-const timelines = new WeakMap<object, Timeline>();
-
-/** Files the timeline of a parsed scenario (the parser does). */
-export function keepTimeline(parsed: object, timeline: Timeline): void {
-  timelines.set(parsed, timeline);
-}
-
-/** The timeline of a parsed scenario: the one its parser made, else its `flat` list. */
-export function timelineOf(
-  parsed: { readonly flat: readonly TimedStep[] },
-): Iterable<TimedStep> & { readonly count: number } {
-  return timelines.get(parsed) ??
-    { count: parsed.flat.length, [Symbol.iterator]: () => parsed.flat.values() };
-}

@@ -16,7 +16,7 @@ import {
   USAGE_POLICIES,
 } from "@netsession/core";
 import { type FieldError, show } from "./_checks.ts";
-import { keepTimeline, type RepeatRun, type TimedStep, Timeline } from "./_scenario_timeline.ts";
+import { type RepeatRun, type TimedStep, Timeline } from "./_scenario_timeline.ts";
 import { parseAccessPointOptions, SIM_REACHABILITIES } from "./access_point_options.ts";
 import {
   Checker,
@@ -320,6 +320,17 @@ export function parseScenario(
   input: unknown,
   existing: { accessPoints?: Iterable<string>; configurations?: Iterable<string> } = {},
 ): ParsedScenario {
+  return parseForPlay(input, existing).parsed;
+}
+
+/**
+ * {@linkcode parseScenario}, with the timeline a play goes through (the steps made as it reaches them). Not
+ * re-exported by `mod.ts`.
+ */
+export function parseForPlay(
+  input: unknown,
+  existing: { accessPoints?: Iterable<string>; configurations?: Iterable<string> } = {},
+): Checked {
   let raw: unknown = input;
   const text = typeof input === "string" ? input : undefined;
   if (text !== undefined) {
@@ -332,18 +343,24 @@ export function parseScenario(
   const aps = new Set(existing.accessPoints ?? []);
   const c: Checker = new Checker(new Set([...aps, ...(existing.configurations ?? [])]), aps);
   for (const id of c.known) c.ever.add(id);
-  let parsed: ParsedScenario | undefined;
+  let checked: Checked | undefined;
   try {
-    parsed = check(c, raw);
+    checked = check(c, raw);
   } catch (error) {
     if (!(error instanceof ScenarioError) && !(error instanceof TooMany)) throw error;
   }
-  if (c.issues.length === 0 && parsed) return parsed;
+  if (c.issues.length === 0 && checked) return checked;
   throw scenarioError(c.issues, text);
 }
 
+/** A checked scenario and its timeline. */
+interface Checked {
+  readonly parsed: ParsedScenario;
+  readonly timeline: Timeline;
+}
+
 /** Checks everything, each part on its own: every problem is recorded in `c`. */
-function check(c: Checker, raw: Json): ParsedScenario {
+function check(c: Checker, raw: Json): Checked {
   const root = c.obj(raw, "(root)");
   c.only(
     root,
@@ -425,8 +442,7 @@ function check(c: Checker, raw: Json): ParsedScenario {
     },
     end: (root.duration as number | undefined) ?? lastAt,
   };
-  keepTimeline(parsed, timeline);
-  return parsed;
+  return { parsed, timeline };
 }
 
 function checkWorld(c: Checker, world: Json): void {

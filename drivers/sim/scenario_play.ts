@@ -9,10 +9,9 @@
 
 import { NetworkConfigurationManager, type NetworkSession, type ReachabilityChange } from "@netsession/core";
 import { show } from "./_checks.ts";
-import { timelineOf } from "./_scenario_timeline.ts";
 import { SimDriver } from "./driver.ts";
 import { SimError } from "./errors.ts";
-import { parseScenario } from "./scenario_parse.ts";
+import { parseForPlay } from "./scenario_parse.ts";
 import {
   SCENARIO_ACTIONS,
   type SESSION_ACTIONS,
@@ -376,9 +375,7 @@ export async function playScenario(
   const accessPoints = world.configurations().filter((c) => c.type === "internet-access-point").map((c) =>
     c.identifier
   );
-  const parsed = parseScenario(input, { accessPoints, configurations });
-  const { scenario, end } = parsed;
-  const timeline = timelineOf(parsed);
+  const { parsed: { scenario, end }, timeline } = parseForPlay(input, { accessPoints, configurations });
   const play: Play = {
     world,
     options,

@@ -3,8 +3,8 @@
 // expansion.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type RepeatRun, type TimedStep, Timeline, timelineOf } from "./_scenario_timeline.ts";
-import { parseScenario } from "./scenario_parse.ts";
+import { type RepeatRun, type TimedStep, Timeline } from "./_scenario_timeline.ts";
+import { parseForPlay } from "./scenario_parse.ts";
 
 /** What the parser did before: expand every repeat, then sort by time, ties in source (then push) order. */
 function expandAndSort(sources: readonly (TimedStep | RepeatRun)[]): TimedStep[] {
@@ -62,7 +62,7 @@ Deno.test("property: the timeline gives the expanded steps sorted by time, ties 
 });
 
 Deno.test("parseScenario: flat is the timeline's list, made when asked; a play goes through the timeline", () => {
-  const parsed = parseScenario({
+  const { parsed, timeline } = parseForPlay({
     version: 1,
     world: { accessPoints: [{ id: "a" }] },
     steps: [
@@ -74,7 +74,6 @@ Deno.test("parseScenario: flat is the timeline's list, made when asked; a play g
       { at: 7, action: "setSignal", id: "a", signal: 30 },
     ],
   });
-  const timeline = timelineOf(parsed);
   assert.equal(timeline.count, 1_000_002);
   assert.equal(parsed.end, 5 + 999_999 * 10);
   const firstFour: number[] = [];
