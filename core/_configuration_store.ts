@@ -189,14 +189,40 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   return true;
 }
 
-/** Whether two records are the same in every field of {@linkcode DriverConfiguration} but `state`. */
+/**
+ * Every field of {@linkcode DriverConfiguration} but `state`, and how to compare it: a field added to the
+ * record without a line here does not compile, so a change of it is never taken for a reported state.
+ */
+const COMPARED: Readonly<Record<Exclude<keyof DriverConfiguration, "state">, "value" | "items">> = {
+  identifier: "value",
+  name: "value",
+  type: "value",
+  purpose: "value",
+  bearerType: "value",
+  bearerTypeName: "value",
+  metered: "value",
+  connectTimeout: "value",
+  children: "items",
+  roamingAvailable: "value",
+  seamless: "value",
+  virtualAddresses: "items",
+  interface: "value",
+  signal: "value",
+  reachability: "value",
+  captivePortal: "value",
+};
+const COMPARED_FIELDS = Object.entries(COMPARED) as [keyof DriverConfiguration, "value" | "items"][];
+
+/** Whether two records are the same in every field but `state` (lists item by item). */
 function sameButState(a: DriverConfiguration, b: DriverConfiguration): boolean {
-  return a.name === b.name && a.type === b.type && a.purpose === b.purpose && a.bearerType === b.bearerType &&
-    a.bearerTypeName === b.bearerTypeName && a.metered === b.metered &&
-    a.connectTimeout === b.connectTimeout &&
-    sameList(a.children, b.children) && a.roamingAvailable === b.roamingAvailable &&
-    a.seamless === b.seamless &&
-    sameList(a.virtualAddresses, b.virtualAddresses) && a.interface === b.interface &&
-    a.signal === b.signal &&
-    a.reachability === b.reachability && a.captivePortal === b.captivePortal;
+  for (const [field, how] of COMPARED_FIELDS) {
+    const x = a[field], y = b[field];
+    if (x === y) continue;
+    if (
+      how === "value" || !sameList(x as readonly string[] | undefined, y as readonly string[] | undefined)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
