@@ -54,7 +54,7 @@ export class ConfigurationLists {
       this.#kept.clear();
       this.#seq = seq;
     }
-    const key = `${filter ?? ""}|${budgetKey(daemon.manager)}`; // budget usage moves without events
+    const key = this.#key(filter);
     let list = this.#kept.get(key);
     if (list === undefined) {
       const configurations = daemon.configurationInfos(filter);
@@ -78,9 +78,13 @@ export class ConfigurationLists {
 
   /** The kept 200 answer of the whole list if it is current, else undefined (nothing is made). */
   current(): Response | undefined {
-    const daemon = this.#daemon;
-    if (daemon.bus.seq !== this.#seq) return undefined;
-    return this.#kept.get(`|${budgetKey(daemon.manager)}`)?.answer;
+    if (this.#daemon.bus.seq !== this.#seq) return undefined;
+    return this.#kept.get(this.#key(undefined))?.answer;
+  }
+
+  /** What a kept answer is filed under besides the event seq: the filter and the budgets' usage (it moves without events). */
+  #key(filter: ConfigurationState | undefined): string {
+    return `${filter ?? ""}|${budgetKey(this.#daemon.manager)}`;
   }
 }
 
