@@ -4,7 +4,7 @@
 import { ap, FakeDriver } from "../../core/_fake_driver.ts";
 import { NetworkConfigurationManager } from "../../core/mod.ts";
 import { SimWorld, VirtualClock } from "../../drivers/sim/mod.ts";
-import { flappingScenario } from "../../drivers/sim/_bench_scenarios.ts";
+import { flappingScenario, heapHeldDuringPlay } from "../../drivers/sim/_bench_scenarios.ts";
 
 /** Median microseconds of `fn` over `runs` runs (after one warm-up). */
 async function time(fn: () => unknown, runs = 7): Promise<number> {
@@ -169,28 +169,19 @@ row(
 // counted, not kept, unless an expectation reads them, and the timeline is off here (its cap is
 // `timelineLimit`). What a play holds does not grow with its length, so the cost per step falls with it (a
 // list of the steps made up front held about 50 B a step). tests/memory/long_play_test.ts holds it to a bound.
-async function playHeld(at: readonly number[], steps: number): Promise<number[]> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return at.map(() => NaN);
-  const scenario = flappingScenario(steps);
-  gc();
-  gc();
-  const before = Deno.memoryUsage().heapUsed;
-  const held: number[] = [];
-  await new SimWorld().play(scenario, {
-    timelineLimit: 0,
-    onProgress: (done) => {
-      if (!at.includes(done)) return;
-      gc();
-      gc();
-      held.push((Deno.memoryUsage().heapUsed - before) / done);
-    },
-  });
-  return held;
-}
 {
-  const [short, long] = await playHeld([10_000, 100_001], 100_000); // the play's last step is its 100,001st
-  row("heap held by a play, per step played (B)", "at step 10k", short, "at step 100k", long, 10);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const held = gc === undefined
+    ? new Map<number, number>()
+    : await heapHeldDuringPlay(100_000, [10_000, 100_001]);
+  row(
+    "heap held by a play, per step played (B)",
+    "at step 10k",
+    (held.get(10_000) ?? NaN) / 10_000,
+    "at step 100k",
+    (held.get(100_001) ?? NaN) / 100_001,
+    10,
+  );
 }
 
 // 7. open() + close() of one session with N others open on the same access point (per session).
