@@ -13,21 +13,29 @@
 import type { NetworkConfiguration } from "./configuration.ts";
 import type { NetworkSession } from "./network_session.ts";
 
+/** Where the index filed a session: on the session itself (no map from sessions to keys to keep). */
+const FILED: unique symbol = Symbol("filed under");
+type Filed = NetworkSession & { [FILED]?: string };
+
 /** The registered sessions of a manager, filed by the configuration they act on. */
 export class SessionIndex {
   #byKey = new Map<string, Set<NetworkSession>>();
-  #keyOf = new Map<NetworkSession, string>();
+  /** In the order they were filed. */
+  #all = new Set<NetworkSession>();
   #needSessions = new Set<NetworkSession>();
 
   /** Every registered session. */
   get all(): Iterable<NetworkSession> {
-    return this.#keyOf.keys();
+    return this.#all;
   }
 
   /** Files `session` under `key` (again, when the configuration it acts on changed). */
   add(session: NetworkSession, key: string): void {
-    this.remove(session);
-    this.#keyOf.set(session, key);
+    const was = (session as Filed)[FILED];
+    if (was === key) return;
+    if (was !== undefined) this.remove(session);
+    (session as Filed)[FILED] = key;
+    this.#all.add(session);
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, set = new Set());
     set.add(session);
@@ -36,10 +44,11 @@ export class SessionIndex {
 
   /** Forgets `session`. */
   remove(session: NetworkSession): void {
-    const key = this.#keyOf.get(session);
+    const key = (session as Filed)[FILED];
     if (key === undefined) return;
-    this.#keyOf.delete(session);
-    this.#needSessions.delete(session);
+    (session as Filed)[FILED] = undefined;
+    this.#all.delete(session);
+    if (key.startsWith("need:")) this.#needSessions.delete(session);
     const set = this.#byKey.get(key)!;
     set.delete(session);
     if (set.size === 0) this.#byKey.delete(key);
@@ -47,7 +56,7 @@ export class SessionIndex {
 
   /** Whether `session` is filed. */
   has(session: NetworkSession): boolean {
-    return this.#keyOf.has(session);
+    return (session as Filed)[FILED] !== undefined;
   }
 
   /**
@@ -56,29 +65,50 @@ export class SessionIndex {
    */
   concerned(
     identifier: string,
-    parents: Iterable<string>,
+    parents: readonly string[],
     holders: Iterable<object>,
-    moreParents: Iterable<string> = [],
+    moreParents: readonly string[] = NO_KEYS,
   ): NetworkSession[] {
     // A session is filed under one key: the sets of distinct keys are disjoint, and a holder is only added
     // when its key was not taken already (a session on a service network holds the member that changed).
+    const taken = parents.length === 0 && moreParents.length === 0
+      ? undefined
+      : distinctKeys(identifier, parents, moreParents);
     const out: NetworkSession[] = [];
-    const taken: string[] = [identifier];
-    for (const p of parents) if (!taken.includes(p)) taken.push(p);
-    for (const p of moreParents) if (!taken.includes(p)) taken.push(p);
-    for (const key of taken) {
+    for (const key of taken ?? [identifier]) {
       const set = this.#byKey.get(key);
       if (set !== undefined) { for (const s of set) out.push(s); }
     }
-    for (const s of this.#needSessions) if (!taken.includes(this.#keyOf.get(s)!)) out.push(s);
+    for (const s of this.#needSessions) if (!isTaken((s as Filed)[FILED]!, identifier, taken)) out.push(s);
     for (const h of holders) {
-      const key = this.#keyOf.get(h as NetworkSession);
-      if (key !== undefined && !taken.includes(key) && !this.#needSessions.has(h as NetworkSession)) {
+      const key = (h as Filed)[FILED];
+      if (
+        key !== undefined && !isTaken(key, identifier, taken) && !this.#needSessions.has(h as NetworkSession)
+      ) {
         out.push(h as NetworkSession);
       }
     }
     return out;
   }
+}
+
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** Whether sessions filed under `key` were taken already (`identifier`, or one of `taken` when there are more). */
+function isTaken(key: string, identifier: string, taken: readonly string[] | undefined): boolean {
+  return key === identifier || (taken !== undefined && taken.includes(key));
+}
+
+/** `identifier`, then each of `parents` and `moreParents` not listed before. */
+function distinctKeys(
+  identifier: string,
+  parents: readonly string[],
+  moreParents: readonly string[],
+): string[] {
+  const keys = [identifier];
+  for (const p of parents) if (!keys.includes(p)) keys.push(p);
+  for (const p of moreParents) if (!keys.includes(p)) keys.push(p);
+  return keys;
 }
 
 /** For each access point, the service networks that list it. */
