@@ -37,8 +37,8 @@ export interface RunnerHooks {
   openRequirement(): LinkReach | undefined;
   /** The next match to try when the opening link `identifier` fails its carrier test. */
   nextMatch(identifier: string): string | undefined;
-  /** Called before each transition (the session's counters are sampled on the link it is leaving). */
-  beforeTransition(): void;
+  /** Called before each transition to `next` (the session's counters are sampled on the link it is leaving). */
+  beforeTransition(next: SessionModel): void;
   /** Called after each transition, before its effects (registration follows the phase). */
   afterTransition(): void;
   /** Whether the session is registered with the manager (its listeners get change events). */
@@ -66,6 +66,15 @@ export class SessionRunner {
   #settlers: Array<(opened: boolean) => void> | undefined;
   #closingWork: Promise<unknown>[] | undefined;
   #carrierTimer: CarrierTimer | undefined;
+  /** What the last {@linkcode refreshLink} computed from (nothing to do when none of it changed). */
+  #refreshed:
+    | {
+      ap: NetworkConfiguration | undefined;
+      data: unknown;
+      system: readonly UsagePolicy[];
+      opening: boolean;
+    }
+    | undefined;
 
   constructor(hooks: RunnerHooks, model: SessionModel) {
     this.#hooks = hooks;
@@ -97,7 +106,7 @@ export class SessionRunner {
           this.#unmoved();
           continue;
         }
-        this.#hooks.beforeTransition(); // samples the counters while the old model still says which link is in use
+        this.#hooks.beforeTransition(model); // samples the counters while the old model still says which link is in use
         this.model = model;
         if (model.phase !== "closing") this.#closingWork = undefined;
         this.#hooks.afterTransition();
@@ -129,14 +138,25 @@ export class SessionRunner {
   /** Recomputes policies and reach; their listeners are told when `notify`. */
   refreshLink(notify = this.#hooks.registered()): void {
     const ap = this.#hooks.currentAccessPoint();
-    refreshLink(
-      this,
-      this.#hooks.host.usagePolicies(),
-      ap,
-      this.model.phase === "opening",
-      notify,
-      this.#hooks,
-    );
+    const system = this.#hooks.host.usagePolicies();
+    const opening = this.model.phase === "opening";
+    // Policies and reach are made of the link's record (replaced on every report), the system policies (a list
+    // replaced on a change), whether the link is the session's yet, and a data budget (which moves in place).
+    const data = ap?.data;
+    const seen = this.#refreshed;
+    if (
+      seen !== undefined && seen.ap === ap && seen.data === data && seen.system === system &&
+      seen.opening === opening && (ap === undefined || ap.dataBudget === undefined)
+    ) return;
+    refreshLink(this, system, ap, opening, notify, this.#hooks);
+    if (ap !== undefined && ap.dataBudget !== undefined) this.#refreshed = undefined;
+    else if (seen === undefined) this.#refreshed = { ap, data, system, opening };
+    else {
+      seen.ap = ap;
+      seen.data = data;
+      seen.system = system;
+      seen.opening = opening;
+    }
   }
 
   /** How a roam target (or an opening link) fares in the carrier test against what is required. */
@@ -169,29 +189,9 @@ export class SessionRunner {
     const { host, session } = hooks;
     switch (e.type) {
       case "acquire":
-        host.acquire(e.identifier, session).then(
-          () => {
-            const carrier = this.model.roam?.forced || this.#opening()
-              ? this.carrier(e.identifier)
-              : undefined;
-            const next = carrier && carrier !== "ok" ? this.#hooks.nextMatch(e.identifier) : undefined;
-            this.dispatch({
-              type: "activated",
-              identifier: e.identifier,
-              carrier,
-              next,
-              ...this.returnInfo(),
-            });
-          },
-          (error: DriverError) =>
-            this.dispatch({
-              type: "activation-failed",
-              identifier: e.identifier,
-              error: error.code ?? "unknown",
-              message: error.message,
-              restingState: this.#hooks.restingState(),
-            }),
-        );
+        // A link already up needs no promise chain: the answer comes one microtask later all the same.
+        if (host.acquireIfUp(e.identifier, session)) queueMicrotask(() => this.#activated(e.identifier));
+        else this.#acquire(e.identifier);
         break;
       case "release":
         (this.#closingWork ??= []).push(
@@ -240,6 +240,28 @@ export class SessionRunner {
         break;
       }
     }
+  }
+
+  /** Acquires `identifier` for this session through its activation. */
+  #acquire(identifier: string): void {
+    this.#hooks.host.acquire(identifier, this.#hooks.session).then(
+      () => this.#activated(identifier),
+      (error: DriverError) =>
+        this.dispatch({
+          type: "activation-failed",
+          identifier,
+          error: error.code ?? "unknown",
+          message: error.message,
+          restingState: this.#hooks.restingState(),
+        }),
+    );
+  }
+
+  /** The link `identifier` this session acquired is up. */
+  #activated(identifier: string): void {
+    const carrier = this.model.roam?.forced || this.#opening() ? this.carrier(identifier) : undefined;
+    const next = carrier && carrier !== "ok" ? this.#hooks.nextMatch(identifier) : undefined;
+    this.dispatch({ type: "activated", identifier, carrier, next, ...this.returnInfo() });
   }
 
   #failed(error: DriverError): void {

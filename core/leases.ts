@@ -204,6 +204,26 @@ export class LeaseTable {
     return this.#join(identifier, e, holder);
   }
 
+  /**
+   * Adds a lease only if the access point is up (lingering included: taken back) and says whether it did; then
+   * there is nothing to wait for. Otherwise nothing changes: {@linkcode LeaseTable.acquire} it.
+   *
+   * @example
+   * ```ts ignore
+   * const leases = new LeaseTable(driver, (id) => 30000);
+   * console.log(leases.acquireIfUp("wlan", {})); // false: not up yet
+   * await leases.acquire("wlan", {});
+   * console.log(leases.acquireIfUp("wlan", {}), leases.count("wlan")); // true 2
+   * ```
+   */
+  acquireIfUp(identifier: string, holder: object): boolean {
+    const e = this.#entries.get(identifier);
+    if (e === undefined || (e.status !== "up" && e.status !== "lingering")) return false;
+    e.holders.add(holder);
+    if (e.status === "lingering") this.#endLinger(e, "up"); // taken back: no flap
+    return true;
+  }
+
   #join(identifier: string, e: Entry, holder: object): Promise<void> {
     return e.activation!.then(() => {
       if (!e.holders.has(holder)) {

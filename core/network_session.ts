@@ -98,8 +98,10 @@ export class NetworkSession {
     currentAccessPoint() {
       return this.session.#currentAccessPoint();
     }
-    beforeTransition() {
-      this.session.#count();
+    beforeTransition(next: SessionModel) {
+      // counters since open read 0 once idle: a last sample would be thrown away
+      if (next.phase === "idle") this.session.#sinceOpen = undefined;
+      else this.session.#count();
     }
     afterTransition() {
       this.session.#updateRegistration();

@@ -78,6 +78,11 @@ export interface SessionHost {
   holdCount(identifier: string): number;
   /** Raises the counter of `identifier` for `holder` (activating the link if it is the first). */
   acquire(identifier: string, holder: NetworkSession): Promise<void>;
+  /**
+   * Raises the counter of `identifier` for `holder` only if the link is up (no activation to wait for) and
+   * says whether it did; else nothing changes (then {@linkcode SessionHost.acquire}).
+   */
+  acquireIfUp(identifier: string, holder: NetworkSession): boolean;
   /** Lowers the counter of `identifier` for `holder` (deactivating the link if it was the last). */
   release(identifier: string, holder: NetworkSession): Promise<void>;
   /** Forces the link down; the other holders get `closed` + `session-aborted`. */
