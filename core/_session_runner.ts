@@ -190,12 +190,15 @@ export class SessionRunner {
     switch (e.type) {
       case "acquire":
         // A link already up needs no promise chain: the answer comes one microtask later all the same.
-        if (host.acquireIfUp(e.identifier, session)) queueMicrotask(() => this.#activated(e.identifier));
-        else this.#acquire(e.identifier);
+        if (host.leases.acquireIfUp(e.identifier, session)) {
+          queueMicrotask(() => this.#activated(e.identifier));
+        } else this.#acquire(e.identifier);
         break;
       case "release":
+        // Another holder keeps the link: nothing to wait for (a closing session waits only for its links to go).
+        if (host.leases.releaseIfShared(e.identifier, session)) break;
         (this.#closingWork ??= []).push(
-          host.release(e.identifier, session).catch((error) => this.#failed(error)),
+          host.leases.release(e.identifier, session).catch((error) => this.#failed(error)),
         );
         break;
       case "stop":
@@ -244,7 +247,7 @@ export class SessionRunner {
 
   /** Acquires `identifier` for this session through its activation. */
   #acquire(identifier: string): void {
-    this.#hooks.host.acquire(identifier, this.#hooks.session).then(
+    this.#hooks.host.leases.acquire(identifier, this.#hooks.session).then(
       () => this.#activated(identifier),
       (error: DriverError) =>
         this.dispatch({

@@ -9,22 +9,22 @@
 
 import type { DriverStatistics } from "./driver.ts";
 
-const ZERO: DriverStatistics = { bytesReceived: 0, bytesWritten: 0 };
-
 /** Monotonic counters over the links a session used. */
 export class SinceOpen {
   /** Bytes received since open. */
   received = 0;
   /** Bytes sent since open. */
   written = 0;
-  /** Created with the first sample. */
-  #last: Map<string, DriverStatistics> | undefined;
+  /** The last counters of the first link sampled (most sessions use one), then of the others. */
+  #firstId: string | undefined;
+  #first: Counters | undefined;
+  #others: Map<string, Counters> | undefined;
 
   /** Back to zero (the session is not open). */
   reset(): void {
     this.received = 0;
     this.written = 0;
-    this.#last = undefined;
+    this.#firstId = this.#first = this.#others = undefined;
   }
 
   /**
@@ -33,17 +33,26 @@ export class SinceOpen {
    * The first sample of a link only sets where counting starts.
    */
   sample(identifier: string, stats: DriverStatistics | undefined): void {
-    const lasts = this.#last ??= new Map();
-    const last = lasts.get(identifier);
-    if (!stats) {
-      lasts.set(identifier, ZERO);
-      return;
-    }
-    if (last) {
+    let last = identifier === this.#firstId ? this.#first : this.#others?.get(identifier);
+    if (last === undefined) {
+      last = { bytesReceived: 0, bytesWritten: 0 };
+      if (this.#firstId === undefined) {
+        this.#firstId = identifier;
+        this.#first = last;
+      } else (this.#others ??= new Map()).set(identifier, last);
+      if (!stats) return;
+    } else if (stats) {
       const reset = stats.bytesReceived < last.bytesReceived || stats.bytesWritten < last.bytesWritten;
       this.received += reset ? stats.bytesReceived : stats.bytesReceived - last.bytesReceived;
       this.written += reset ? stats.bytesWritten : stats.bytesWritten - last.bytesWritten;
     }
-    lasts.set(identifier, { bytesReceived: stats.bytesReceived, bytesWritten: stats.bytesWritten });
+    last.bytesReceived = stats?.bytesReceived ?? 0;
+    last.bytesWritten = stats?.bytesWritten ?? 0;
   }
+}
+
+/** A link's counters at its last sample (kept by the session, changed in place). */
+interface Counters {
+  bytesReceived: number;
+  bytesWritten: number;
 }

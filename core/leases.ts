@@ -236,6 +236,27 @@ export class LeaseTable {
   }
 
   /**
+   * Drops a lease only if it is not the last one (or not held at all) and says whether it did: then there is
+   * nothing to wait for. Otherwise nothing changes: {@linkcode LeaseTable.release} it.
+   *
+   * @example
+   * ```ts ignore
+   * const leases = new LeaseTable(driver, (id) => 30000);
+   * const first = {}, second = {};
+   * await leases.acquire("wlan", first);
+   * await leases.acquire("wlan", second);
+   * console.log(leases.releaseIfShared("wlan", first), leases.releaseIfShared("wlan", second)); // true false
+   * ```
+   */
+  releaseIfShared(identifier: string, holder: object): boolean {
+    const e = this.#entries.get(identifier);
+    if (e === undefined || !e.holders.has(holder)) return true;
+    if (e.holders.size === 1) return false;
+    e.holders.delete(holder);
+    return true;
+  }
+
+  /**
    * Drops a lease. When it was the last one the access point is deactivated
    * (or its activation cancelled); resolves when that is done. Releasing a
    * lease that is not held resolves at once.

@@ -55,3 +55,18 @@ Deno.test("open() on a link already up joins it without an activation, and still
   await settle();
   assert.deepEqual([manager.holdCount("a"), driver.calls], [0, ["activate a", "deactivate a"]]);
 });
+
+Deno.test("releaseIfShared: drops a lease another holder keeps, never the last one (that one goes through release)", async () => {
+  const driver = new FakeDriver([ap("a")]);
+  const leases = new LeaseTable(driver, () => undefined);
+  const first = {}, second = {}, stranger = {};
+  await leases.acquire("a", first);
+  await leases.acquire("a", second);
+  assert.equal(leases.releaseIfShared("a", stranger), true, "not held: nothing to do");
+  assert.equal(leases.releaseIfShared("a", first), true);
+  assert.deepEqual([leases.count("a"), leases.holds("a", first)], [1, false]);
+  assert.equal(leases.releaseIfShared("a", second), false, "the last holder: the link must be taken down");
+  assert.deepEqual([leases.count("a"), driver.calls], [1, ["activate a"]]);
+  await leases.release("a", second);
+  assert.deepEqual([leases.count("a"), driver.calls], [0, ["activate a", "deactivate a"]]);
+});

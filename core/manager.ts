@@ -404,21 +404,6 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.leases.lingers;
   }
 
-  /** @internal raises the counter of `identifier` for `holder`. */
-  acquire(identifier: string, holder: NetworkSession): Promise<void> {
-    return this.leases.acquire(identifier, holder);
-  }
-
-  /** @internal raises the counter of `identifier` for `holder` if its link is up; whether it did. */
-  acquireIfUp(identifier: string, holder: NetworkSession): boolean {
-    return this.leases.acquireIfUp(identifier, holder);
-  }
-
-  /** @internal lowers the counter of `identifier` for `holder`. */
-  release(identifier: string, holder: NetworkSession): Promise<void> {
-    return this.leases.release(identifier, holder);
-  }
-
   /** @internal statistics of an access point, or undefined. */
   statistics(identifier: string): { bytesReceived: number; bytesWritten: number } | undefined {
     if (!this.#capabilities.includes("data-statistics")) return undefined;

@@ -9,6 +9,7 @@
 import type { Clock } from "./clock.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
 import type { ListenerErrorHandler } from "./emitter.ts";
+import type { LeaseTable } from "./leases.ts";
 import type { NetworkSession } from "./network_session.ts";
 import type { NetworkNeed } from "./needs.ts";
 import type { ForcedRoamingPolicy } from "./roaming_policy.ts";
@@ -76,15 +77,11 @@ export interface SessionHost {
   readonly lingers: boolean;
   /** The session counter of an access point. */
   holdCount(identifier: string): number;
-  /** Raises the counter of `identifier` for `holder` (activating the link if it is the first). */
-  acquire(identifier: string, holder: NetworkSession): Promise<void>;
   /**
-   * Raises the counter of `identifier` for `holder` only if the link is up (no activation to wait for) and
-   * says whether it did; else nothing changes (then {@linkcode SessionHost.acquire}).
+   * The session counter: `acquire` / `release` (activating the link for its first holder, deactivating it after
+   * its last), and `acquireIfUp` / `releaseIfShared` when there is nothing to wait for.
    */
-  acquireIfUp(identifier: string, holder: NetworkSession): boolean;
-  /** Lowers the counter of `identifier` for `holder` (deactivating the link if it was the last). */
-  release(identifier: string, holder: NetworkSession): Promise<void>;
+  readonly leases: Pick<LeaseTable, "acquire" | "acquireIfUp" | "release" | "releaseIfShared">;
   /** Forces the link down; the other holders get `closed` + `session-aborted`. */
   stopAccessPoint(identifier: string, by: NetworkSession): Promise<void>;
   /** The session wants events from the manager (open, or listened to). */
