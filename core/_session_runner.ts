@@ -149,8 +149,10 @@ export class SessionRunner {
       seen.opening === opening && (ap === undefined || ap.dataBudget === undefined)
     ) return;
     refreshLink(this, system, ap, opening, notify, this.#hooks);
-    if (ap !== undefined && ap.dataBudget !== undefined) this.#refreshed = undefined;
-    else if (seen === undefined) this.#refreshed = { ap, data, system, opening };
+    // Kept only for a registered session: an idle one that nobody listens to refreshes once, when made.
+    if ((ap !== undefined && ap.dataBudget !== undefined) || !this.#hooks.registered()) {
+      this.#refreshed = undefined;
+    } else if (seen === undefined) this.#refreshed = { ap, data, system, opening };
     else {
       seen.ap = ap;
       seen.data = data;
