@@ -8,6 +8,7 @@ import { SimDriver } from "./driver.ts";
 import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
 import { flappingScenario } from "./_bench_scenarios.ts";
+import { heapPop, heapPush } from "./_heap.ts";
 
 const STEPS = 100_000;
 const world = {
@@ -18,8 +19,9 @@ const flapping: SimScenario = flappingScenario(STEPS);
 
 /**
  * The honest baseline: the same world mutations and callbacks as the scenario, in plain JS with a binary-heap
- * timer queue and no framework. Each step changes wlan's signal. Losing wlan (the session's link) tells the
- * session (`roaming`, then lte offered); a better wlan coming back offers wlan. The session's listener notes
+ * timer queue (the one the virtual clock uses, `_heap.ts`) and no framework. Each step changes wlan's signal.
+ * Losing wlan (the session's link) tells the session (`roaming`, then lte offered); a better wlan coming back
+ * offers wlan. The session's listener notes
  * every event and answers as the scenario's `auto` does: migrate starts the target's activation (a 100 ms timer,
  * and a 30 s time-out timer cleared when it completes); the activation tells `connected` (or, for a roam that
  * was not forced by a loss, `roaming` first) and `newConfigurationActivated`, accept lets the old link go (a
@@ -35,34 +37,14 @@ function bareLoop(steps: number): number {
   const heap: Timer[] = [];
   let now = 0, nextId = 0;
   const less = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
-  const push = (t: Timer) => {
-    let i = heap.push(t) - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
   const pop = (): Timer => {
-    const top = heap[0], last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let i = 0;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l], heap[m])) m = l;
-        if (r < heap.length && less(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
+    const top = heap[0];
+    heapPop(heap, less);
     return top;
   };
   const setTimer = (fn: () => void, ms: number): Timer => {
     const t = { at: now + ms, id: nextId++, fn, live: true };
-    push(t);
+    heapPush(heap, t, less);
     return t;
   };
   const advance = (ms: number) => {
