@@ -71,44 +71,48 @@ export class SessionIndex {
   ): NetworkSession[] {
     // A session is filed under one key: the sets of distinct keys are disjoint, and a holder is only added
     // when its key was not taken already (a session on a service network holds the member that changed).
-    const taken = parents.length === 0 && moreParents.length === 0
-      ? undefined
-      : distinctKeys(identifier, parents, moreParents);
     const out: NetworkSession[] = [];
-    for (const key of taken ?? [identifier]) {
-      const set = this.#byKey.get(key);
-      if (set !== undefined) { for (const s of set) out.push(s); }
+    this.#push(identifier, out);
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i];
+      if (p !== identifier && parents.indexOf(p) === i) this.#push(p, out);
     }
-    for (const s of this.#needSessions) if (!isTaken((s as Filed)[FILED]!, identifier, taken)) out.push(s);
+    for (let i = 0; i < moreParents.length; i++) {
+      const p = moreParents[i];
+      if (p !== identifier && !parents.includes(p) && moreParents.indexOf(p) === i) this.#push(p, out);
+    }
+    for (const s of this.#needSessions) {
+      if (!isTaken((s as Filed)[FILED]!, identifier, parents, moreParents)) out.push(s);
+    }
     for (const h of holders) {
       const key = (h as Filed)[FILED];
       if (
-        key !== undefined && !isTaken(key, identifier, taken) && !this.#needSessions.has(h as NetworkSession)
+        key !== undefined && !isTaken(key, identifier, parents, moreParents) &&
+        !this.#needSessions.has(h as NetworkSession)
       ) {
         out.push(h as NetworkSession);
       }
     }
     return out;
   }
+
+  /** Adds the sessions filed under `key` to `out`. */
+  #push(key: string, out: NetworkSession[]): void {
+    const set = this.#byKey.get(key);
+    if (set !== undefined) { for (const s of set) out.push(s); }
+  }
 }
 
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
-/** Whether sessions filed under `key` were taken already (`identifier`, or one of `taken` when there are more). */
-function isTaken(key: string, identifier: string, taken: readonly string[] | undefined): boolean {
-  return key === identifier || (taken !== undefined && taken.includes(key));
-}
-
-/** `identifier`, then each of `parents` and `moreParents` not listed before. */
-function distinctKeys(
+/** Whether sessions filed under `key` were taken already: `identifier`, or one of its parents. */
+function isTaken(
+  key: string,
   identifier: string,
   parents: readonly string[],
   moreParents: readonly string[],
-): string[] {
-  const keys = [identifier];
-  for (const p of parents) if (!keys.includes(p)) keys.push(p);
-  for (const p of moreParents) if (!keys.includes(p)) keys.push(p);
-  return keys;
+): boolean {
+  return key === identifier || parents.includes(key) || moreParents.includes(key);
 }
 
 /** For each access point, the service networks that list it. */

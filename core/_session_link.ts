@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type NetworkConfiguration, stateRank } from "./configuration.ts";
+import { type ConfigurationRegistry, type NetworkConfiguration, stateRank } from "./configuration.ts";
 import type { LinkReach } from "./reachability.ts";
 import type { RoamCandidate, RoamSituation } from "./roaming_policy.ts";
 import type { ReachabilityChange } from "./session_events.ts";
@@ -45,12 +45,24 @@ export function accessPointInUse(m: SessionModel): string | undefined {
 export function currentAccessPoint(
   m: SessionModel,
   effective: NetworkConfiguration | undefined,
-  lookup: (identifier: string) => NetworkConfiguration | undefined,
+  views: ConfigurationRegistry,
 ): NetworkConfiguration | undefined {
   const held = accessPointInUse(m);
-  if (held !== undefined && m.phase !== "idle") return lookup(held);
+  if (held !== undefined && m.phase !== "idle") return views.lookup(held);
   if (effective?.type === "internet-access-point") return effective;
-  if (effective?.type === "service-network") return effective.children.find((c) => c.state === "active");
+  if (effective?.type === "service-network") return activeMember(effective, views);
+  return undefined;
+}
+
+/** A service network's first member that is active (what `children.find(active)` gives, with no array made). */
+function activeMember(
+  sn: NetworkConfiguration,
+  views: ConfigurationRegistry,
+): NetworkConfiguration | undefined {
+  for (const id of sn.data?.children ?? []) {
+    const c = views.lookup(id);
+    if (c !== undefined && c.isValid && c.state === "active") return c;
+  }
   return undefined;
 }
 
@@ -215,11 +227,8 @@ export function sumStatistics(
 }
 
 /** Whether the access point a roam is leaving could be started (again) now: in range and still configured. */
-export function roamFromAvailable(
-  m: SessionModel,
-  lookup: (identifier: string) => NetworkConfiguration | undefined,
-): boolean {
+export function roamFromAvailable(m: SessionModel, views: ConfigurationRegistry): boolean {
   const from = m.roam?.from;
-  const c = from === undefined ? undefined : lookup(from);
+  const c = from === undefined ? undefined : views.lookup(from);
   return c !== undefined && stateRank(c.state) >= stateRank("discovered");
 }

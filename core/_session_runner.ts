@@ -182,31 +182,24 @@ export class SessionRunner {
 
   /** What a transition back to a roam's old access point needs to know. */
   returnInfo(): { fromAvailable: boolean; restingState: SessionState } {
-    const fromAvailable = roamFromAvailable(this.model, (id) => this.#hooks.host.lookup(id));
+    const fromAvailable = roamFromAvailable(this.model, this.#hooks.host);
     return { fromAvailable, restingState: this.#hooks.restingState() };
   }
 
   #apply(e: SessionEffect): void {
     const hooks = this.#hooks;
-    const { host, session } = hooks;
+    const { host } = hooks;
     switch (e.type) {
+      // Closures are made in methods of their own (#acquire, #release, #stop, #validate): one made here would
+      // make every effect allocate this function's context.
       case "acquire":
-        // A link already up needs no promise chain: the answer comes one microtask later all the same.
-        if (host.leases.acquireIfUp(e.identifier, session)) {
-          queueMicrotask(() => this.#activated(e.identifier));
-        } else this.#acquire(e.identifier);
+        this.#acquire(e.identifier);
         break;
       case "release":
-        // Another holder keeps the link: nothing to wait for (a closing session waits only for its links to go).
-        if (host.leases.releaseIfShared(e.identifier, session)) break;
-        (this.#closingWork ??= []).push(
-          host.leases.release(e.identifier, session).catch((error) => this.#failed(error)),
-        );
+        this.#release(e.identifier);
         break;
       case "stop":
-        (this.#closingWork ??= []).push(
-          host.stopAccessPoint(e.identifier, session).catch((error) => this.#failed(error)),
-        );
+        this.#stop(e.identifier);
         break;
       case "state":
         hooks.emit("stateChanged", e.state);
@@ -218,14 +211,9 @@ export class SessionRunner {
           hooks.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
         } else hooks.emit(e.event);
         break;
-      case "validate": {
-        const timeout = host.lookup(e.identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-        (this.#carrierTimer ??= new CarrierTimer(host.clock)).start(
-          timeout,
-          () => this.dispatch(this.carrierInput(e.identifier, "timeout")),
-        );
+      case "validate":
+        this.#validate(e.identifier);
         break;
-      }
       case "error":
         this.error = e.error;
         this.errorString = e.message;
@@ -249,7 +237,13 @@ export class SessionRunner {
 
   /** Acquires `identifier` for this session through its activation. */
   #acquire(identifier: string): void {
-    this.#hooks.host.leases.acquire(identifier, this.#hooks.session).then(
+    const { host, session } = this.#hooks;
+    // A link already up needs no promise chain: the answer comes one microtask later all the same.
+    if (host.leases.acquireIfUp(identifier, session)) {
+      queueMicrotask(() => this.#activated(identifier));
+      return;
+    }
+    host.leases.acquire(identifier, session).then(
       () => this.#activated(identifier),
       (error: DriverError) =>
         this.dispatch({
@@ -259,6 +253,34 @@ export class SessionRunner {
           message: error.message,
           restingState: this.#hooks.restingState(),
         }),
+    );
+  }
+
+  /** Drops this session's lease on `identifier`. */
+  #release(identifier: string): void {
+    const { host, session } = this.#hooks;
+    // Another holder keeps the link: nothing to wait for (a closing session waits only for its links to go).
+    if (host.leases.releaseIfShared(identifier, session)) return;
+    (this.#closingWork ??= []).push(
+      host.leases.release(identifier, session).catch((error) => this.#failed(error)),
+    );
+  }
+
+  /** Forces `identifier` down (`stop()`). */
+  #stop(identifier: string): void {
+    const { host, session } = this.#hooks;
+    (this.#closingWork ??= []).push(
+      host.stopAccessPoint(identifier, session).catch((error) => this.#failed(error)),
+    );
+  }
+
+  /** Starts the carrier test of `identifier`: `timeout` after its connect time-out. */
+  #validate(identifier: string): void {
+    const { host } = this.#hooks;
+    const timeout = host.lookup(identifier)?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    (this.#carrierTimer ??= new CarrierTimer(host.clock)).start(
+      timeout,
+      () => this.dispatch(this.carrierInput(identifier, "timeout")),
     );
   }
 

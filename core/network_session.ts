@@ -424,7 +424,7 @@ export class NetworkSession {
 
   /** Whether the access point a roam is leaving could be started (again) now. */
   #roamFromAvailable(): boolean {
-    return roamFromAvailable(this.#run.model, (id) => this.#manager.lookup(id));
+    return roamFromAvailable(this.#run.model, this.#manager);
   }
 
   /** Closes the session if open and drops every listener. */
@@ -514,7 +514,7 @@ export class NetworkSession {
 
   /** The access point in use (held, or observed for a session that is not open). */
   #currentAccessPoint(): NetworkConfiguration | undefined {
-    return currentAccessPoint(this.#run.model, this.#effective(), (id) => this.#manager.lookup(id));
+    return currentAccessPoint(this.#run.model, this.#effective(), this.#manager);
   }
 
   #restingState(): SessionState {
