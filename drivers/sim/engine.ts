@@ -50,6 +50,8 @@ import { LinkRunner, outOfRange } from "./link_runner.ts";
 import type { SimRandom } from "./random.ts";
 import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
+
+const NO_RECORDS: readonly ApRecord[] = Object.freeze([]);
 import type {
   SimAccessPoint,
   SimHolders,
@@ -85,6 +87,8 @@ export class SimEngine {
   /** The access points of each device: taking a device over looks only at them. */
   readonly #byDevice = new Map<string, Set<ApRecord>>();
   readonly #sinks = new Set<DriverEventSink>();
+  /** The sinks as a list, made anew on each change of {@linkcode SimEngine.#sinks} (a report copies nothing). */
+  #sinkList: readonly DriverEventSink[] = [];
   #capabilities: readonly Capability[];
   #policies: readonly UsagePolicy[] = [];
   #default: string | undefined;
@@ -374,7 +378,12 @@ export class SimEngine {
   /** Attaches a driver's sink; returns the function that detaches it. */
   attach(sink: DriverEventSink): () => void {
     this.#sinks.add(sink);
-    return () => this.#sinks.delete(sink);
+    this.#sinkList = [...this.#sinks];
+    return () => {
+      const had = this.#sinks.delete(sink);
+      this.#sinkList = [...this.#sinks];
+      return had;
+    };
   }
 
   snapshot(): DriverSnapshot {
@@ -434,22 +443,21 @@ export class SimEngine {
     for (const e of this.#entries.values()) if (e.kind === "ap") yield e;
   }
 
-  /** The other access points of `ap`'s device. */
-  *#sameDevice(ap: ApRecord): Generator<ApRecord> {
-    if (ap.device === undefined) return;
-    for (const other of this.#byDevice.get(ap.device) ?? []) if (other !== ap) yield other;
+  /** The access points of `ap`'s device, `ap` among them (none when it names no device). */
+  #sameDevice(ap: ApRecord): Iterable<ApRecord> {
+    return ap.device === undefined ? NO_RECORDS : this.#byDevice.get(ap.device) ?? NO_RECORDS;
   }
 
   // ------------------------------------------------------------------ reporting
 
   /** Delivers an event to every sink; a throwing sink does not stop the others. */
   emit(event: DriverEvent): void {
-    const sinks = this.#sinks;
-    if (sinks.size === 0) return;
+    const sinks = this.#sinkList;
+    if (sinks.length === 0) return;
     let failed = false;
     let first: unknown;
-    // One sink (the common case) needs no copy: one attached meanwhile is not called either way.
-    for (const sink of sinks.size === 1 ? [sinks.values().next().value!] : [...sinks]) {
+    // The list is replaced, never changed, when a sink comes or goes: one attached meanwhile is not called.
+    for (const sink of sinks) {
       try {
         sink(event);
       } catch (error) {

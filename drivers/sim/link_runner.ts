@@ -38,7 +38,7 @@ export class LinkRunner {
 
   /**
    * @param clock the world's clock, for the activation and deactivation timers
-   * @param sameDevice the other access points of an access point's device
+   * @param sameDevice the access points of an access point's device (itself among them)
    * @param report reports an access point's change (effect `report`)
    */
   constructor(
@@ -64,21 +64,12 @@ export class LinkRunner {
 
   #run(ap: ApRecord, effect: Exclude<LinkEffect, "take-device">, context: LinkContext): void {
     switch (effect) {
-      case "start-activation-timer": {
-        const act = context.activation!;
-        act.timer = this.#clock.setTimeout(() => this.#completeActivation(ap, act), ap.activationMs);
-        return;
-      }
-      case "start-deactivation-timer": {
-        const deact: Deactivation = {
-          waiters: new Set(),
-          timer: this.#clock.setTimeout(() => {
-            if (ap.deactivation === deact) this.send(ap, "go-down");
-          }, ap.deactivationMs),
-        };
-        ap.deactivation = deact;
-        return;
-      }
+      // The timers are started in methods of their own: a closure made here would make every effect
+      // allocate the function's context.
+      case "start-activation-timer":
+        return this.#startActivationTimer(ap, context.activation!);
+      case "start-deactivation-timer":
+        return this.#startDeactivationTimer(ap);
       case "finish-deactivation":
         return this.#finishDeactivation(ap);
       case "reset-counters": // a new link, or none: counters and the fade warning start over
@@ -105,9 +96,24 @@ export class LinkRunner {
     }
   }
 
+  #startActivationTimer(ap: ApRecord, act: Activation): void {
+    act.timer = this.#clock.setTimeout(() => this.#completeActivation(ap, act), ap.activationMs);
+  }
+
+  #startDeactivationTimer(ap: ApRecord): void {
+    const deact: Deactivation = {
+      waiters: new Set(),
+      timer: this.#clock.setTimeout(() => {
+        if (ap.deactivation === deact) this.send(ap, "go-down");
+      }, ap.deactivationMs),
+    };
+    ap.deactivation = deact;
+  }
+
   /** One device, one link: whatever else runs on `ap`'s device goes down first (as NetworkManager does). */
   #displaceOthers(ap: ApRecord): void {
     for (const other of this.#sameDevice(ap)) {
+      if (other === ap) continue;
       if (other.phase === "activating") {
         this.failActivation(
           other,
