@@ -67,12 +67,13 @@ export class NeedViews {
     return need && { ...need };
   }
 
-  /** Recomputes every view's members from `records`; wakes the opens waiting for a match. */
-  refresh(records: () => Iterable<DriverConfiguration>): void {
+  /** Recomputes every view's members from the `store`'s records; wakes the opens waiting for a match. */
+  refresh(store: { records(): Iterable<DriverConfiguration> }): void {
+    if (this.#entries.size === 0) return;
     for (const e of this.#entries.values()) {
       const data = e.view.data!;
-      if (e.need.reachability) judge(e, records());
-      const children = needMatches(records(), e.need).filter((id) => e.judged.get(id) !== false);
+      if (e.need.reachability) judge(e, store.records());
+      const children = needMatches(store.records(), e.need).filter((id) => e.judged.get(id) !== false);
       const same = children.length === data.children!.length &&
         children.every((c, i) => c === data.children![i]);
       if (!same) e.view.update({ ...data, children });

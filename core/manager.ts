@@ -494,7 +494,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** After a change of `identifier` (undefined: of everything, such as the policies): tells the sessions concerned. */
   #afterChange(identifier: string | undefined, children?: readonly string[]): void {
-    this.#needs.refresh(() => this.#store.records());
+    this.#needs.refresh(this.#store);
     const sessions = identifier === undefined
       ? [...this.#sessions.all]
       : this.#concerned(identifier, children);
