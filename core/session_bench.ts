@@ -2,6 +2,7 @@
 // Session open/close cost on one configuration against a bare stand-in (an object, two Sets, a promise, two
 // emits), and event dispatch per listener against a bare EventTarget, each baseline measured in the same run
 // (deno bench prints the ratios of each group against its baseline).
+import { standInOpenClose } from "./_bench_baselines.ts";
 import { ap, FakeDriver } from "./_fake_driver.ts";
 import { Emitter } from "./emitter.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
@@ -37,29 +38,12 @@ const config = manager.configurationFromIdentifier("a");
 const keeper = manager.createSession(config);
 await keeper.open(); // the link stays up: measures the session counter, not the driver
 
-// The bare stand-in of open+close: what a session does at the least (an object filed in two Sets, the index
-// and the lease table, a promise settled and awaited, an event on open and one on close), in plain JS.
-const index = new Set<object>();
-const holders = new Set<object>();
-const standInListeners = [(_state: string) => sink++];
-const standInEmit = (state: string) => {
-  for (const l of standInListeners) l(state);
-};
 Deno.bench({
   name: "bare stand-in: an object, two Sets, a promise, two emits",
   group: "open-close",
   baseline: true,
   async fn() {
-    const s = { state: "connecting" };
-    index.add(s);
-    holders.add(s);
-    await new Promise<void>((resolve) => resolve());
-    s.state = "connected";
-    standInEmit(s.state);
-    holders.delete(s);
-    index.delete(s);
-    s.state = "disconnected";
-    standInEmit(s.state);
+    await standInOpenClose();
   },
 });
 

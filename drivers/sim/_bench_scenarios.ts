@@ -1,7 +1,9 @@
-// The scenario the playback benchmarks play (drivers/sim/scenario_bench.ts, scripts/bench/scale.ts): an ALR
-// session on a service network of LTE and WLAN, roaming on every step as WLAN's signal goes to 0 and back.
+// The scenario the playback benchmarks play (drivers/sim/scenario_bench.ts, scripts/bench/scale.ts,
+// scripts/bench/alloc.ts): an ALR session on a service network of LTE and WLAN, roaming on every step as WLAN's
+// signal goes to 0 and back; and the plain-JS loop they are measured against.
 import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
+import { heapPop, heapPush } from "./_heap.ts";
 
 /** A play of `steps` steps (even), each a roam of the session `app`. */
 export function flappingScenario(steps: number): SimScenario {
@@ -61,4 +63,99 @@ export async function heapHeldDuringPlay(
     },
   });
   return held;
+}
+
+/**
+ * The honest baseline: the same world mutations and callbacks as the scenario, in plain JS with a binary-heap
+ * timer queue (the one the virtual clock uses, `_heap.ts`) and no framework. Each step changes wlan's signal.
+ * Losing wlan (the session's link) tells the session (`roaming`, then lte offered); a better wlan coming back
+ * offers wlan. The session's listener notes
+ * every event and answers as the scenario's `auto` does: migrate starts the target's activation (a 100 ms timer,
+ * and a 30 s time-out timer cleared when it completes); the activation tells `connected` (or, for a roam that
+ * was not forced by a loss, `roaming` first) and `newConfigurationActivated`, accept lets the old link go (a
+ * 50 ms deactivation timer, when it is still up). Four session events a step, as in the scenario.
+ */
+export function bareLoop(steps: number): number {
+  interface Timer {
+    at: number;
+    id: number;
+    fn: () => void;
+    live: boolean;
+  }
+  const heap: Timer[] = [];
+  let now = 0, nextId = 0;
+  const less = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
+  const pop = (): Timer => {
+    const top = heap[0];
+    heapPop(heap, less);
+    return top;
+  };
+  const setTimer = (fn: () => void, ms: number): Timer => {
+    const t = { at: now + ms, id: nextId++, fn, live: true };
+    heapPush(heap, t, less);
+    return t;
+  };
+  const advance = (ms: number) => {
+    const end = now + ms;
+    while (heap.length > 0 && heap[0].at <= end) {
+      const t = pop();
+      if (!t.live) continue; // cleared: leaves the heap when it reaches the top
+      now = t.at;
+      t.fn();
+    }
+    now = end;
+  };
+  type Id = "lte" | "wlan";
+  const aps = { lte: { signal: 50, up: true }, wlan: { signal: 50, up: false } };
+  const session = { on: "lte" as Id, offered: undefined as Id | undefined, state: "connected", events: 0 };
+  const log: string[] = [];
+  const note = (event: string) => {
+    session.events++;
+    if (log.length < 16) log.push(event);
+  };
+  const emit = (event: string) => {
+    note(event);
+    if (event === "preferredConfigurationChanged") migrate();
+    else if (event === "newConfigurationActivated") accept();
+  };
+  const setState = (state: string) => {
+    if (state === session.state) return;
+    session.state = state;
+    emit("stateChanged");
+  };
+  let from: Id = "lte";
+  const migrate = () => {
+    const to = session.offered!;
+    const timeout = setTimer(() => {}, 30_000);
+    setTimer(() => {
+      timeout.live = false;
+      aps[to].up = true;
+      from = session.on;
+      session.on = to;
+      session.offered = undefined;
+      if (session.state !== "roaming") setState("roaming");
+      emit("newConfigurationActivated");
+    }, 100);
+  };
+  const accept = () => {
+    setState("connected");
+    const old = aps[from];
+    if (old.up && from !== session.on) setTimer(() => old.up = false, 50);
+  };
+  for (let i = 0; i < steps; i++) {
+    advance(1000);
+    const signal = i % 2 === 0 ? 0 : 90;
+    aps.wlan.signal = signal;
+    if (signal === 0 && session.on === "wlan") {
+      aps.wlan.up = false;
+      setState("roaming");
+      session.offered = "lte";
+      emit("preferredConfigurationChanged");
+    } else if (signal > 0 && session.on === "lte") {
+      session.offered = "wlan";
+      emit("preferredConfigurationChanged");
+    }
+  }
+  advance(1000);
+  return session.events;
 }
