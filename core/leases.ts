@@ -114,8 +114,8 @@ export class LeaseTable {
   }
 
   /** The holders of an access point. */
-  holdersOf(identifier: string): Iterable<object> {
-    return this.#entries.get(identifier)?.holders ?? [];
+  holdersOf(identifier: string): ReadonlySet<object> {
+    return this.#entries.get(identifier)?.holders ?? NO_HOLDERS;
   }
 
   /** Access points with at least one holder, and their counts. */
@@ -361,6 +361,9 @@ export class LeaseTable {
     return tracked;
   }
 }
+
+/** The holders of a link nobody holds (a Set, as every other answer of `holdersOf` is: one kind to iterate). */
+const NO_HOLDERS: ReadonlySet<object> = new Set();
 
 /** A settled promise: the activation of a link that is down starts in the next microtask turn. */
 const RESOLVED: Promise<void> = Promise.resolve();

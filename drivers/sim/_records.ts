@@ -119,11 +119,15 @@ function interfaceOf(e: ApRecord): NonNullable<DriverConfiguration["interface"]>
   return i;
 }
 
-/** A service network's members as reported (the members array is replaced, never changed, on a change). */
+/**
+ * A service network's members as reported (the members array is replaced, never changed, on a change). The
+ * copy is typed read-only but not frozen: V8 iterates a frozen array on a slow path that allocates, and every
+ * reader of a service network's state goes through its members.
+ */
 const reportedChildren = new WeakMap<readonly string[], readonly string[]>();
 function childrenOf(members: readonly string[]): readonly string[] {
   let c = reportedChildren.get(members);
-  if (c === undefined) reportedChildren.set(members, c = Object.freeze([...members]));
+  if (c === undefined) reportedChildren.set(members, c = [...members]);
   return c;
 }
 

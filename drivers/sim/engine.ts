@@ -51,7 +51,8 @@ import type { SimRandom } from "./random.ts";
 import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
 
-const NO_RECORDS: readonly ApRecord[] = Object.freeze([]);
+/** The device of an access point that names none (a Set, as every device is: one kind to iterate). */
+const NO_RECORDS: ReadonlySet<ApRecord> = new Set();
 import type {
   SimAccessPoint,
   SimHolders,

@@ -77,9 +77,12 @@ export interface LinkTransition {
   readonly effects: readonly LinkEffect[];
 }
 
-/** A frozen transition (each is made once: a link changes phase on every step of a long play). */
+/**
+ * A frozen transition (each is made once: a link changes phase on every step of a long play). Its list of
+ * effects is typed read-only but not frozen: V8 iterates a frozen array on a slow path that allocates.
+ */
 const T = (phase: SimLinkPhase, ...effects: LinkEffect[]): LinkTransition =>
-  Object.freeze({ phase, effects: Object.freeze(effects) });
+  Object.freeze({ phase, effects });
 
 const STAYS: Record<SimLinkPhase, LinkTransition> = {
   down: T("down"),

@@ -79,7 +79,9 @@ export class LinkRunner {
         return;
       case "hold":
         if (context.holder !== undefined) ap.holders.add(context.holder);
-        for (const w of context.activation?.waiters ?? []) ap.holders.add(w.holder);
+        if (context.activation !== undefined) {
+          for (const w of context.activation.waiters) ap.holders.add(w.holder);
+        }
         return;
       case "drop-holds":
         ap.holders.clear();

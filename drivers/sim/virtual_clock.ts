@@ -239,36 +239,29 @@ export class VirtualClock implements Clock {
 
   /**
    * @internal the scenario player's advance: the timers due within `ms`, pending work settling after each in
-   * microtask turns only (no real macrotask, no promise per timer or per turn: a loop of callbacks).
+   * microtask turns only (no real macrotask: a loop of awaits).
    */
-  [ADVANCE_IN_TURNS](ms: number): Promise<void> {
+  async [ADVANCE_IN_TURNS](ms: number): Promise<void> {
     if (this.#advancing) {
-      return Promise.reject(
-        new Error("the virtual clock is already advancing: await the running advance()/runAll() first"),
-      );
+      throw new Error("the virtual clock is already advancing: await the running advance()/runAll() first");
     }
     this.#advancing = true;
     const target = this.#now + ms;
-    return new Promise((resolve, reject) => {
-      const errors: unknown[] = [];
-      const loop = (): void => {
+    const errors: unknown[] = [];
+    try {
+      await this.#quiet();
+      for (;;) {
         const timer = this.#next(target);
-        if (timer === undefined) {
-          if (target > this.#now) this.#now = target;
-          this.#advancing = false;
-          if (errors.length === 0) resolve();
-          else {reject(
-              errors.length === 1
-                ? errors[0]
-                : new AggregateError(errors, `${errors.length} virtual timers threw`),
-            );}
-          return;
-        }
+        if (timer === undefined) break;
         this.#fire(timer, errors);
-        this.#whenQuiet(loop);
-      };
-      this.#whenQuiet(loop);
-    });
+        await this.#quiet();
+      }
+      if (target > this.#now) this.#now = target;
+    } finally {
+      this.#advancing = false;
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
   }
 
   /** Takes `timer` (the next one) off the queue and runs it at its time; what it throws goes to `errors`. */
@@ -316,24 +309,23 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Calls `then` once pending promise work has settled: after {@linkcode QUIET_TURNS} microtask turns in a
-   * row without the clock being used (real macrotasks past {@linkcode MAX_TURNS}).
+   * Settles once pending promise work has: after {@linkcode QUIET_TURNS} microtask turns in a row without the
+   * clock being used (real macrotasks past {@linkcode MAX_TURNS}). One turn per `await undefined`, which
+   * makes less garbage than a `queueMicrotask` callback a turn (48 bytes against 129).
    */
-  #whenQuiet(then: () => void): void {
-    let seen = this.#activity, quiet = 0, turns = 0;
-    // One microtask turn per call, as `await undefined` would take, without a promise per turn.
-    const turn = (): void => {
+  async #quiet(): Promise<void> {
+    let seen = this.#activity, quiet = 0;
+    for (let turns = 1;; turns++) {
+      await undefined;
       if (this.#activity === seen) quiet++;
       else {
         seen = this.#activity;
         if (quiet > this.#longestQuiet) this.#longestQuiet = quiet;
         quiet = 0;
       }
-      if (quiet >= QUIET_TURNS) then();
-      else if (++turns === MAX_TURNS) void realRounds().then(then);
-      else queueMicrotask(turn);
-    };
-    queueMicrotask(turn);
+      if (quiet >= QUIET_TURNS) return;
+      if (turns === MAX_TURNS) return await realRounds();
+    }
   }
 }
 
