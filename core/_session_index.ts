@@ -13,10 +13,6 @@
 import type { NetworkConfiguration } from "./configuration.ts";
 import type { NetworkSession } from "./network_session.ts";
 
-/** Where the index filed a session: on the session itself (no map from sessions to keys to keep). */
-const FILED: unique symbol = Symbol("filed under");
-type Filed = NetworkSession & { [FILED]?: string };
-
 /** The registered sessions of a manager, filed by the configuration they act on. */
 export class SessionIndex {
   #byKey = new Map<string, Set<NetworkSession>>();
@@ -31,10 +27,10 @@ export class SessionIndex {
 
   /** Files `session` under `key` (again, when the configuration it acts on changed). */
   add(session: NetworkSession, key: string): void {
-    const was = (session as Filed)[FILED];
+    const was = session.indexKey;
     if (was === key) return;
     if (was !== undefined) this.remove(session);
-    (session as Filed)[FILED] = key;
+    session.indexKey = key;
     this.#all.add(session);
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, set = new Set());
@@ -44,9 +40,9 @@ export class SessionIndex {
 
   /** Forgets `session`. */
   remove(session: NetworkSession): void {
-    const key = (session as Filed)[FILED];
+    const key = session.indexKey;
     if (key === undefined) return;
-    (session as Filed)[FILED] = undefined;
+    session.indexKey = undefined;
     this.#all.delete(session);
     if (key.startsWith("need:")) this.#needSessions.delete(session);
     const set = this.#byKey.get(key)!;
@@ -56,7 +52,7 @@ export class SessionIndex {
 
   /** Whether `session` is filed. */
   has(session: NetworkSession): boolean {
-    return (session as Filed)[FILED] !== undefined;
+    return session.indexKey !== undefined;
   }
 
   /**
@@ -82,10 +78,10 @@ export class SessionIndex {
       if (p !== identifier && !parents.includes(p) && moreParents.indexOf(p) === i) this.#push(p, out);
     }
     for (const s of this.#needSessions) {
-      if (!isTaken((s as Filed)[FILED]!, identifier, parents, moreParents)) out.push(s);
+      if (!isTaken(s.indexKey!, identifier, parents, moreParents)) out.push(s);
     }
     for (const h of holders) {
-      const key = (h as Filed)[FILED];
+      const key = (h as NetworkSession).indexKey;
       if (
         key !== undefined && !isTaken(key, identifier, parents, moreParents) &&
         !this.#needSessions.has(h as NetworkSession)

@@ -79,6 +79,11 @@ export class NetworkSession {
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving: object | undefined;
+  /**
+   * @internal where the manager's session index filed this session (undefined: not filed). A field from the
+   * start: a property added when the session is first filed would change its shape on every open.
+   */
+  indexKey: string | undefined = undefined;
 
   /** What the runner asks of its session: one small object per session (no closures). */
   static #Hooks = class implements RunnerHooks {

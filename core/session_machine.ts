@@ -20,7 +20,8 @@
  */
 
 import type { RoamModel, SessionEffect, SessionInput, SessionModel, Transition } from "./session_model.ts";
-import { SESSION_STATES, type SessionState } from "./types.ts";
+import type { SessionState } from "./types.ts";
+import { CLOSED, IDLE, OPENED, SETTLE_FALSE, SETTLE_TRUE, STATE_EFFECTS } from "./_machine_constants.ts";
 
 /**
  * The model of a session that holds nothing.
@@ -35,15 +36,10 @@ export function initialSessionModel(state: SessionState): SessionModel {
   return IDLE[state];
 }
 
-/** The models of sessions that hold nothing, one per state (shared and frozen: models are never mutated). */
-const IDLE = Object.fromEntries(
-  SESSION_STATES.map((state) => [state, Object.freeze({ state, phase: "idle" as const })]),
-) as unknown as Record<SessionState, SessionModel>;
-
 const NONE: Transition["effects"] = [];
 
 function step(from: SessionModel, to: SessionModel, effects: SessionEffect[]): Transition {
-  if (to.state !== from.state) effects.unshift({ type: "state", state: to.state });
+  if (to.state !== from.state) effects.unshift(STATE_EFFECTS[to.state]);
   return { model: to, effects };
 }
 
@@ -84,7 +80,7 @@ function aborted(m: SessionModel, restingState: SessionState, message: string, w
   const effects: SessionEffect[] = [];
   for (const id of held(m)) effects.push({ type: "release", identifier: id });
   effects.push({ type: "error", error: "session-aborted", message });
-  if (wasOpen) effects.push({ type: "emit", event: "closed" });
+  if (wasOpen) effects.push(CLOSED);
   return step(m, idle(m, restingState), effects);
 }
 
@@ -141,7 +137,7 @@ export function transition(m: SessionModel, input: SessionInput): Transition {
 type Input<T extends SessionInput["type"]> = Extract<SessionInput, { type: T }>;
 
 function onOpen(m: SessionModel, input: Input<"open">): Transition {
-  if (m.phase === "open") return { model: m, effects: [{ type: "settle", opened: true }] };
+  if (m.phase === "open") return { model: m, effects: [SETTLE_TRUE] };
   if (m.phase === "opening") return { model: m, effects: NONE };
   if (input.failure !== undefined || input.target === undefined) {
     return {
@@ -152,13 +148,13 @@ function onOpen(m: SessionModel, input: Input<"open">): Transition {
           error: "invalid-configuration",
           message: input.failure ?? "nothing to connect to",
         },
-        { type: "settle", opened: false },
+        SETTLE_FALSE,
       ],
     };
   }
   const effects: SessionEffect[] = [];
   // Re-opening while an earlier close is still taking the link down: that close is done for this session.
-  if (m.phase === "closing" && m.closeEmits) effects.push({ type: "emit", event: "closed" });
+  if (m.phase === "closing" && m.closeEmits) effects.push(CLOSED);
   effects.push({ type: "acquire", identifier: input.target });
   const state: SessionState = input.targetActive && m.state === "connected" ? "connected" : "connecting";
   return step(m, { state, phase: "opening", accessPoint: input.target, ignored: m.ignored }, effects);
@@ -228,8 +224,8 @@ function onCarrier(m: SessionModel, input: Input<"carrier">): Transition {
 /** The link is up (and meets the need): the session is open. */
 function opened(m: SessionModel): Transition {
   return step(m, { state: "connected", phase: "open", accessPoint: m.accessPoint, ignored: m.ignored }, [
-    { type: "emit", event: "opened" },
-    { type: "settle", opened: true },
+    OPENED,
+    SETTLE_TRUE,
   ]);
 }
 
@@ -261,7 +257,7 @@ function openRefused(
       error: "invalid-configuration",
       message: `${what}, and no other access point meets the need`,
     },
-    { type: "settle", opened: false },
+    SETTLE_FALSE,
   ]);
 }
 
@@ -312,7 +308,7 @@ function onActivationFailed(m: SessionModel, input: Input<"activation-failed">):
     return step(m, idle(m, input.restingState), [
       { type: "release", identifier: input.identifier },
       { type: "error", error: input.error, message: input.message },
-      { type: "settle", opened: false },
+      SETTLE_FALSE,
     ]);
   }
   const r = m.roam;
@@ -341,7 +337,7 @@ function onClose(m: SessionModel, input: Input<"close">): Transition {
     return step(m, idle(m, input.restingState), [
       ...held(m).map((id): SessionEffect => ({ type: "release", identifier: id })),
       { type: "error", error: "session-aborted", message: "the session was closed before it opened" },
-      { type: "settle", opened: false },
+      SETTLE_FALSE,
     ]);
   }
   if (m.phase !== "open") return { model: m, effects: NONE };
@@ -353,7 +349,7 @@ function onClose(m: SessionModel, input: Input<"close">): Transition {
       effects,
     );
   }
-  effects.push({ type: "emit", event: "closed" });
+  effects.push(CLOSED);
   return step(m, idle(m, input.restingState), effects);
 }
 
@@ -371,7 +367,7 @@ function onStop(m: SessionModel, input: Input<"stop">): Transition {
       error: "session-aborted",
       message: "the session was stopped before it opened",
     });
-    effects.push({ type: "settle", opened: false });
+    effects.push(SETTLE_FALSE);
   }
   return step(m, {
     state: "closing",
@@ -383,7 +379,7 @@ function onStop(m: SessionModel, input: Input<"stop">): Transition {
 
 function onReleased(m: SessionModel, input: Input<"released">): Transition {
   if (m.phase !== "closing") return { model: m, effects: NONE };
-  return step(m, idle(m, input.restingState), m.closeEmits ? [{ type: "emit", event: "closed" }] : []);
+  return step(m, idle(m, input.restingState), m.closeEmits ? [CLOSED] : []);
 }
 
 function onLost(m: SessionModel, input: Input<"lost">): Transition {
@@ -463,10 +459,10 @@ function onRemoved(m: SessionModel, input: Input<"removed">): Transition {
   const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
   if (m.phase === "opening") {
     effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-    effects.push({ type: "settle", opened: false });
+    effects.push(SETTLE_FALSE);
   } else if (m.phase === "open" || (m.phase === "closing" && m.closeEmits)) {
     effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-    effects.push({ type: "emit", event: "closed" });
+    effects.push(CLOSED);
   }
   return step(m, { state: "invalid", phase: "idle" }, effects);
 }
