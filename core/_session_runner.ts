@@ -61,7 +61,7 @@ export class SessionRunner {
   reach: LinkReach = NO_REACH;
   #hooks: RunnerHooks;
   // Created when first needed: an idle session costs little.
-  #queue: SessionInput[] | undefined;
+  #queue: InputQueue | undefined;
   #busy = false;
   #settlers: Array<(opened: boolean) => void> | undefined;
   #closingWork: Promise<unknown>[] | undefined;
@@ -94,14 +94,14 @@ export class SessionRunner {
 
   /** Feeds `input` to the machine (queued while a transition's effects run). */
   dispatch(input: SessionInput): void {
-    const queue = this.#queue ??= [];
-    queue.push(input);
+    const queue = this.#queue ??= new InputQueue();
+    queue.add(input);
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while (queue.length > 0) {
+      for (let next = queue.take(); next !== undefined; next = queue.take()) {
         const before = this.model;
-        const { model, effects } = transition(before, queue.shift()!);
+        const { model, effects } = transition(before, next);
         if (model === before && effects.length === 0) {
           this.#unmoved();
           continue;
@@ -303,5 +303,28 @@ export class SessionRunner {
         this.dispatch({ type: "released", restingState: this.#hooks.restingState() });
       }
     });
+  }
+}
+
+/**
+ * The inputs waiting for a transition, first in first out. Unlike an array used with `push` and `shift`,
+ * emptying it frees nothing, so filling it again allocates nothing (a session's queue empties after every input).
+ */
+class InputQueue {
+  #items: (SessionInput | undefined)[] = [];
+  #head = 0;
+  #tail = 0;
+
+  add(input: SessionInput): void {
+    this.#items[this.#tail++] = input;
+  }
+
+  /** The oldest input, or undefined when none waits. */
+  take(): SessionInput | undefined {
+    if (this.#head === this.#tail) return undefined;
+    const input = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#tail) this.#head = this.#tail = 0; // empty: its slots are used again
+    return input;
   }
 }
