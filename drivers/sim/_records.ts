@@ -22,13 +22,14 @@ export interface Waiter {
   cleanup: () => void;
 }
 
+/** Waiters are kept in arrays: one or two wait, and a Set emptied by `delete` allocates its table again. */
 export interface Activation {
-  readonly waiters: Set<Waiter>;
+  readonly waiters: Waiter[];
   timer: unknown;
 }
 
 export interface Deactivation {
-  readonly waiters: Set<Waiter>;
+  readonly waiters: Waiter[];
   readonly timer: unknown;
 }
 
@@ -321,4 +322,12 @@ export function newServiceNetwork(o: SimServiceNetworkOptions, members: string[]
     virtualAddresses: seamless ? Object.freeze([`10.200.${k % 256}.1/32`]) : undefined,
     lastState: "defined",
   };
+}
+
+/** Takes `waiter` out of `waiters`; says whether it was there. */
+export function removeWaiter(waiters: Waiter[], waiter: Waiter): boolean {
+  const i = waiters.indexOf(waiter);
+  if (i < 0) return false;
+  waiters.splice(i, 1);
+  return true;
 }

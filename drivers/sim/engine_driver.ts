@@ -8,7 +8,7 @@
  */
 
 import { DriverError, type DriverStatistics, type Reachability } from "@netsession/core";
-import { type Activation, type ApRecord, KIND_NAMES, type Waiter } from "./_records.ts";
+import { type Activation, type ApRecord, KIND_NAMES, removeWaiter, type Waiter } from "./_records.ts";
 import type { SimEngine } from "./engine.ts";
 import { isLinkUp } from "./link.ts";
 
@@ -54,10 +54,10 @@ function lookup(engine: SimEngine, id: string): ApRecord | Promise<never> {
 /** Drops one waiter; the activation is cancelled when none is left. */
 function dropWaiter(engine: SimEngine, ap: ApRecord, waiter: Waiter, error: DriverError): void {
   const act = ap.activation;
-  if (act === undefined || !act.waiters.delete(waiter)) return;
+  if (act === undefined || !removeWaiter(act.waiters, waiter)) return;
   waiter.cleanup();
   waiter.reject(error);
-  if (act.waiters.size === 0) {
+  if (act.waiters.length === 0) {
     ap.activation = undefined;
     engine.links.clearTimer(act);
     engine.links.send(ap, "cancel");
@@ -94,13 +94,13 @@ export function activateLink(
   return new Promise<void>((resolve, reject) => {
     let act = ap.activation;
     if (act === undefined) {
-      act = { waiters: new Set(), timer: undefined } satisfies Activation;
+      act = { waiters: [], timer: undefined } satisfies Activation;
       ap.activation = act;
       // while deactivating, the activation starts when the link is down (effect resume-queued)
       engine.links.send(ap, "activate", { activation: act });
     }
     const waiter: Waiter = { holder, resolve, reject, cleanup: () => {} };
-    act.waiters.add(waiter);
+    act.waiters.push(waiter);
     let timer: unknown;
     if (timeout !== undefined && Number.isFinite(timeout) && timeout >= 0) {
       timer = engine.clock.setTimeout(
@@ -139,7 +139,7 @@ export function deactivateLink(
   if (act !== undefined) {
     const error = new DriverError("session-aborted", `activation of '${id}' was cancelled by a deactivation`);
     if (force) engine.links.failActivation(ap, error);
-    else for (const w of [...act.waiters]) if (w.holder === holder) dropWaiter(engine, ap, w, error);
+    else for (const w of act.waiters.slice()) if (w.holder === holder) dropWaiter(engine, ap, w, error);
   }
   if (!isLinkUp(ap.phase)) return Promise.resolve();
   if (force) ap.holders.clear();
@@ -156,13 +156,13 @@ export function deactivateLink(
   return new Promise<void>((resolve, reject) => {
     const waiter: Waiter = { holder, resolve, reject, cleanup: () => {} };
     const onAbort = () => {
-      if (!deact.waiters.delete(waiter)) return;
+      if (!removeWaiter(deact.waiters, waiter)) return;
       waiter.cleanup();
       reject(new DriverError("session-aborted", `waiting for '${id}' to go down was aborted`));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     waiter.cleanup = () => signal?.removeEventListener("abort", onAbort);
-    deact.waiters.add(waiter);
+    deact.waiters.push(waiter);
   });
 }
 
@@ -207,7 +207,7 @@ export function releaseHolder(engine: SimEngine, holder: object): void {
     ap.holders.delete(holder);
     const act = ap.activation;
     if (act === undefined) continue;
-    for (const w of [...act.waiters]) {
+    for (const w of act.waiters.slice()) {
       if (w.holder === holder) {
         dropWaiter(
           engine,

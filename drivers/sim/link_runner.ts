@@ -104,7 +104,7 @@ export class LinkRunner {
 
   #startDeactivationTimer(ap: ApRecord): void {
     const deact: Deactivation = {
-      waiters: new Set(),
+      waiters: [],
       timer: this.#clock.setTimeout(() => {
         if (ap.deactivation === deact) this.send(ap, "go-down");
       }, ap.deactivationMs),
@@ -149,8 +149,7 @@ export class LinkRunner {
 
   /** Settles every waiter of an activation (resolve when `error` is undefined). */
   settle(act: Activation, error: DriverError | undefined): void {
-    const waiters = [...act.waiters];
-    act.waiters.clear();
+    const waiters = act.waiters.splice(0);
     for (const w of waiters) {
       w.cleanup();
       if (error === undefined) w.resolve();
@@ -178,6 +177,6 @@ export class LinkRunner {
       w.cleanup();
       w.resolve();
     }
-    deact.waiters.clear();
+    deact.waiters.length = 0;
   }
 }
