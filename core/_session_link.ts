@@ -50,19 +50,7 @@ export function currentAccessPoint(
   const held = accessPointInUse(m);
   if (held !== undefined && m.phase !== "idle") return views.lookup(held);
   if (effective?.type === "internet-access-point") return effective;
-  if (effective?.type === "service-network") return activeMember(effective, views);
-  return undefined;
-}
-
-/** A service network's first member that is active (what `children.find(active)` gives, with no array made). */
-function activeMember(
-  sn: NetworkConfiguration,
-  views: ConfigurationRegistry,
-): NetworkConfiguration | undefined {
-  for (const id of sn.data?.children ?? []) {
-    const c = views.lookup(id);
-    if (c !== undefined && c.isValid && c.state === "active") return c;
-  }
+  if (effective?.type === "service-network") return effective.activeMember();
   return undefined;
 }
 
@@ -177,7 +165,7 @@ export function stopTarget(effective: NetworkConfiguration | undefined): string 
     return effective.state === "active" ? effective.identifier : undefined;
   }
   if (effective?.type === "service-network") {
-    return effective.children.find((c) => c.state === "active")?.identifier;
+    return effective.activeMember()?.identifier;
   }
   return undefined;
 }

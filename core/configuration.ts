@@ -176,7 +176,7 @@ export class NetworkConfiguration {
     const d = this.#data;
     if (!d) return "unknown";
     if (d.type === "service-network") {
-      return this.#activeChild()?.bearerType ?? "unknown";
+      return this.activeMember()?.bearerType ?? "unknown";
     }
     return d.bearerType;
   }
@@ -219,7 +219,7 @@ export class NetworkConfiguration {
   get metered(): boolean {
     const d = this.#data;
     if (d?.type === "service-network") {
-      return this.#activeChild()?.metered ?? false;
+      return this.activeMember()?.metered ?? false;
     }
     return d?.metered ?? false;
   }
@@ -242,12 +242,15 @@ export class NetworkConfiguration {
 
   #activeAccessPoint(): NetworkConfiguration | undefined {
     const d = this.#data;
-    if (d?.type === "service-network") return this.#activeChild();
+    if (d?.type === "service-network") return this.activeMember();
     return d?.type === "internet-access-point" && d.state === "active" ? this : undefined;
   }
 
-  /** A service network's highest-priority active member (without building {@linkcode children}). */
-  #activeChild(): NetworkConfiguration | undefined {
+  /**
+   * @internal a service network's highest-priority active member (what `children.find(active)` gives, without
+   * building {@linkcode children}); undefined for other configurations.
+   */
+  activeMember(): NetworkConfiguration | undefined {
     for (const id of this.#data?.children ?? []) {
       const c = this.#registry.lookup(id);
       if (c?.isValid && c.state === "active") return c;

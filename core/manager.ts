@@ -237,7 +237,7 @@ export class NetworkConfigurationManager implements SessionHost {
   defaultRoute(): NetworkConfiguration | undefined {
     const d = this.defaultConfiguration();
     if (d.state === "active") {
-      return d.type === "service-network" ? d.children.find((c) => c.state === "active") : d;
+      return d.type === "service-network" ? d.activeMember() : d;
     }
     return this.#store.bestActiveAccessPoint();
   }
