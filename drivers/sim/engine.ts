@@ -50,9 +50,6 @@ import { LinkRunner, outOfRange } from "./link_runner.ts";
 import type { SimRandom } from "./random.ts";
 import type { SimServiceNetworkOptions } from "./service_network_options.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
-
-/** The device of an access point that names none (a Set, as every device is: one kind to iterate). */
-const NO_RECORDS: ReadonlySet<ApRecord> = new Set();
 import type {
   SimAccessPoint,
   SimHolders,
@@ -60,6 +57,9 @@ import type {
   SimTraffic,
   SimUserChoiceOptions,
 } from "./world_types.ts";
+
+/** The device of an access point that names none (a Set, as every device is: one kind to iterate). */
+const NO_RECORDS: ReadonlySet<ApRecord> = new Set();
 
 const engines = new WeakMap<object, SimEngine>();
 

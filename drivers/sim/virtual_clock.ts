@@ -276,8 +276,7 @@ export class VirtualClock implements Clock {
     } finally {
       this.#advancing = false;
     }
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
+    throwIfAny(errors);
   }
 
   /** Takes `timer` (the next one) off the queue and runs it at its time; what it throws goes to `errors`. */
@@ -320,9 +319,14 @@ export class VirtualClock implements Clock {
     } finally {
       this.#advancing = false;
     }
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
+    throwIfAny(errors);
   }
+}
+
+/** Throws what the timers of an advance threw: the one error, or an `AggregateError` of several. */
+function throwIfAny(errors: readonly unknown[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} virtual timers threw`);
 }
 
 /** The real macrotask rounds {@linkcode VirtualClock.advance} yields around its timers. */
