@@ -9,6 +9,8 @@
 
 import { linkPolicies, linkReach, reachChange, samePolicies } from "./_session_link.ts";
 import type { NetworkConfiguration } from "./configuration.ts";
+import type { DataBudget } from "./data_budgets.ts";
+import type { Emitter } from "./emitter.ts";
 import type { LinkReach } from "./reachability.ts";
 import type { SessionEvents } from "./session_events.ts";
 import type { UsagePolicy } from "./types.ts";
@@ -23,31 +25,32 @@ export interface LinkState {
 
 /** The emitting side of a session, as the link watch needs it. */
 export interface LinkListeners {
-  /** Tells the session's listeners. */
-  emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void;
+  /** The session's listeners, if it has any (no event is made for a session that has none). */
+  readonly emitter: Emitter<SessionEvents> | undefined;
 }
 
 /**
  * Recomputes `state` from `system` policies and the access point in use `ap`
  * (`opening`: the link is not the session's yet, so its own policies do not
- * apply); emits the changes when `notify`.
+ * apply; `budget`: its data budget, if any); emits the changes when `notify`.
  */
 export function refreshLink(
   state: LinkState,
   system: readonly UsagePolicy[],
   ap: NetworkConfiguration | undefined,
   opening: boolean,
+  budget: DataBudget | undefined,
   notify: boolean,
   out: LinkListeners,
 ): void {
-  const policies = linkPolicies(system, opening ? undefined : ap);
+  const policies = opening ? linkPolicies(system, undefined, undefined) : linkPolicies(system, ap, budget);
   if (!samePolicies(policies, state.policies)) {
     state.policies = policies;
-    if (notify) out.emit("usagePoliciesChanged", policies);
+    if (notify) out.emitter?.emit("usagePoliciesChanged", policies);
   }
   const reach = linkReach(ap);
   if (reach.reachability !== state.reach.reachability || reach.captivePortal !== state.reach.captivePortal) {
     state.reach = reach;
-    if (notify) out.emit("reachabilityChanged", reachChange(reach));
+    if (notify) out.emitter?.emit("reachabilityChanged", reachChange(reach));
   }
 }

@@ -67,18 +67,18 @@ export class SessionIndex {
   ): NetworkSession[] {
     // A session is filed under one key: the sets of distinct keys are disjoint, and a holder is only added
     // when its key was not taken already (a session on a service network holds the member that changed).
-    const out: NetworkSession[] = [];
-    this.#push(identifier, out);
+    // Most changes concern one session or none: the list is made with its first session (no room to grow).
+    let out = this.#push(identifier, undefined);
     for (let i = 0; i < parents.length; i++) {
       const p = parents[i];
-      if (p !== identifier && parents.indexOf(p) === i) this.#push(p, out);
+      if (p !== identifier && parents.indexOf(p) === i) out = this.#push(p, out);
     }
     for (let i = 0; i < moreParents.length; i++) {
       const p = moreParents[i];
-      if (p !== identifier && !parents.includes(p) && moreParents.indexOf(p) === i) this.#push(p, out);
+      if (p !== identifier && !parents.includes(p) && moreParents.indexOf(p) === i) out = this.#push(p, out);
     }
     for (const s of this.#needSessions) {
-      if (!isTaken(s.indexKey!, identifier, parents, moreParents)) out.push(s);
+      if (!isTaken(s.indexKey!, identifier, parents, moreParents)) out = with1(out, s);
     }
     for (const h of holders) {
       const key = (h as NetworkSession).indexKey;
@@ -86,18 +86,29 @@ export class SessionIndex {
         key !== undefined && !isTaken(key, identifier, parents, moreParents) &&
         !this.#needSessions.has(h as NetworkSession)
       ) {
-        out.push(h as NetworkSession);
+        out = with1(out, h as NetworkSession);
       }
     }
-    return out;
+    return out ?? NO_SESSIONS;
   }
 
-  /** Adds the sessions filed under `key` to `out`. */
-  #push(key: string, out: NetworkSession[]): void {
+  /** `out` with the sessions filed under `key` added. */
+  #push(key: string, out: NetworkSession[] | undefined): NetworkSession[] | undefined {
     const set = this.#byKey.get(key);
-    if (set !== undefined) { for (const s of set) out.push(s); }
+    if (set !== undefined) { for (const s of set) out = with1(out, s); }
+    return out;
   }
 }
+
+/** `out` with `s` added (made with it when there is none yet). */
+function with1(out: NetworkSession[] | undefined, s: NetworkSession): NetworkSession[] {
+  if (out === undefined) return [s];
+  out.push(s);
+  return out;
+}
+
+/** No session is concerned (frozen: shared by every such answer; empty, so iterating it costs nothing). */
+const NO_SESSIONS = Object.freeze([]) as unknown as NetworkSession[];
 
 const NO_KEYS: readonly string[] = Object.freeze([]);
 

@@ -8,6 +8,7 @@
  */
 
 import { type ConfigurationRegistry, type NetworkConfiguration, stateRank } from "./configuration.ts";
+import type { DataBudget } from "./data_budgets.ts";
 import type { LinkReach } from "./reachability.ts";
 import type { RoamCandidate, RoamSituation } from "./roaming_policy.ts";
 import type { ReachabilityChange } from "./session_events.ts";
@@ -68,12 +69,12 @@ export function linkInterface(
   return data.interface;
 }
 
-/** System-wide policies plus `no-background-traffic` while `ap` is active and metered; sorted. */
+/** System-wide policies plus `no-background-traffic` while `ap` is active and metered or its `budget` used up; sorted. */
 export function linkPolicies(
   system: readonly UsagePolicy[],
   ap: NetworkConfiguration | undefined,
+  budget: DataBudget | undefined,
 ): readonly UsagePolicy[] {
-  const budget = ap?.dataBudget;
   const link = (ap?.metered && ap.state === "active") ||
     (budget !== undefined && budget.used >= budget.bytes);
   if (!link) return system.length === 0 ? NO_POLICIES : sortedPolicies(system, false);

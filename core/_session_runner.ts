@@ -13,6 +13,7 @@ import { refreshLink } from "./_link_watch.ts";
 import { linkReach, NO_POLICIES, NO_REACH, reachChange, roamFromAvailable } from "./_session_link.ts";
 import { DEFAULT_CONNECT_TIMEOUT, type NetworkConfiguration } from "./configuration.ts";
 import type { DriverError } from "./driver.ts";
+import type { Emitter } from "./emitter.ts";
 import type { NetworkSession } from "./network_session.ts";
 import { type CarrierVerdict, carrierVerdict, type LinkReach } from "./reachability.ts";
 import type { SessionEvents } from "./session_events.ts";
@@ -27,8 +28,8 @@ export interface RunnerHooks {
   readonly host: SessionHost;
   /** The session (the holder of its leases). */
   readonly session: NetworkSession;
-  /** Tells the session's listeners (if it has any). */
-  emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void;
+  /** The session's listeners, if it has any: an event is made only for a session that has some. */
+  readonly emitter: Emitter<SessionEvents> | undefined;
   /** The state the session would have if it held nothing. */
   restingState(): SessionState;
   /** The access point the session's traffic uses (or observes). */
@@ -89,7 +90,8 @@ export class SessionRunner {
 
   /** Adds a settler of the pending `open()` promises. */
   onSettle(settle: (opened: boolean) => void): void {
-    (this.#settlers ??= []).push(settle);
+    if (this.#settlers === undefined) this.#settlers = [settle]; // most opens have one: no room to grow
+    else this.#settlers.push(settle);
   }
 
   /** Feeds `input` to the machine (queued while a transition's effects run). */
@@ -143,14 +145,15 @@ export class SessionRunner {
     // Policies and reach are made of the link's record (replaced on every report), the system policies (a list
     // replaced on a change), whether the link is the session's yet, and a data budget (which moves in place).
     const data = ap?.data;
+    const budget = ap?.dataBudget;
     const seen = this.#refreshed;
     if (
       seen !== undefined && seen.ap === ap && seen.data === data && seen.system === system &&
-      seen.opening === opening && (ap === undefined || ap.dataBudget === undefined)
+      seen.opening === opening && budget === undefined
     ) return;
-    refreshLink(this, system, ap, opening, notify, this.#hooks);
-    // Kept only for a registered session: an idle one that nobody listens to refreshes once, when made.
-    if ((ap !== undefined && ap.dataBudget !== undefined) || !this.#hooks.registered()) {
+    refreshLink(this, system, ap, opening, budget, notify, this.#hooks);
+    // Kept only for a registered session: an idle one that nobody listens to computes them when they are read.
+    if (budget !== undefined || !this.#hooks.registered()) {
       this.#refreshed = undefined;
     } else if (seen === undefined) this.#refreshed = { ap, data, system, opening };
     else {
@@ -202,14 +205,14 @@ export class SessionRunner {
         this.#stop(e.identifier);
         break;
       case "state":
-        hooks.emit("stateChanged", e.state);
+        hooks.emitter?.emit("stateChanged", e.state);
         break;
       case "emit":
         if (e.event === "opened") this.openedAt = host.clock.now();
         if (e.event === "closed") this.openedAt = undefined;
         if (e.event === "newConfigurationActivated") {
-          hooks.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
-        } else hooks.emit(e.event);
+          hooks.emitter?.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
+        } else hooks.emitter?.emit(e.event);
         break;
       case "validate":
         this.#validate(e.identifier);
@@ -217,12 +220,12 @@ export class SessionRunner {
       case "error":
         this.error = e.error;
         this.errorString = e.message;
-        hooks.emit("error", e.error);
+        hooks.emitter?.emit("error", e.error);
         break;
       case "preferred": {
         const configuration = host.lookup(e.identifier);
         if (configuration) {
-          hooks.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
+          hooks.emitter?.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
         }
         break;
       }
@@ -261,17 +264,19 @@ export class SessionRunner {
     const { host, session } = this.#hooks;
     // Another holder keeps the link: nothing to wait for (a closing session waits only for its links to go).
     if (host.leases.releaseIfShared(identifier, session)) return;
-    (this.#closingWork ??= []).push(
-      host.leases.release(identifier, session).catch((error) => this.#failed(error)),
-    );
+    this.#closing(host.leases.release(identifier, session).catch((error) => this.#failed(error)));
   }
 
   /** Forces `identifier` down (`stop()`). */
   #stop(identifier: string): void {
     const { host, session } = this.#hooks;
-    (this.#closingWork ??= []).push(
-      host.stopAccessPoint(identifier, session).catch((error) => this.#failed(error)),
-    );
+    this.#closing(host.stopAccessPoint(identifier, session).catch((error) => this.#failed(error)));
+  }
+
+  /** Adds work a closing session waits for (most close one link: a list of one, with no room to grow). */
+  #closing(work: Promise<unknown>): void {
+    if (this.#closingWork === undefined) this.#closingWork = [work];
+    else this.#closingWork.push(work);
   }
 
   /** Starts the carrier test of `identifier`: `timeout` after its connect time-out. */
@@ -294,7 +299,7 @@ export class SessionRunner {
   #failed(error: DriverError): void {
     this.error = error.code ?? "unknown";
     this.errorString = error.message;
-    this.#hooks.emit("error", this.error);
+    this.#hooks.emitter?.emit("error", this.error);
   }
 
   #awaitClosing(): void {

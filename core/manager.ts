@@ -483,7 +483,7 @@ export class NetworkConfigurationManager implements SessionHost {
    * The sessions a change of `identifier` concerns (see `_session_index.ts`);
    * `children`: a removed service network's members (their sessions were filed under it).
    */
-  #concerned(identifier: string, children: readonly string[] = []): Iterable<NetworkSession> {
+  #concerned(identifier: string, children: readonly string[] = NO_CHILDREN): Iterable<NetworkSession> {
     return this.#sessions.concerned(
       identifier,
       this.#store.parentsOf(identifier),
@@ -530,3 +530,6 @@ export class NetworkConfigurationManager implements SessionHost {
     return this.close();
   }
 }
+
+/** No members (a change of an access point, or of a service network that had none). */
+const NO_CHILDREN: readonly string[] = Object.freeze([]);

@@ -94,8 +94,8 @@ export class NetworkSession {
     get host(): SessionHost {
       return this.session.#manager;
     }
-    emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void {
-      this.session.#emitter?.emit(event, ...args);
+    get emitter(): Emitter<SessionEvents> | undefined {
+      return this.session.#emitter;
     }
     restingState() {
       return this.session.#restingState();
@@ -142,7 +142,7 @@ export class NetworkSession {
       new NetworkSession.#Hooks(this),
       initialSessionModel(restingState(configuration, undefined)),
     );
-    this.#run.refreshLink(false);
+    // Policies and reach are computed when the session registers (opens or gets a listener); until then, when read.
   }
 
   /** The configuration this session was created on. */
@@ -239,6 +239,7 @@ export class NetworkSession {
 
   /** Usage policies in force for this session: system-wide ones plus the link's (metered). */
   get usagePolicies(): readonly UsagePolicy[] {
+    if (!this.#registered) this.#run.refreshLink(false); // nobody is told of an idle, unheard session's changes
     return this.#run.policies;
   }
 

@@ -21,7 +21,7 @@
 
 import type { RoamModel, SessionEffect, SessionInput, SessionModel, Transition } from "./session_model.ts";
 import type { SessionState } from "./types.ts";
-import { CLOSED, IDLE, OPENED, SETTLE_FALSE, SETTLE_TRUE, STATE_EFFECTS } from "./_machine_constants.ts";
+import { CLOSED, IDLE, OPENED, SETTLE_FALSE, SETTLE_TRUE, STATE_LISTS } from "./_machine_constants.ts";
 
 /**
  * The model of a session that holds nothing.
@@ -39,8 +39,19 @@ export function initialSessionModel(state: SessionState): SessionModel {
 const NONE: Transition["effects"] = [];
 
 function step(from: SessionModel, to: SessionModel, effects: SessionEffect[]): Transition {
-  if (to.state !== from.state) effects.unshift(STATE_EFFECTS[to.state]);
-  return { model: to, effects };
+  if (to.state === from.state) return { model: to, effects };
+  // One array of the right size (an `unshift` onto a literal allocates its store again, with room to grow).
+  return { model: to, effects: STATE_LISTS[to.state].concat(effects) };
+}
+
+/** The release of everything `m` holds, then `a` and `b` if given, in one array of the right size. */
+function releasing(m: SessionModel, a?: SessionEffect, b?: SessionEffect): SessionEffect[] {
+  const ids = held(m), n = ids.length;
+  const out = new Array<SessionEffect>(n + (a ? 1 : 0) + (b ? 1 : 0));
+  for (let i = 0; i < n; i++) out[i] = { type: "release", identifier: ids[i] };
+  if (a) out[n] = a;
+  if (b) out[n + 1] = b;
+  return out;
 }
 
 function idle(m: SessionModel, state: SessionState): SessionModel {
@@ -66,22 +77,16 @@ function cannotReturn(
 
 /** Everything this session holds a lease on. */
 function held(m: SessionModel): string[] {
-  const out: string[] = [];
   // After roaming on loss the old access point is gone: its lease was dropped with it.
   const lostFrom = m.roam?.fromLost && m.roam.from === m.accessPoint;
-  if (m.accessPoint !== undefined && !lostFrom) out.push(m.accessPoint);
-  if (m.roam && m.roam.step !== "offered" && m.roam.to !== m.accessPoint && !m.roam.toLost) {
-    out.push(m.roam.to);
-  }
-  return out;
+  const a = m.accessPoint !== undefined && !lostFrom ? m.accessPoint : undefined;
+  const r = m.roam, b = r && r.step !== "offered" && r.to !== m.accessPoint && !r.toLost ? r.to : undefined;
+  return a === undefined ? (b === undefined ? [] : [b]) : b === undefined ? [a] : [a, b]; // literals: no room to grow
 }
 
 function aborted(m: SessionModel, restingState: SessionState, message: string, wasOpen: boolean): Transition {
-  const effects: SessionEffect[] = [];
-  for (const id of held(m)) effects.push({ type: "release", identifier: id });
-  effects.push({ type: "error", error: "session-aborted", message });
-  if (wasOpen) effects.push(CLOSED);
-  return step(m, idle(m, restingState), effects);
+  const error: SessionEffect = { type: "error", error: "session-aborted", message };
+  return step(m, idle(m, restingState), wasOpen ? releasing(m, error, CLOSED) : releasing(m, error));
 }
 
 /**
@@ -140,22 +145,12 @@ function onOpen(m: SessionModel, input: Input<"open">): Transition {
   if (m.phase === "open") return { model: m, effects: [SETTLE_TRUE] };
   if (m.phase === "opening") return { model: m, effects: NONE };
   if (input.failure !== undefined || input.target === undefined) {
-    return {
-      model: m,
-      effects: [
-        {
-          type: "error",
-          error: "invalid-configuration",
-          message: input.failure ?? "nothing to connect to",
-        },
-        SETTLE_FALSE,
-      ],
-    };
+    const message = input.failure ?? "nothing to connect to";
+    return { model: m, effects: [{ type: "error", error: "invalid-configuration", message }, SETTLE_FALSE] };
   }
-  const effects: SessionEffect[] = [];
+  const acquire: SessionEffect = { type: "acquire", identifier: input.target };
   // Re-opening while an earlier close is still taking the link down: that close is done for this session.
-  if (m.phase === "closing" && m.closeEmits) effects.push(CLOSED);
-  effects.push({ type: "acquire", identifier: input.target });
+  const effects = m.phase === "closing" && m.closeEmits ? [CLOSED, acquire] : [acquire];
   const state: SessionState = input.targetActive && m.state === "connected" ? "connected" : "connecting";
   return step(m, { state, phase: "opening", accessPoint: input.target, ignored: m.ignored }, effects);
 }
@@ -262,9 +257,14 @@ function openRefused(
 }
 
 /** A roam is done: the new access point is the session's; the old one is let go. */
-function commitRoam(m: SessionModel, r: RoamModel, extra: SessionEffect[] = []): Transition {
-  const effects: SessionEffect[] = r.fromLost ? [] : [{ type: "release", identifier: r.from }];
-  effects.push(...extra, { type: "emit", event: "newConfigurationActivated", identifier: r.to });
+function commitRoam(m: SessionModel, r: RoamModel, error?: SessionEffect): Transition {
+  const told: SessionEffect = { type: "emit", event: "newConfigurationActivated", identifier: r.to };
+  const release: SessionEffect | undefined = r.fromLost ? undefined : { type: "release", identifier: r.from };
+  const effects = release
+    ? (error ? [release, error, told] : [release, told])
+    : error
+    ? [error, told]
+    : [told];
   return step(m, { state: "connected", phase: "open", accessPoint: r.to }, effects);
 }
 
@@ -298,9 +298,8 @@ function refuseRoam(
   if (why === "captive") {
     return aborted(m, restingState, `${what} and the previous access point is gone`, true);
   }
-  return commitRoam(m, r, [
-    { type: "error", error: "roaming", message: `${what}; the previous access point is gone, so it is kept` },
-  ]);
+  const message = `${what}; the previous access point is gone, so it is kept`;
+  return commitRoam(m, r, { type: "error", error: "roaming", message });
 }
 
 function onActivationFailed(m: SessionModel, input: Input<"activation-failed">): Transition {
@@ -334,23 +333,21 @@ function onActivationFailed(m: SessionModel, input: Input<"activation-failed">):
 
 function onClose(m: SessionModel, input: Input<"close">): Transition {
   if (m.phase === "opening") {
-    return step(m, idle(m, input.restingState), [
-      ...held(m).map((id): SessionEffect => ({ type: "release", identifier: id })),
-      { type: "error", error: "session-aborted", message: "the session was closed before it opened" },
-      SETTLE_FALSE,
-    ]);
+    const error = "the session was closed before it opened";
+    const effects = releasing(m, { type: "error", error: "session-aborted", message: error }, SETTLE_FALSE);
+    return step(m, idle(m, input.restingState), effects);
   }
   if (m.phase !== "open") return { model: m, effects: NONE };
-  const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
   if (input.lastHolder) {
-    return step(
-      m,
-      { state: "closing", phase: "closing", accessPoint: m.accessPoint, closeEmits: true },
-      effects,
-    );
+    const closing: SessionModel = {
+      state: "closing",
+      phase: "closing",
+      accessPoint: m.accessPoint,
+      closeEmits: true,
+    };
+    return step(m, closing, releasing(m));
   }
-  effects.push(CLOSED);
-  return step(m, idle(m, input.restingState), effects);
+  return step(m, idle(m, input.restingState), releasing(m, CLOSED));
 }
 
 function onStop(m: SessionModel, input: Input<"stop">): Transition {
@@ -456,14 +453,12 @@ function onObserved(m: SessionModel, input: Input<"observed">): Transition {
 }
 
 function onRemoved(m: SessionModel, input: Input<"removed">): Transition {
-  const effects: SessionEffect[] = held(m).map((id) => ({ type: "release", identifier: id }));
-  if (m.phase === "opening") {
-    effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-    effects.push(SETTLE_FALSE);
-  } else if (m.phase === "open" || (m.phase === "closing" && m.closeEmits)) {
-    effects.push({ type: "error", error: "invalid-configuration", message: input.message });
-    effects.push(CLOSED);
-  }
+  const error: SessionEffect = { type: "error", error: "invalid-configuration", message: input.message };
+  const effects = m.phase === "opening"
+    ? releasing(m, error, SETTLE_FALSE)
+    : m.phase === "open" || (m.phase === "closing" && m.closeEmits)
+    ? releasing(m, error, CLOSED)
+    : releasing(m);
   return step(m, { state: "invalid", phase: "idle" }, effects);
 }
 
