@@ -230,9 +230,9 @@ export class SessionRunner {
         break;
       }
       case "settle": {
-        const settlers = this.#settlers ?? [];
+        const settlers = this.#settlers;
         this.#settlers = undefined;
-        for (const s of settlers) s(e.opened);
+        if (settlers !== undefined) { for (const s of settlers) s(e.opened); }
         break;
       }
     }
@@ -316,7 +316,8 @@ export class SessionRunner {
  * emptying it frees nothing, so filling it again allocates nothing (a session's queue empties after every input).
  */
 class InputQueue {
-  #items: (SessionInput | undefined)[] = [];
+  /** One slot to start with (a session rarely has more than one input waiting): grown only when needed. */
+  #items: (SessionInput | undefined)[] = [undefined];
   #head = 0;
   #tail = 0;
 
