@@ -154,7 +154,7 @@ export class LeaseTable {
     const e = this.#entry(identifier);
     e.holders.add(holder);
     if (e.status === "lingering") this.#endLinger(e, "up"); // taken back: no flap
-    if (e.status === "up") return Promise.resolve();
+    if (e.status === "up") return RESOLVED;
     if (e.status === "activating") return this.#join(identifier, e, holder);
     const before = e.status === "deactivating" ? e.deactivation!.catch(() => {}) : RESOLVED;
     const abort = new AbortController();
@@ -263,8 +263,8 @@ export class LeaseTable {
    */
   release(identifier: string, holder: object): Promise<void> {
     const e = this.#entries.get(identifier);
-    if (!e || !e.holders.delete(holder)) return Promise.resolve();
-    if (e.holders.size > 0) return Promise.resolve();
+    if (!e || !e.holders.delete(holder)) return RESOLVED;
+    if (e.holders.size > 0) return RESOLVED;
     if (this.#linger && e.status === "up") {
       const { ms, clock, onLinger } = this.#linger;
       e.status = "lingering";
@@ -273,7 +273,7 @@ export class LeaseTable {
         if (e.status === "lingering") this.#down(identifier, e, false).catch(() => {});
       }, ms);
       onLinger?.(identifier, ms);
-      return Promise.resolve();
+      return RESOLVED;
     }
     return this.#down(identifier, e, false);
   }
@@ -346,7 +346,7 @@ export class LeaseTable {
       ? e.activation!.catch(() => {})
       : e.status === "deactivating"
       ? e.deactivation!.catch(() => {})
-      : Promise.resolve();
+      : RESOLVED;
     e.status = "deactivating";
     const deactivation = previous.then(() => this.#driver.deactivate(identifier, { force }));
     e.deactivation = deactivation.then(
@@ -365,7 +365,10 @@ export class LeaseTable {
 /** The holders of a link nobody holds (a Set, as every other answer of `holdersOf` is: one kind to iterate). */
 const NO_HOLDERS: ReadonlySet<object> = new Set();
 
-/** A settled promise: the activation of a link that is down starts in the next microtask turn. */
+/**
+ * A settled promise: what is answered when there is nothing to wait for (one for all: nothing is made for it), and
+ * what the activation of a link that is down waits for (it starts in the next microtask turn).
+ */
 const RESOLVED: Promise<void> = Promise.resolve();
 
 function toDriverError(error: unknown, identifier: string): DriverError {

@@ -81,7 +81,7 @@ export function activateLink(
   }
   if (ap.phase === "up") {
     ap.holders.add(holder);
-    return Promise.resolve();
+    return SETTLED;
   }
   if (ap.signal === 0) {
     return Promise.reject(
@@ -141,11 +141,11 @@ export function deactivateLink(
     if (force) engine.links.failActivation(ap, error);
     else for (const w of act.waiters.slice()) if (w.holder === holder) dropWaiter(engine, ap, w, error);
   }
-  if (!isLinkUp(ap.phase)) return Promise.resolve();
+  if (!isLinkUp(ap.phase)) return SETTLED;
   if (force) ap.holders.clear();
   else ap.holders.delete(holder);
   if (ap.phase === "up") {
-    if (ap.holders.size > 0) return Promise.resolve();
+    if (ap.holders.size > 0) return SETTLED;
     engine.links.send(ap, "release");
   }
   const deact = ap.deactivation!;
@@ -219,3 +219,6 @@ export function releaseHolder(engine: SimEngine, holder: object): void {
     }
   }
 }
+
+/** What a call with nothing to wait for answers (settled; one for all). */
+const SETTLED: Promise<void> = Promise.resolve();

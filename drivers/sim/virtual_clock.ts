@@ -34,6 +34,9 @@ const MAX_TURNS = 2_000;
 /** The key of {@linkcode VirtualClock}'s advance for the scenario player (shared by name, not exported). */
 const ADVANCE_IN_TURNS = Symbol.for("netsession.sim.advanceInTurns");
 
+/** A settled promise: awaiting it takes one microtask turn, as `await undefined` does, and allocates less. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 type Immediate = (fn: () => void) => unknown;
 const setImmediateIfAny = (globalThis as { setImmediate?: Immediate }).setImmediate;
 
@@ -249,12 +252,13 @@ export class VirtualClock implements Clock {
     const target = this.#now + ms;
     const errors: unknown[] = [];
     try {
-      // One loop, one await a microtask turn (48 bytes, against 129 for a `queueMicrotask` callback): pending
-      // work has settled after QUIET_TURNS turns in a row without the clock being used (real macrotasks past
-      // MAX_TURNS); then the next timer runs.
+      // One loop, one await of a settled promise a microtask turn (no promise is made for it, as one is for
+      // `await undefined`; a `queueMicrotask` callback costs more still): pending work has settled after
+      // QUIET_TURNS turns in a row without the clock being used (real macrotasks past MAX_TURNS); then the next
+      // timer runs.
       let seen = this.#activity, quiet = 0, turns = 0;
       for (;;) {
-        await undefined;
+        await SETTLED;
         if (this.#activity === seen) quiet++;
         else {
           seen = this.#activity;
