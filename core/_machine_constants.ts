@@ -17,12 +17,6 @@ export const STATE_EFFECTS = Object.fromEntries(
   SESSION_STATES.map((state) => [state, Object.freeze({ type: "state", state })]),
 ) as unknown as Record<SessionState, SessionEffect>;
 
-/** The state effect of each state alone in a list, for `concat` (never changed, so not frozen: V8 copies a frozen
- * array on its slow path). */
-export const STATE_LISTS = Object.fromEntries(
-  Object.entries(STATE_EFFECTS).map(([state, effect]) => [state, [effect]]),
-) as Record<SessionState, SessionEffect[]>;
-
 /** The models of sessions that hold nothing, one per state. */
 export const IDLE = Object.fromEntries(
   SESSION_STATES.map((state) => [state, Object.freeze({ state, phase: "idle" as const })]),
