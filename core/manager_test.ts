@@ -169,6 +169,21 @@ Deno.test("usage policies: system-wide ones plus no-background-traffic on a mete
   assert.deepEqual(seenT, [["no-background-traffic"], []]);
 });
 
+Deno.test("an idle session nobody listens to reports the usage policies in force when read, not those at its creation", async () => {
+  const d = new FakeDriver([ap("a", { metered: true, state: "active" }), ap("b")]);
+  const m = await NetworkConfigurationManager.create(d);
+  const idle = m.createSession(m.configurationFromIdentifier("b"));
+  const observing = m.createSession(m.configurationFromIdentifier("a")); // not open: observes the active link
+  assert.deepEqual(idle.usagePolicies, []);
+  assert.deepEqual(observing.usagePolicies, ["no-background-traffic"]);
+  d.sink!({ type: "usage-policies-changed", policies: ["no-background-traffic"] });
+  assert.deepEqual(idle.usagePolicies, ["no-background-traffic"]);
+  d.set("a", { metered: false });
+  d.sink!({ type: "usage-policies-changed", policies: [] });
+  assert.deepEqual(idle.usagePolicies, []);
+  assert.deepEqual(observing.usagePolicies, []);
+});
+
 Deno.test("a service network reported again with only its state moved tells no session again; configurationChanged still comes", async () => {
   const d = new FakeDriver([ap("a"), ap("b"), sn("s", ["a", "b"])]);
   const m = await NetworkConfigurationManager.create(d);
