@@ -67,7 +67,6 @@ const rows = [
 console.log("| measured                      | this      | baseline (same run)           | ratio |");
 console.log("| ----------------------------- | --------- | ----------------------------- | ----- |");
 for (const [what, value, baseline, ratio] of rows) {
-  console.log(
-    `| ${what.padEnd(29)} | ${value.padEnd(9)} | ${baseline.padEnd(29)} | ${(ratio < 10 ? ratio.toFixed(1) : ratio.toFixed(0)).padStart(4)}x |`,
-  );
+  const times = ratio < 10 ? ratio.toFixed(1) : ratio.toFixed(0);
+  console.log(`| ${what.padEnd(29)} | ${value.padEnd(9)} | ${baseline.padEnd(29)} | ${times.padStart(4)}x |`);
 }
