@@ -337,8 +337,8 @@ function onActivationFailed(m: SessionModel, input: Input<"activation-failed">):
 
 function onClose(m: SessionModel, input: Input<"close">): Transition {
   if (m.phase === "opening") {
-    const error = "the session was closed before it opened";
-    const effects = releasing(m, { type: "error", error: "session-aborted", message: error }, SETTLE_FALSE);
+    const message = "the session was closed before it opened";
+    const effects = releasing(m, { type: "error", error: "session-aborted", message }, SETTLE_FALSE);
     return step(m, idle(m, input.restingState), effects);
   }
   if (m.phase !== "open") return { model: m, effects: NONE };
