@@ -69,7 +69,10 @@ export function linkInterface(
   return data.interface;
 }
 
-/** System-wide policies plus `no-background-traffic` while `ap` is active and metered or its `budget` used up; sorted. */
+/**
+ * System-wide policies plus `no-background-traffic` while `ap` is active and metered or its data `budget` is used
+ * up; sorted.
+ */
 export function linkPolicies(
   system: readonly UsagePolicy[],
   ap: NetworkConfiguration | undefined,
