@@ -133,7 +133,15 @@ Deno.test({
       assert.equal(await s.open(), true, s.errorString);
       const log = trace(s);
       await lab.peerDown("lab-a");
-      await until(() => log.includes("closed"), "the session to close");
+      await until(() => log.includes("closed"), "the session to close").catch(async (error) => {
+        // seen once under a loaded parallel run: say whether NetworkManager took the link down and what the core saw
+        const devices = await lab.nmcli("-t", "-f", "DEVICE,STATE,CONNECTION", "device").catch(String);
+        const view = manager.configurationFromIdentifier(a);
+        throw new Error(
+          `${error.message}; session log: ${log.join(",")}; session ${s.state}; '${a}' ${view.state}; ` +
+            `NetworkManager's devices: ${devices.trim().replaceAll("\n", " | ")}`,
+        );
+      });
       assert.ok(log.includes("error:session-aborted"), log.join(","));
       assert.equal(s.isOpen, false);
     }),
