@@ -1,6 +1,7 @@
-// The two lab traces of issue 14's fidelity check (tests/traces/lab_*.jsonl, recorded from the real
-// NetworkManager lab by tests/traces/record_lab_traces.ts) replay, under the same application half that ran live
-// (tests/traces/_lab_sessions.ts), to these session events. Needs no lab: it runs everywhere.
+// The lab traces of issue 14's fidelity check (tests/traces/lab_*.jsonl, recorded from the real NetworkManager
+// lab by tests/traces/record_lab_traces.ts, and one kept from a fidelity run that failed on a loaded machine)
+// replay, under the same application half that ran live (tests/traces/_lab_sessions.ts), to these session
+// events. Needs no lab: it runs everywhere.
 import assert from "node:assert/strict";
 import { parseTrace } from "../core/mod.ts";
 import {
@@ -65,4 +66,16 @@ Deno.test("lab trace lab_deactivation_carrier_loss.jsonl: external deactivation 
     "stateChanged:disconnected",
     "closed",
   ]);
+});
+
+Deno.test("lab trace lab_alr_accept_reject_loaded.jsonl: a replayed answer does not overtake an event recorded before it", async () => {
+  // Recorded on a loaded machine: close() came 6 ms after lab-a's loss, and lab-b's down event 1.8 ms before the
+  // answer to its deactivation. In replay close() comes at once, so the answer, if it only waited its recorded
+  // 31 ms, would come before that event: the session would be told closed on a link still up, then disconnected.
+  const trace = parseTrace(
+    await Deno.readTextFile(new URL("./traces/lab_alr_accept_reject_loaded.jsonl", import.meta.url)),
+  );
+  const log = await replayLabScript(trace, ALR_ACCEPT_REJECT);
+  assert.deepEqual(log.slice(-3), ["stateChanged:closing", "stateChanged:disconnected", "closed"]);
+  assert.equal(log.length, 18, log.join(", "));
 });

@@ -54,7 +54,8 @@ interface Pending {
  * - `activate(id)`, `deactivate(id)` and `scan()` are answered from the trace:
  *   the next recorded call of that kind and identifier, in order, resolves or
  *   rejects (`DriverError` with the recorded code and message) after its
- *   recorded duration; events due at that moment are pushed first. A call the
+ *   recorded duration (a call made a moment earlier than live also waits
+ *   for the events recorded before its answer: they are pushed first). A call the
  *   trace has no answer for rejects at once with `operation-not-supported`.
  *   An aborted activation rejects at once with `session-aborted`.
  * - `statistics()` returns undefined: traces hold no counters (the core then
@@ -336,6 +337,28 @@ export class ReplayDriver implements NetworkDriver {
     return end;
   }
 
+  /**
+   * How long the answer to the recorded call `entry` waits: its recorded duration; and when the application
+   * made the call a moment earlier than it did live (it reacts at once on the virtual clock, live it took some
+   * milliseconds, more on a loaded machine), at least until the events recorded before the answer are pushed
+   * (`#flush` pushes those due first), so that the answer does not overtake an event that came before it live.
+   * A call made much earlier than recorded (a different moment of the application) waits its duration only.
+   */
+  #answerDelay(entry: CallEntry): number {
+    const early = this.#start + entry.at - this.#clock.now();
+    if (early <= 0 || early > SAME_MOMENT_MS) return entry.ms;
+    const end = entry.at + entry.ms;
+    // the last group of events not pushed yet that was recorded before the answer (groups are in time order)
+    let lo = this.#next, hi = this.#groups.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#groups[mid][0].at < end) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo > this.#next ? this.#groups[lo - 1][0].at : undefined;
+    return before === undefined ? entry.ms : Math.max(entry.ms, this.#start + before - this.#clock.now());
+  }
+
   #answer(
     call: CallEntry["call"],
     identifier: string | undefined,
@@ -365,7 +388,7 @@ export class ReplayDriver implements NetworkDriver {
         this.#flush();
         const o = entry.outcome;
         pending.settle(o.ok ? undefined : new DriverError(o.error, o.message));
-      }, answerDelay(entry.ms, this.#start + entry.at + entry.ms - this.#clock.now())),
+      }, this.#answerDelay(entry)),
       settle: (error) => {
         this.#pending.delete(pending);
         signal?.removeEventListener("abort", onAbort);
@@ -383,17 +406,12 @@ function callKey(call: string, identifier: string | undefined): string {
   return `${call}\0${identifier ?? ""}`;
 }
 
+/**
+ * How much earlier than live a replayed call may come and still be taken for the same moment of the application
+ * (live, its reaction to the event before took this long at most: 6 ms was seen on a loaded machine).
+ */
+const SAME_MOMENT_MS = 50;
+
 function aborted(what: string): DriverError {
   return new DriverError("session-aborted", `replay: ${what} was aborted`);
-}
-
-/**
- * Answers lag behind the replayed call by its recorded duration; one that would come just before the call's
- * recorded end (the application calls a moment earlier in replay than it did live) waits for that end, so that
- * it never overtakes the events recorded just before it.
- */
-const ALIGN_MS = 5;
-
-function answerDelay(duration: number, untilRecordedEnd: number): number {
-  return untilRecordedEnd > duration && untilRecordedEnd - duration <= ALIGN_MS ? untilRecordedEnd : duration;
 }
