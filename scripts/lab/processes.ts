@@ -183,7 +183,8 @@ export class LabProcesses {
     if (!pid) return;
     const dir = this.#record.dir;
     const child = this.#children.get(key);
-    if (processAlive(pid) && processCmdline(pid).includes(dir)) {
+    if (child) await stopChild(child, signal, 5000);
+    else if (processAlive(pid) && processCmdline(pid).includes(dir)) {
       try {
         Deno.kill(pid, signal);
       } catch { /* gone */ }
@@ -191,7 +192,6 @@ export class LabProcesses {
       while (processAlive(pid) && Date.now() < deadline) await sleep(5);
       if (processAlive(pid)) await terminate(pid, dir, 0);
     }
-    if (child) await child.status.catch(() => {});
     this.#children.delete(key);
     delete this.#record.pids[key];
   }
@@ -206,11 +206,42 @@ export class LabProcesses {
     ];
     for (const key of order) {
       const pid = pids[key];
-      if (pid) await terminate(pid, this.#record.dir);
       const child = this.#children.get(key);
-      if (child) await child.status.catch(() => {});
+      if (child) await stopChild(child, "SIGTERM", 3000);
+      else if (pid) await terminate(pid, this.#record.dir);
     }
     this.#children.clear();
+  }
+}
+
+/**
+ * Stops a process this Deno process started: `signal`, SIGKILL after `ms`, and resolves once it is reaped. Being
+ * our own unreaped child, its pid cannot belong to another process, so no command-line check is needed — a check
+ * that once failed here (an empty read of /proc under a loaded parallel run) left a live NetworkManager
+ * untouched while its exit was awaited for ever. Never waits more than `ms` + 2 s: a process that outlives
+ * SIGKILL is reported and left.
+ */
+async function stopChild(child: Deno.ChildProcess, signal: Deno.Signal, ms: number): Promise<void> {
+  const reaped = child.status.then(() => true, () => true);
+  try {
+    child.kill(signal);
+  } catch { /* already exited */ }
+  if (await within(reaped, ms)) return;
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already exited */ }
+  if (await within(reaped, 2000)) return;
+  console.warn(`lab: process ${child.pid} did not exit after SIGKILL; left behind`);
+}
+
+/** Whether `done` resolves within `ms` (its value, else false). */
+async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
