@@ -18,23 +18,25 @@ function record(): LabRecord {
   };
 }
 
-Deno.test("stopAll stops a child it started even when its command line does not name the lab", async () => {
+/** A lab process table with a 20 s `sleep` child adopted as NetworkManager. */
+function withSleeper(): { r: LabRecord; table: LabProcesses; child: Deno.ChildProcess } {
   const r = record();
   const table = new LabProcesses(r);
   const child = new Deno.Command("sleep", { args: ["20"], stdin: "null", stdout: "null", stderr: "null" })
     .spawn();
   table.adopt("nm", child);
+  return { r, table, child };
+}
+
+Deno.test("stopAll stops a child it started even when its command line does not name the lab", async () => {
+  const { table, child } = withSleeper();
   await table.stopAll();
   const status = await child.status;
   assert.equal(status.signal, "SIGTERM", "ended by the lab, not by running out its 20 s");
 });
 
 Deno.test("kill stops a child by its handle with the signal asked for", async () => {
-  const r = record();
-  const table = new LabProcesses(r);
-  const child = new Deno.Command("sleep", { args: ["20"], stdin: "null", stdout: "null", stderr: "null" })
-    .spawn();
-  table.adopt("nm", child);
+  const { r, table, child } = withSleeper();
   await table.kill("nm", "SIGKILL");
   assert.equal((await child.status).signal, "SIGKILL");
   assert.equal(r.pids.nm, undefined, "forgotten");
