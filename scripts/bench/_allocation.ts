@@ -1,7 +1,7 @@
 // Bytes allocated by a piece of work, from V8's sampling heap profiler (through node:inspector): every object
 // made while it runs, also those the garbage collector already took back. Unlike time, this does not move with
 // the machine's load, so a change that makes less garbage shows even on a noisy machine.
-import { Session } from "node:inspector";
+import { withInspector } from "./_inspector.ts";
 
 interface ProfileNode {
   selfSize: number;
@@ -21,14 +21,8 @@ function total(node: ProfileNode): number {
  * The bytes `fn` allocates (an estimate from samples: within a few percent once it allocates some megabytes).
  * Runs `fn` once; warm it up first so that compiling it is not counted.
  */
-export async function bytesAllocated(fn: () => unknown): Promise<number> {
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) =>
-      session.post(method, params, (error, result) => error ? reject(error) : resolve(result as T))
-    );
-  try {
+export function bytesAllocated(fn: () => unknown): Promise<number> {
+  return withInspector(async (post) => {
     await post("HeapProfiler.enable");
     await post("HeapProfiler.startSampling", {
       samplingInterval: SAMPLING_INTERVAL,
@@ -38,8 +32,5 @@ export async function bytesAllocated(fn: () => unknown): Promise<number> {
     await fn();
     const { profile } = await post<{ profile: { head: ProfileNode } }>("HeapProfiler.stopSampling");
     return total(profile.head);
-  } finally {
-    await post("HeapProfiler.disable").catch(() => {});
-    session.disconnect();
-  }
+  }, ["HeapProfiler.disable"]);
 }
