@@ -1,8 +1,9 @@
 // deno bench -A core/session_bench.ts
 // Session open/close cost on one configuration against a bare stand-in (an object, two Sets, a promise, two
-// emits), and event dispatch per listener against a bare EventTarget, each baseline measured in the same run
-// (deno bench prints the ratios of each group against its baseline).
-import { standInOpenClose } from "./_bench_baselines.ts";
+// emits) and the least the contract requires of it (the floor), and event dispatch per listener against a bare
+// EventTarget, each baseline measured in the same run (deno bench prints the ratios of each group against its
+// baseline).
+import { leastOpenClose, standInOpenClose } from "./_bench_baselines.ts";
 import { ap, FakeDriver } from "./_fake_driver.ts";
 import { Emitter } from "./emitter.ts";
 import { NetworkConfigurationManager } from "./manager.ts";
@@ -44,6 +45,14 @@ Deno.bench({
   baseline: true,
   async fn() {
     await standInOpenClose();
+  },
+});
+
+Deno.bench({
+  name: "floor: the least the contract requires (index, lease table, clock, counters; no machine)",
+  group: "open-close",
+  async fn() {
+    await leastOpenClose();
   },
 });
 

@@ -159,3 +159,104 @@ export function bareLoop(steps: number): number {
   advance(1000);
   return session.events;
 }
+
+/** The microtask turns the virtual clock's drain waits after each timer (`QUIET_TURNS` in `virtual_clock.ts`). */
+const QUIET_TURNS = 8;
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * The floor of a play step under the driver contract: {@linkcode bareLoop}'s world and session, with what the
+ * contract makes asynchronous done as the simulator must do it — an activation and a deactivation are answered
+ * through a promise (the driver's), and after each timer and each step the drain waits its quiet microtask
+ * turns so that promise work settles at the virtual time it belongs to. No records, no manager, no state
+ * machine. Where this floor sits against {@linkcode bareLoop} shows how much of a target stated against the
+ * plain loop the contract itself takes. Resolves to the session events (four a step, as in the scenario).
+ */
+export async function asyncFloorLoop(steps: number): Promise<number> {
+  interface Timer {
+    at: number;
+    id: number;
+    fn: () => void;
+    live: boolean;
+  }
+  const heap: Timer[] = [];
+  let now = 0, nextId = 0;
+  const less = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
+  const setTimer = (fn: () => void, ms: number): Timer => {
+    const t = { at: now + ms, id: nextId++, fn, live: true };
+    heapPush(heap, t, less);
+    return t;
+  };
+  const drain = async () => {
+    for (let i = 0; i < QUIET_TURNS; i++) await SETTLED;
+  };
+  const advance = async (ms: number) => {
+    const end = now + ms;
+    await drain();
+    while (heap.length > 0 && heap[0].at <= end) {
+      const t = heap[0];
+      heapPop(heap, less);
+      if (!t.live) continue;
+      now = t.at;
+      t.fn();
+      await drain();
+    }
+    now = end;
+  };
+  type Id = "lte" | "wlan";
+  const aps = { lte: { signal: 50, up: true }, wlan: { signal: 50, up: false } };
+  const session = { on: "lte" as Id, offered: undefined as Id | undefined, state: "connected", events: 0 };
+  const emit = (event: string) => {
+    session.events++;
+    if (event === "preferredConfigurationChanged") migrate();
+    else if (event === "newConfigurationActivated") accept();
+  };
+  const setState = (state: string) => {
+    if (state === session.state) return;
+    session.state = state;
+    emit("stateChanged");
+  };
+  let from: Id = "lte";
+  const activate = (to: Id) =>
+    new Promise<void>((resolve) => {
+      const timeout = setTimer(() => {}, 30_000);
+      setTimer(() => {
+        timeout.live = false;
+        aps[to].up = true;
+        resolve();
+      }, 100);
+    });
+  const migrate = () => {
+    const to = session.offered!;
+    activate(to).then(() => {
+      from = session.on;
+      session.on = to;
+      session.offered = undefined;
+      if (session.state !== "roaming") setState("roaming");
+      emit("newConfigurationActivated");
+    });
+  };
+  const accept = () => {
+    setState("connected");
+    const old = aps[from];
+    if (old.up && from !== session.on) {
+      new Promise<void>((resolve) => setTimer(resolve, 50)).then(() => old.up = false);
+    }
+  };
+  for (let i = 0; i < steps; i++) {
+    await advance(1000);
+    const signal = i % 2 === 0 ? 0 : 90;
+    aps.wlan.signal = signal;
+    if (signal === 0 && session.on === "wlan") {
+      aps.wlan.up = false;
+      setState("roaming");
+      session.offered = "lte";
+      emit("preferredConfigurationChanged");
+    } else if (signal > 0 && session.on === "lte") {
+      session.offered = "wlan";
+      emit("preferredConfigurationChanged");
+    }
+  }
+  await advance(1000);
+  return session.events;
+}

@@ -1,13 +1,14 @@
 // deno bench -A drivers/sim/scenario_bench.ts
 // Scenario playback throughput for a 100,000-step scenario (steps and delivered session events per second of real
 // time), against a plain-JS loop doing the same world changes and callbacks with a binary-heap timer queue (the
-// honest baseline), measured in the same run, and the same world calls on the virtual clock without a scenario;
+// honest baseline), measured in the same run, the same loop through the driver contract's promises and the drain's
+// quiet turns (the floor the contract sets), and the same world calls on the virtual clock without a scenario;
 // and the cost of one roam (migrate to accept) against a plain open+close.
 import { NetworkConfigurationManager } from "@netsession/core";
 import { SimDriver } from "./driver.ts";
 import type { SimScenario } from "./scenario_types.ts";
 import { SimWorld } from "./world.ts";
-import { bareLoop, flappingScenario } from "./_bench_scenarios.ts";
+import { asyncFloorLoop, bareLoop, flappingScenario } from "./_bench_scenarios.ts";
 
 const STEPS = 100_000;
 const world = {
@@ -18,6 +19,7 @@ const flapping: SimScenario = flappingScenario(STEPS);
 
 let last = { steps: 0, events: 0, ms: 0 };
 let bare = { steps: 0, events: 0, ms: 0 };
+let floor = { steps: 0, events: 0, ms: 0 };
 Deno.bench({
   name: "baseline: the same world changes and callbacks in plain JS (binary-heap timers, no framework)",
   group: "playback",
@@ -28,6 +30,17 @@ Deno.bench({
     const t0 = performance.now();
     const events = bareLoop(STEPS);
     bare = { steps: STEPS, events, ms: performance.now() - t0 };
+  },
+});
+Deno.bench({
+  name: "floor: the same loop through the contract's promises and the drain's quiet microtask turns",
+  group: "playback",
+  n: 3,
+  warmup: 1,
+  async fn() {
+    const t0 = performance.now();
+    const events = await asyncFloorLoop(STEPS);
+    floor = { steps: STEPS, events, ms: performance.now() - t0 };
   },
 });
 Deno.bench({
@@ -111,7 +124,11 @@ globalThis.addEventListener("unload", () => {
           Math.round(last.events / (last.ms / 1000))
         } events/s; ${(last.ms / bare.ms).toFixed(1)}x the plain-JS loop (${
           (bare.ms * 1000 / bare.steps).toFixed(2)
-        } µs a step and ${bare.events} events, against ${(last.ms * 1000 / last.steps).toFixed(2)} µs)`,
+        } µs a step and ${bare.events} events, against ${(last.ms * 1000 / last.steps).toFixed(2)} µs); ${
+          (last.ms / floor.ms).toFixed(1)
+        }x the contract's floor (${(floor.ms * 1000 / floor.steps).toFixed(2)} µs a step, itself ${
+          (floor.ms / bare.ms).toFixed(1)
+        }x the loop)`,
     );
   }
 });
