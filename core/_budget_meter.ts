@@ -139,6 +139,11 @@ export class BudgetWatch {
     this.#schedule();
   }
 
+  /** How many access points have a budget. */
+  get size(): number {
+    return this.#meter.size;
+  }
+
   /** The budget of an access point and its usage. */
   get(identifier: string): DataBudget | undefined {
     return this.#meter.get(identifier);

@@ -145,7 +145,7 @@ export class SessionRunner {
     // Policies and reach are made of the link's record (replaced on every report), the system policies (a list
     // replaced on a change), whether the link is the session's yet, and a data budget (which moves in place).
     const data = ap?.data;
-    const budget = ap?.dataBudget;
+    const budget = ap !== undefined && this.#hooks.host.budgeted ? ap.dataBudget : undefined;
     const seen = this.#refreshed;
     if (
       seen !== undefined && seen.ap === ap && seen.data === data && seen.system === system &&

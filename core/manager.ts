@@ -295,6 +295,11 @@ export class NetworkConfigurationManager implements SessionHost {
     this.#afterChange(identifier);
   }
 
+  /** @internal whether any access point has a data budget (none: a session need not look its link's up). */
+  get budgeted(): boolean {
+    return this.#budgets.size > 0;
+  }
+
   /** @internal the budget of an access point (for configuration views). */
   dataBudget(identifier: string): DataBudget | undefined {
     return this.#budgets.get(identifier);

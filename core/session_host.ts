@@ -63,6 +63,8 @@ export interface SessionHost {
   defaultConfiguration(): NetworkConfiguration;
   /** What the platform supports. */
   capabilities(): readonly Capability[];
+  /** Whether any access point has a data budget. */
+  readonly budgeted: boolean;
   /** System-wide usage policies in force. */
   usagePolicies(): readonly UsagePolicy[];
   /** Statistics of an access point, or undefined without `data-statistics`. */
