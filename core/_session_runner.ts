@@ -114,7 +114,8 @@ export class SessionRunner {
         this.#hooks.afterTransition();
         for (const e of effects) this.#apply(e);
         if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
-        this.refreshLink();
+        if (this.#hooks.registered()) this.refreshLink(true);
+        else this.#refreshed = undefined; // see #unmoved
         if (model.roam?.step !== "validating" && !model.validating) this.#carrierTimer?.stop();
       }
     } finally {
@@ -134,7 +135,9 @@ export class SessionRunner {
   /** After an input that moved nothing (most observed changes): only the link's policies and reach may have. */
   #unmoved(): void {
     if (this.model.phase !== "closing") this.#closingWork = undefined;
-    this.refreshLink();
+    // An unregistered session (idle, nobody listens: a closed one) computes them when they are read.
+    if (this.#hooks.registered()) this.refreshLink(true);
+    else this.#refreshed = undefined;
   }
 
   /** Recomputes policies and reach; their listeners are told when `notify`. */
@@ -153,7 +156,7 @@ export class SessionRunner {
     ) return;
     refreshLink(this, system, ap, opening, budget, notify, this.#hooks);
     // Kept only for a registered session: an idle one that nobody listens to computes them when they are read.
-    if (budget !== undefined || !this.#hooks.registered()) {
+    if (budget !== undefined || (!notify && !this.#hooks.registered())) { // notify: registered
       this.#refreshed = undefined;
     } else if (seen === undefined) this.#refreshed = { ap, data, system, opening };
     else {
