@@ -294,7 +294,13 @@ export class SessionRunner {
 
   /** The link `identifier` this session acquired is up. */
   #activated(identifier: string): void {
-    const carrier = this.model.roam?.forced || this.#opening() ? this.carrier(identifier) : undefined;
+    const roam = this.model.roam;
+    const carrier = roam?.forced || this.#opening() ? this.carrier(identifier) : undefined;
+    if (roam === undefined && (carrier === undefined || carrier === "ok")) {
+      // An opening link that passes (most opens): the machine opens the session and needs no way back.
+      this.dispatch({ type: "activated", identifier, carrier });
+      return;
+    }
     const next = carrier && carrier !== "ok" ? this.#hooks.nextMatch(identifier) : undefined;
     this.dispatch({ type: "activated", identifier, carrier, next, ...this.returnInfo() });
   }

@@ -115,8 +115,8 @@ export class NetworkSession {
       return this.session.#registered;
     }
     openRequirement() {
-      const s = this.session;
-      const need = s.#manager.needOf(s.#configuration.identifier);
+      const c = this.session.#configuration;
+      const need = c.type === "service-network" ? this.session.#manager.needOf(c.identifier) : undefined;
       return need?.reachability && { reachability: need.reachability, captivePortal: false };
     }
     nextMatch(identifier: string) {
@@ -328,7 +328,7 @@ export class NetworkSession {
     if (this.#resolving || this.#run.model.phase === "opening") return settled;
     if (this.#run.model.phase === "idle") this.#tried = undefined;
     const c = this.#configuration;
-    const need = this.#manager.needOf(c.identifier);
+    const need = c.type === "service-network" ? this.#manager.needOf(c.identifier) : undefined;
     if (c.type === "user-choice") {
       const background = this.#properties?.get("ConnectInBackground") === true;
       this.#openLater(
@@ -391,8 +391,8 @@ export class NetworkSession {
     if (this.#abandonOpen("closed")) return;
     const m = this.#run.model;
     const held = heldAccessPoints(m);
-    const lastHolder = held.length > 0 && !this.#manager.lingers &&
-      held.every((id) => this.#manager.holdCount(id) <= 1);
+    let lastHolder = held.length > 0 && !this.#manager.lingers;
+    for (let i = 0; lastHolder && i < held.length; i++) lastHolder = this.#manager.holdCount(held[i]) <= 1;
     this.#run.dispatch({ type: "close", lastHolder, restingState: this.#restingState() });
   }
 
