@@ -96,12 +96,13 @@ export class SessionRunner {
 
   /** Feeds `input` to the machine (queued while a transition's effects run). */
   dispatch(input: SessionInput): void {
-    const queue = this.#queue ??= new InputQueue();
-    queue.add(input);
-    if (this.#busy) return;
+    if (this.#busy) {
+      (this.#queue ??= new InputQueue()).add(input); // an effect's listener fed another: it waits its turn
+      return;
+    }
     this.#busy = true;
     try {
-      for (let next = queue.take(); next !== undefined; next = queue.take()) {
+      for (let next: SessionInput | undefined = input; next !== undefined; next = this.#queue?.take()) {
         const before = this.model;
         const { model, effects } = transition(before, next);
         if (model === before && effects.length === 0) {
@@ -194,7 +195,6 @@ export class SessionRunner {
 
   #apply(e: SessionEffect): void {
     const hooks = this.#hooks;
-    const { host } = hooks;
     switch (e.type) {
       // Closures are made in methods of their own (#acquire, #release, #stop, #validate): one made here would
       // make every effect allocate this function's context.
@@ -211,10 +211,10 @@ export class SessionRunner {
         hooks.emitter?.emit("stateChanged", e.state);
         break;
       case "emit":
-        if (e.event === "opened") this.openedAt = host.clock.now();
+        if (e.event === "opened") this.openedAt = hooks.host.clock.now();
         if (e.event === "closed") this.openedAt = undefined;
         if (e.event === "newConfigurationActivated") {
-          hooks.emitter?.emit(e.event, reachChange(linkReach(host.lookup(e.identifier ?? ""))));
+          hooks.emitter?.emit(e.event, reachChange(linkReach(hooks.host.lookup(e.identifier ?? ""))));
         } else hooks.emitter?.emit(e.event);
         break;
       case "validate":
@@ -226,7 +226,7 @@ export class SessionRunner {
         hooks.emitter?.emit("error", e.error);
         break;
       case "preferred": {
-        const configuration = host.lookup(e.identifier);
+        const configuration = hooks.host.lookup(e.identifier);
         if (configuration) {
           hooks.emitter?.emit("preferredConfigurationChanged", { configuration, isSeamless: e.seamless });
         }
