@@ -13,16 +13,44 @@
 import type { NetworkConfiguration } from "./configuration.ts";
 import type { NetworkSession } from "./network_session.ts";
 
+/**
+ * Where a filed session sits in its index's two lists, every session and those of its key (made when the session
+ * is first filed, kept for the next filing). Lists linked through the sessions rather than Sets: filing a fresh
+ * session in a Set hashes it and, as sessions come and go, rebuilds the Set's table; a link costs two stores.
+ */
+export interface IndexLinks {
+  prev: NetworkSession | undefined;
+  next: NetworkSession | undefined;
+  keyPrev: NetworkSession | undefined;
+  keyNext: NetworkSession | undefined;
+}
+
+/** The sessions filed under one key, in the order they were filed. */
+class KeyList {
+  first: NetworkSession | undefined = undefined;
+  last: NetworkSession | undefined = undefined;
+  size = 0;
+}
+
+/** The links of a filed session. */
+const linksOf = (s: NetworkSession): IndexLinks => s.indexLinks!;
+
+/** Whether `key` is a need view's (`need:N`). */
+const isNeedKey = (key: string) => key.charCodeAt(4) === 58 /* ":" */ && key.startsWith("need:");
+
 /** The registered sessions of a manager, filed by the configuration they act on. */
 export class SessionIndex {
-  #byKey = new Map<string, Set<NetworkSession>>();
-  /** In the order they were filed. */
-  #all = new Set<NetworkSession>();
+  #byKey = new Map<string, KeyList>();
+  /** Every filed session, in the order they were filed. */
+  #first: NetworkSession | undefined;
+  #last: NetworkSession | undefined;
   #needSessions = new Set<NetworkSession>();
 
-  /** Every registered session. */
-  get all(): Iterable<NetworkSession> {
-    return this.#all;
+  /** Every registered session, in the order they were filed (a fresh list). */
+  list(): NetworkSession[] {
+    const out: NetworkSession[] = [];
+    for (let s = this.#first; s !== undefined; s = linksOf(s).next) out.push(s);
+    return out;
   }
 
   /** Files `session` under `key` (again, when the configuration it acts on changed). */
@@ -31,11 +59,28 @@ export class SessionIndex {
     if (was === key) return;
     if (was !== undefined) this.remove(session);
     session.indexKey = key;
-    this.#all.add(session);
-    let set = this.#byKey.get(key);
-    if (!set) this.#byKey.set(key, set = new Set());
-    set.add(session);
-    if (key.startsWith("need:")) this.#needSessions.add(session);
+    const links = session.indexLinks ??= {
+      prev: undefined,
+      next: undefined,
+      keyPrev: undefined,
+      keyNext: undefined,
+    };
+    const last = this.#last;
+    links.prev = last;
+    links.next = undefined;
+    if (last === undefined) this.#first = session;
+    else linksOf(last).next = session;
+    this.#last = session;
+    let list = this.#byKey.get(key);
+    if (list === undefined) this.#byKey.set(key, list = new KeyList());
+    const keyLast = list.last;
+    links.keyPrev = keyLast;
+    links.keyNext = undefined;
+    if (keyLast === undefined) list.first = session;
+    else linksOf(keyLast).keyNext = session;
+    list.last = session;
+    list.size++;
+    if (isNeedKey(key)) this.#needSessions.add(session);
   }
 
   /** Forgets `session`. */
@@ -43,11 +88,24 @@ export class SessionIndex {
     const key = session.indexKey;
     if (key === undefined) return;
     session.indexKey = undefined;
-    this.#all.delete(session);
-    if (key.startsWith("need:")) this.#needSessions.delete(session);
-    const set = this.#byKey.get(key)!;
-    set.delete(session);
-    if (set.size === 0) this.#byKey.delete(key);
+    const links = linksOf(session);
+    const { prev, next, keyPrev, keyNext } = links;
+    if (prev === undefined) this.#first = next;
+    else linksOf(prev).next = next;
+    if (next === undefined) this.#last = prev;
+    else linksOf(next).prev = prev;
+    if (isNeedKey(key)) this.#needSessions.delete(session);
+    const list = this.#byKey.get(key)!;
+    if (keyPrev === undefined) list.first = keyNext;
+    else linksOf(keyPrev).keyNext = keyNext;
+    if (keyNext === undefined) list.last = keyPrev;
+    else linksOf(keyNext).keyPrev = keyPrev;
+    links.prev =
+      links.next =
+      links.keyPrev =
+      links.keyNext =
+        undefined;
+    if (--list.size === 0) this.#byKey.delete(key);
   }
 
   /** Whether `session` is filed. */
@@ -94,8 +152,9 @@ export class SessionIndex {
 
   /** `out` with the sessions filed under `key` added. */
   #push(key: string, out: NetworkSession[] | undefined): NetworkSession[] | undefined {
-    const set = this.#byKey.get(key);
-    if (set !== undefined) { for (const s of set) out = with1(out, s); }
+    const list = this.#byKey.get(key);
+    if (list === undefined) return out;
+    for (let s = list.first; s !== undefined; s = linksOf(s).keyNext) out = with1(out, s);
     return out;
   }
 }

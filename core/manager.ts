@@ -333,7 +333,7 @@ export class NetworkConfigurationManager implements SessionHost {
 
   /** Sessions currently tracked (open, opening, or with listeners). */
   sessions(): NetworkSession[] {
-    return [...this.#sessions.all];
+    return this.#sessions.list();
   }
 
   /**
@@ -500,9 +500,7 @@ export class NetworkConfigurationManager implements SessionHost {
   /** After a change of `identifier` (undefined: of everything, such as the policies): tells the sessions concerned. */
   #afterChange(identifier: string | undefined, children?: readonly string[]): void {
     this.#needs.refresh(this.#store);
-    const sessions = identifier === undefined
-      ? [...this.#sessions.all]
-      : this.#concerned(identifier, children);
+    const sessions = identifier === undefined ? this.#sessions.list() : this.#concerned(identifier, children);
     for (const s of sessions) s.notifyObserved();
     this.#derived.afterChange();
   }
@@ -523,7 +521,7 @@ export class NetworkConfigurationManager implements SessionHost {
   /** Stops listening to the driver and closes it. Open sessions are closed (links released). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const s of [...this.#sessions.all]) if (s.isOpen) s.close();
+    for (const s of this.#sessions.list()) if (s.isOpen) s.close();
     this.#closed = true;
     this.#budgets.stop();
     await this.leases.endLingers();

@@ -22,6 +22,7 @@ import {
   sumStatistics,
 } from "./_session_link.ts";
 import { openInput, resolveUserChoice, settleWithin } from "./_session_open.ts";
+import type { IndexLinks } from "./_session_index.ts";
 import { SessionProperties } from "./_session_properties.ts";
 import { type RunnerHooks, SessionRunner } from "./_session_runner.ts";
 import { SinceOpen } from "./_since_open.ts";
@@ -79,11 +80,10 @@ export class NetworkSession {
   #registered = false;
   /** A user choice is being resolved (open() called; the machine has not started yet). */
   #resolving: object | undefined;
-  /**
-   * @internal where the manager's session index filed this session (undefined: not filed). A field from the
-   * start: a property added when the session is first filed would change its shape on every open.
-   */
+  /** @internal where the manager's session index filed this session (undefined: not filed). */
   indexKey: string | undefined = undefined;
+  /** @internal its links in the index (both fields from the start: a property added later changes the shape). */
+  indexLinks: IndexLinks | undefined = undefined;
 
   /** What the runner asks of its session: one small object per session (no closures). */
   static #Hooks = class implements RunnerHooks {

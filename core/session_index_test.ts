@@ -23,3 +23,31 @@ Deno.test("concerned: the sessions filed under the access point, its service net
   index.remove(onNeed);
   assert.deepEqual(names(index.concerned("gone", [], [])), []);
 });
+
+Deno.test("the index keeps every session and each key's sessions in filing order through removals and re-filings", () => {
+  const index = new SessionIndex();
+  const [a, b, c, d] = ["a", "b", "c", "d"].map(session);
+  index.add(a, "wlan");
+  index.add(b, "wlan");
+  index.add(c, "wlan");
+  index.add(d, "lte");
+  index.remove(b); // from the middle
+  assert.deepEqual(names(index.list()), ["a", "c", "d"]);
+  assert.deepEqual(names(index.concerned("wlan", [], [])), ["a", "c"]);
+  index.add(a, "lte"); // re-filed: leaves wlan's list and goes last in both
+  assert.deepEqual(names(index.list()), ["c", "d", "a"]);
+  assert.deepEqual(names(index.concerned("wlan", [], [])), ["c"]);
+  assert.deepEqual(names(index.concerned("lte", [], [])), ["d", "a"]);
+  index.remove(c); // wlan's last session: its list goes
+  index.remove(a); // the last of all
+  index.add(b, "wlan");
+  assert.deepEqual(names(index.list()), ["d", "b"]);
+  assert.deepEqual(names(index.concerned("wlan", [], [])), ["b"]);
+  index.remove(d); // the first of all
+  index.remove(b);
+  assert.deepEqual([index.list(), index.concerned("wlan", [], []), index.concerned("lte", [], [])], [
+    [],
+    [],
+    [],
+  ]);
+});
