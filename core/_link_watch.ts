@@ -32,7 +32,8 @@ export interface LinkListeners {
 /**
  * Recomputes `state` from `system` policies and the access point in use `ap`
  * (`opening`: the link is not the session's yet, so its own policies do not
- * apply; `budget`: its data budget, if any); emits the changes when `notify`.
+ * apply; `budget`: its data budget, if any); emits the changes when `notify`. The reach is recomputed only
+ * with `reach` (a caller that knows the link's record did not change leaves it).
  */
 export function refreshLink(
   state: LinkState,
@@ -42,15 +43,17 @@ export function refreshLink(
   budget: DataBudget | undefined,
   notify: boolean,
   out: LinkListeners,
+  reach = true,
 ): void {
   const policies = opening ? linkPolicies(system, undefined, undefined) : linkPolicies(system, ap, budget);
   if (!samePolicies(policies, state.policies)) {
     state.policies = policies;
     if (notify) out.emitter?.emit("usagePoliciesChanged", policies);
   }
-  const reach = linkReach(ap);
-  if (reach.reachability !== state.reach.reachability || reach.captivePortal !== state.reach.captivePortal) {
-    state.reach = reach;
-    if (notify) out.emitter?.emit("reachabilityChanged", reachChange(reach));
+  if (!reach) return;
+  const now = linkReach(ap);
+  if (now.reachability !== state.reach.reachability || now.captivePortal !== state.reach.captivePortal) {
+    state.reach = now;
+    if (notify) out.emitter?.emit("reachabilityChanged", reachChange(now));
   }
 }

@@ -36,7 +36,8 @@ class KeyList {
 const linksOf = (s: NetworkSession): IndexLinks => s.indexLinks!;
 
 /** Whether `key` is a need view's (`need:N`). */
-const isNeedKey = (key: string) => key.charCodeAt(4) === 58 /* ":" */ && key.startsWith("need:");
+const isNeedKey = (key: string) =>
+  key.length > 5 && key.charCodeAt(4) === 58 /* ":" */ && key.startsWith("need:");
 
 /** The registered sessions of a manager, filed by the configuration they act on. */
 export class SessionIndex {

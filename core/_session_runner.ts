@@ -155,7 +155,9 @@ export class SessionRunner {
       seen !== undefined && seen.ap === ap && seen.data === data && seen.system === system &&
       seen.opening === opening && budget === undefined
     ) return;
-    refreshLink(this, system, ap, opening, budget, notify, this.#hooks);
+    // the reach is made of the link's record alone: unchanged when only the policies' other inputs moved
+    const sameLink = seen !== undefined && seen.ap === ap && seen.data === data;
+    refreshLink(this, system, ap, opening, budget, notify, this.#hooks, !sameLink);
     // Kept only for a registered session: an idle one that nobody listens to computes them when they are read.
     if (budget !== undefined || (!notify && !this.#hooks.registered())) { // notify: registered
       this.#refreshed = undefined;
