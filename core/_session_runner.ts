@@ -64,6 +64,8 @@ export class SessionRunner {
   // Created when first needed: an idle session costs little.
   #queue: InputQueue | undefined;
   #busy = false;
+  /** The first waiting `open()` (most opens have one: no list), then any others. */
+  #settler: ((opened: boolean) => void) | undefined;
   #settlers: Array<(opened: boolean) => void> | undefined;
   #closingWork: Promise<unknown>[] | undefined;
   #carrierTimer: CarrierTimer | undefined;
@@ -90,7 +92,8 @@ export class SessionRunner {
 
   /** Adds a settler of the pending `open()` promises. */
   onSettle(settle: (opened: boolean) => void): void {
-    if (this.#settlers === undefined) this.#settlers = [settle]; // most opens have one: no room to grow
+    if (this.#settler === undefined) this.#settler = settle;
+    else if (this.#settlers === undefined) this.#settlers = [settle]; // made at its size: no room to grow
     else this.#settlers.push(settle);
   }
 
@@ -235,9 +238,10 @@ export class SessionRunner {
         break;
       }
       case "settle": {
-        const settlers = this.#settlers;
-        this.#settlers = undefined;
-        if (settlers !== undefined) { for (const s of settlers) s(e.opened); }
+        const first = this.#settler, more = this.#settlers;
+        this.#settler = this.#settlers = undefined;
+        if (first !== undefined) first(e.opened);
+        if (more !== undefined) { for (const s of more) s(e.opened); }
         break;
       }
     }

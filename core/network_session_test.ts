@@ -354,3 +354,25 @@ Deno.test("a link that comes up and goes down before its activation's answer is 
   assert.equal(await again, true);
   assert.equal(manager.holdCount("b"), 1);
 });
+
+Deno.test("every open() and waitForOpened() waiting on one opening settles, in the order they were made", async () => {
+  const { manager, driver } = await setup();
+  driver.auto = false;
+  const s = manager.createSession(manager.configurationFromIdentifier("a"));
+  const order: string[] = [];
+  const wait = (name: string, p: Promise<boolean>) => p.then((ok) => order.push(`${name}:${ok}`));
+  const waits = [wait("open", s.open()), wait("again", s.open()), wait("wait", s.waitForOpened(-1))];
+  await settle();
+  driver.complete("a");
+  await Promise.all(waits);
+  assert.deepEqual(order, ["open:true", "again:true", "wait:true"]);
+  s.close();
+  await settle();
+  order.length = 0;
+  const failing = [wait("open", s.open()), wait("again", s.open()), wait("third", s.open())];
+  await settle();
+  driver.fail("a", "no carrier on if-a");
+  await Promise.all(failing);
+  assert.deepEqual(order, ["open:false", "again:false", "third:false"]);
+  assert.deepEqual([s.isOpen, manager.leases.count("a")], [false, 0]);
+});
