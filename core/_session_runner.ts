@@ -84,6 +84,11 @@ export class SessionRunner {
     this.model = model;
   }
 
+  /** Whether a transition and its effects are being carried out. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
   /** Gives up the pending `open()` calls before the machine started: `session-aborted`, they resolve false. */
   abandon(message: string): void {
     this.#apply({ type: "error", error: "session-aborted", message });

@@ -501,7 +501,8 @@ export class NetworkSession {
       if (this.#run.model.phase === "idle") {
         this.#run.model = { ...this.#run.model, state: this.#restingState() };
       }
-      this.#run.refreshLink(false);
+      // in a transition the runner refreshes after its effects (registering there, the session has no listener)
+      if (!this.#run.busy) this.#run.refreshLink(false);
     } else {
       this.#manager.unregister(this);
     }
