@@ -76,88 +76,20 @@ export async function heapHeldDuringPlay(
  * 50 ms deactivation timer, when it is still up). Four session events a step, as in the scenario.
  */
 export function bareLoop(steps: number): number {
-  interface Timer {
-    at: number;
-    id: number;
-    fn: () => void;
-    live: boolean;
-  }
-  const heap: Timer[] = [];
-  let now = 0, nextId = 0;
-  const less = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
-  const pop = (): Timer => {
-    const top = heap[0];
-    heapPop(heap, less);
-    return top;
-  };
-  const setTimer = (fn: () => void, ms: number): Timer => {
-    const t = { at: now + ms, id: nextId++, fn, live: true };
-    heapPush(heap, t, less);
-    return t;
-  };
+  const timers = new TimerQueue();
+  const setTimer = (fn: () => void, ms: number) => timers.set(fn, ms);
   const advance = (ms: number) => {
-    const end = now + ms;
-    while (heap.length > 0 && heap[0].at <= end) {
-      const t = pop();
-      if (!t.live) continue; // cleared: leaves the heap when it reaches the top
-      now = t.at;
-      t.fn();
-    }
-    now = end;
+    const end = timers.now + ms;
+    for (let t = timers.take(end); t !== undefined; t = timers.take(end)) t.fn();
+    timers.now = end;
   };
-  type Id = "lte" | "wlan";
-  const aps = { lte: { signal: 50, up: true }, wlan: { signal: 50, up: false } };
-  const session = { on: "lte" as Id, offered: undefined as Id | undefined, state: "connected", events: 0 };
-  const log: string[] = [];
-  const note = (event: string) => {
-    session.events++;
-    if (log.length < 16) log.push(event);
-  };
-  const emit = (event: string) => {
-    note(event);
-    if (event === "preferredConfigurationChanged") migrate();
-    else if (event === "newConfigurationActivated") accept();
-  };
-  const setState = (state: string) => {
-    if (state === session.state) return;
-    session.state = state;
-    emit("stateChanged");
-  };
-  let from: Id = "lte";
-  const migrate = () => {
-    const to = session.offered!;
-    const timeout = setTimer(() => {}, 30_000);
-    setTimer(() => {
-      timeout.live = false;
-      aps[to].up = true;
-      from = session.on;
-      session.on = to;
-      session.offered = undefined;
-      if (session.state !== "roaming") setState("roaming");
-      emit("newConfigurationActivated");
-    }, 100);
-  };
-  const accept = () => {
-    setState("connected");
-    const old = aps[from];
-    if (old.up && from !== session.on) setTimer(() => old.up = false, 50);
-  };
+  const world = flappingWorld(setTimer, (start, then) => start(then));
   for (let i = 0; i < steps; i++) {
     advance(1000);
-    const signal = i % 2 === 0 ? 0 : 90;
-    aps.wlan.signal = signal;
-    if (signal === 0 && session.on === "wlan") {
-      aps.wlan.up = false;
-      setState("roaming");
-      session.offered = "lte";
-      emit("preferredConfigurationChanged");
-    } else if (signal > 0 && session.on === "lte") {
-      session.offered = "wlan";
-      emit("preferredConfigurationChanged");
-    }
+    world.step(i);
   }
   advance(1000);
-  return session.events;
+  return world.session.events;
 }
 
 /** The microtask turns the virtual clock's drain waits after each timer (`QUIET_TURNS` in `virtual_clock.ts`). */
@@ -173,41 +105,48 @@ const SETTLED: Promise<void> = Promise.resolve();
  * plain loop the contract itself takes. Resolves to the session events (four a step, as in the scenario).
  */
 export async function asyncFloorLoop(steps: number): Promise<number> {
-  interface Timer {
-    at: number;
-    id: number;
-    fn: () => void;
-    live: boolean;
-  }
-  const heap: Timer[] = [];
-  let now = 0, nextId = 0;
-  const less = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
-  const setTimer = (fn: () => void, ms: number): Timer => {
-    const t = { at: now + ms, id: nextId++, fn, live: true };
-    heapPush(heap, t, less);
-    return t;
-  };
+  const timers = new TimerQueue();
+  const setTimer = (fn: () => void, ms: number) => timers.set(fn, ms);
   const drain = async () => {
     for (let i = 0; i < QUIET_TURNS; i++) await SETTLED;
   };
   const advance = async (ms: number) => {
-    const end = now + ms;
+    const end = timers.now + ms;
     await drain();
-    while (heap.length > 0 && heap[0].at <= end) {
-      const t = heap[0];
-      heapPop(heap, less);
-      if (!t.live) continue;
-      now = t.at;
+    for (let t = timers.take(end); t !== undefined; t = timers.take(end)) {
       t.fn();
       await drain();
     }
-    now = end;
+    timers.now = end;
   };
-  type Id = "lte" | "wlan";
+  // the driver's answer is a promise: what follows it runs a microtask later
+  const world = flappingWorld(setTimer, (start, then) => void new Promise<void>(start).then(then));
+  for (let i = 0; i < steps; i++) {
+    await advance(1000);
+    world.step(i);
+  }
+  await advance(1000);
+  return world.session.events;
+}
+
+type Id = "lte" | "wlan";
+
+/**
+ * The world and session of the plain loops: lte and wlan, a session on lte whose listener notes every event and
+ * answers as the scenario's `auto` does (see {@linkcode bareLoop}). `answer(start, then)` is how a driver's answer
+ * reaches the session: `start(done)` does the work (timers) and calls `done`, then `then` runs — at once in the
+ * plain loop, a microtask later through a promise in the floor.
+ */
+function flappingWorld(
+  setTimer: (fn: () => void, ms: number) => Timer,
+  answer: (start: (done: () => void) => void, then: () => void) => void,
+) {
   const aps = { lte: { signal: 50, up: true }, wlan: { signal: 50, up: false } };
   const session = { on: "lte" as Id, offered: undefined as Id | undefined, state: "connected", events: 0 };
+  const log: string[] = [];
   const emit = (event: string) => {
     session.events++;
+    if (log.length < 16) log.push(event);
     if (event === "preferredConfigurationChanged") migrate();
     else if (event === "newConfigurationActivated") accept();
   };
@@ -217,18 +156,16 @@ export async function asyncFloorLoop(steps: number): Promise<number> {
     emit("stateChanged");
   };
   let from: Id = "lte";
-  const activate = (to: Id) =>
-    new Promise<void>((resolve) => {
+  const migrate = () => {
+    const to = session.offered!;
+    answer((done) => {
       const timeout = setTimer(() => {}, 30_000);
       setTimer(() => {
         timeout.live = false;
         aps[to].up = true;
-        resolve();
+        done();
       }, 100);
-    });
-  const migrate = () => {
-    const to = session.offered!;
-    activate(to).then(() => {
+    }, () => {
       from = session.on;
       session.on = to;
       session.offered = undefined;
@@ -239,12 +176,10 @@ export async function asyncFloorLoop(steps: number): Promise<number> {
   const accept = () => {
     setState("connected");
     const old = aps[from];
-    if (old.up && from !== session.on) {
-      new Promise<void>((resolve) => setTimer(resolve, 50)).then(() => old.up = false);
-    }
+    if (old.up && from !== session.on) answer((done) => setTimer(done, 50), () => old.up = false);
   };
-  for (let i = 0; i < steps; i++) {
-    await advance(1000);
+  /** Step `i`: wlan's signal goes to 0 (a session on wlan loses it: `roaming`, lte offered) or back to 90. */
+  const step = (i: number) => {
     const signal = i % 2 === 0 ? 0 : 90;
     aps.wlan.signal = signal;
     if (signal === 0 && session.on === "wlan") {
@@ -256,7 +191,44 @@ export async function asyncFloorLoop(steps: number): Promise<number> {
       session.offered = "wlan";
       emit("preferredConfigurationChanged");
     }
+  };
+  return { session, step };
+}
+
+/** A timer of the plain loops. */
+interface Timer {
+  at: number;
+  id: number;
+  fn: () => void;
+  live: boolean;
+}
+
+const earlier = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.id < b.id);
+
+/** The plain loops' timer queue: a binary heap (the one the virtual clock uses, `_heap.ts`) on (time, id). */
+class TimerQueue {
+  readonly #heap: Timer[] = [];
+  #nextId = 0;
+  /** The time of the last timer taken, or where an advance ended. */
+  now = 0;
+
+  /** A timer `ms` from now (cleared by setting `live` false: it leaves the heap when it reaches the top). */
+  set(fn: () => void, ms: number): Timer {
+    const t = { at: this.now + ms, id: this.#nextId++, fn, live: true };
+    heapPush(this.#heap, t, earlier);
+    return t;
   }
-  await advance(1000);
-  return session.events;
+
+  /** The next live timer due by `end`, taken off the queue (`now` moves to its time), or undefined. */
+  take(end: number): Timer | undefined {
+    const heap = this.#heap;
+    while (heap.length > 0 && heap[0].at <= end) {
+      const t = heap[0];
+      heapPop(heap, earlier);
+      if (!t.live) continue;
+      this.now = t.at;
+      return t;
+    }
+    return undefined;
+  }
 }
