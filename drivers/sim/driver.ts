@@ -134,7 +134,7 @@ export class SimDriver implements NetworkDriver {
    * ```
    */
   activate(identifier: string, options: ActivateOptions = {}): Promise<void> {
-    return activateLink(this.#engine, this, identifier, { signal: options.signal, timeout: options.timeout });
+    return activateLink(this.#engine, this, identifier, options);
   }
 
   /**

@@ -12,6 +12,11 @@ import { type Activation, type ApRecord, KIND_NAMES, removeWaiter, type Waiter }
 import type { SimEngine } from "./engine.ts";
 import { isLinkUp } from "./link.ts";
 
+/** A waiter's cleanup before it has one of its own. */
+const NOTHING = () => {};
+/** The options of an abort listener (one object for all). */
+const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
+
 /** Options of {@linkcode activateLink}. */
 export interface EngineActivateOptions {
   readonly signal?: AbortSignal;
@@ -99,7 +104,7 @@ export function activateLink(
       // while deactivating, the activation starts when the link is down (effect resume-queued)
       engine.links.send(ap, "activate", { activation: act });
     }
-    const waiter: Waiter = { holder, resolve, reject, cleanup: () => {} };
+    const waiter: Waiter = { holder, resolve, reject, cleanup: NOTHING };
     act.waiters.push(waiter);
     let timer: unknown;
     if (timeout !== undefined && Number.isFinite(timeout) && timeout >= 0) {
@@ -116,7 +121,7 @@ export function activateLink(
     }
     const onAbort = () =>
       dropWaiter(engine, ap, waiter, new DriverError("session-aborted", `activation of '${id}' was aborted`));
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, ONCE);
     waiter.cleanup = () => {
       if (timer !== undefined) engine.clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -154,13 +159,13 @@ export function deactivateLink(
     return Promise.reject(new DriverError("session-aborted", `waiting for '${id}' to go down was aborted`));
   }
   return new Promise<void>((resolve, reject) => {
-    const waiter: Waiter = { holder, resolve, reject, cleanup: () => {} };
+    const waiter: Waiter = { holder, resolve, reject, cleanup: NOTHING };
     const onAbort = () => {
       if (!removeWaiter(deact.waiters, waiter)) return;
       waiter.cleanup();
       reject(new DriverError("session-aborted", `waiting for '${id}' to go down was aborted`));
     };
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, ONCE);
     waiter.cleanup = () => signal?.removeEventListener("abort", onAbort);
     deact.waiters.push(waiter);
   });
