@@ -29,9 +29,21 @@ $DENO task doclint || status=1
 $DENO publish --dry-run --allow-dirty >/tmp/netsession-publish.log 2>&1 || { cat /tmp/netsession-publish.log; status=1; }
 
 echo "== tests"
-rm -f junit.xml
-$DENO test -A --junit-path=junit.xml
-test_status=$?
+run_tests() {
+  rm -f junit.xml
+  $DENO test -A --junit-path=junit.xml 2>&1 | tee "$tests_log"
+  test_status=${PIPESTATUS[0]}
+}
+tests_log="$(mktemp)"
+run_tests
+# Deno 2.9.5 itself panics, rarely, with "failed to wake I/O driver: ... Bad file descriptor" (its runtime's
+# event fd closed under it; no test of ours touches raw file descriptors). That is no test result: the suite runs
+# once more, and says so. A run that fails without a panic is not run again.
+if [ "$test_status" -ne 0 ] && grep -q "Deno has panicked" "$tests_log"; then
+  echo "== Deno panicked (a runtime bug, not a test failure; the panic is above): running the tests once more"
+  run_tests
+fi
+rm -f "$tests_log"
 
 passed=0 failed=0 skipped=0
 if [ -f junit.xml ]; then
