@@ -17,7 +17,7 @@ import { DriverError, type NetworkDriver } from "./driver.ts";
 type Status = "down" | "activating" | "up" | "lingering" | "deactivating";
 
 interface Entry {
-  holders: Set<object>;
+  holders: Holders;
   status: Status;
   /** The activation in flight (status "activating"). */
   activation?: Promise<void>;
@@ -95,7 +95,7 @@ export class LeaseTable {
 
   #entry(id: string): Entry {
     let e = this.#entries.get(id);
-    if (!e) this.#entries.set(id, e = { holders: new Set(), status: "down" });
+    if (!e) this.#entries.set(id, e = { holders: new Holders(), status: "down" });
     return e;
   }
 
@@ -114,7 +114,7 @@ export class LeaseTable {
   }
 
   /** The holders of an access point. */
-  holdersOf(identifier: string): ReadonlySet<object> {
+  holdersOf(identifier: string): ReadonlyHolders {
     return this.#entries.get(identifier)?.holders ?? NO_HOLDERS;
   }
 
@@ -362,8 +362,75 @@ export class LeaseTable {
   }
 }
 
-/** The holders of a link nobody holds (a Set, as every other answer of `holdersOf` is: one kind to iterate). */
-const NO_HOLDERS: ReadonlySet<object> = new Set();
+/**
+ * The holders of a link, as {@linkcode LeaseTable.holdersOf} answers them: how many, whether one is, and each in
+ * the order it came.
+ *
+ * @example
+ * ```ts ignore
+ * for (const holder of manager.leases.holdersOf("wlan")) console.log(holder);
+ * ```
+ */
+export interface ReadonlyHolders extends Iterable<object> {
+  /** How many hold the link. */
+  readonly size: number;
+  /** Whether `holder` holds it. */
+  has(holder: object): boolean;
+}
+
+/** Up to this many holders are kept in a list; more, in a Set. */
+const FEW = 8;
+
+/**
+ * A link's holders in the order they came: a short list while they are few (most links have one or two: filing a
+ * holder in a Set hashes it and, as holders come and go, rebuilds the Set's table), a Set once they are many.
+ */
+class Holders implements ReadonlyHolders {
+  #few: object[] | undefined = [];
+  #many: Set<object> | undefined;
+
+  get size(): number {
+    return this.#few !== undefined ? this.#few.length : this.#many!.size;
+  }
+
+  has(holder: object): boolean {
+    return this.#few !== undefined ? this.#few.includes(holder) : this.#many!.has(holder);
+  }
+
+  add(holder: object): void {
+    const few = this.#few;
+    if (few === undefined) this.#many!.add(holder);
+    else if (few.includes(holder)) return;
+    else if (few.length < FEW) few.push(holder);
+    else {
+      this.#many = new Set(few).add(holder);
+      this.#few = undefined;
+    }
+  }
+
+  /** Drops `holder`; whether it held the link. */
+  delete(holder: object): boolean {
+    const few = this.#few;
+    if (few === undefined) return this.#many!.delete(holder);
+    const i = few.indexOf(holder);
+    if (i < 0) return false;
+    if (i === few.length - 1) few.pop();
+    else few.splice(i, 1);
+    return true;
+  }
+
+  clear(): void {
+    this.#few = [];
+    this.#many = undefined;
+  }
+
+  [Symbol.iterator](): Iterator<object> {
+    return this.#few !== undefined ? this.#few.values() : this.#many!.values();
+  }
+}
+
+/** The holders of a link nobody holds. */
+const NO_HOLDERS: ReadonlyHolders = new Holders();
 
 /**
  * A settled promise: what is answered when there is nothing to wait for (one for all: nothing is made for it), and

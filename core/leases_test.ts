@@ -70,3 +70,32 @@ Deno.test("releaseIfShared: drops a lease another holder keeps, never the last o
   await leases.release("a", second);
   assert.deepEqual([leases.count("a"), driver.calls], [0, ["activate a", "deactivate a"]]);
 });
+
+Deno.test("a link's holders stay in the order they came, few or many, through releases, re-takes and stop()", async () => {
+  const driver = new FakeDriver([ap("a")]);
+  const leases = new LeaseTable(driver, () => undefined);
+  const holders = Array.from({ length: 12 }, (_, i) => ({ i }));
+  const order = () => [...leases.holdersOf("a")].map((h) => (h as { i: number }).i);
+  await leases.acquire("a", holders[0]);
+  for (const h of holders.slice(1, 4)) assert.equal(leases.acquireIfUp("a", h), true);
+  assert.equal(leases.acquireIfUp("a", holders[1]), true, "a holder taking it again");
+  assert.deepEqual([order(), leases.count("a")], [[0, 1, 2, 3], 4], "held once each");
+  assert.equal(leases.releaseIfShared("a", holders[1]), true); // from the middle
+  assert.deepEqual(order(), [0, 2, 3]);
+  assert.equal(leases.releaseIfShared("a", holders[3]), true); // the last
+  assert.deepEqual(order(), [0, 2]);
+  assert.equal(leases.releaseIfShared("a", holders[5]), true, "one that does not hold it: nothing to do");
+  for (const h of holders.slice(1)) leases.acquireIfUp("a", h); // past a few: kept all the same
+  assert.deepEqual(order(), [0, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual([leases.count("a"), leases.holds("a", holders[11]), leases.holds("a", {})], [
+    12,
+    true,
+    false,
+  ]);
+  assert.equal(leases.releaseIfShared("a", holders[4]), true);
+  assert.deepEqual([leases.count("a"), leases.holds("a", holders[4])], [11, false]);
+  const { holders: stopped, done } = leases.stop("a");
+  await done;
+  assert.deepEqual(stopped.map((h) => (h as { i: number }).i), [0, 2, 1, 3, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual([leases.count("a"), order()], [0, []]);
+});
