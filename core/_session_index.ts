@@ -29,7 +29,6 @@ export interface IndexLinks {
 class KeyList {
   first: NetworkSession | undefined = undefined;
   last: NetworkSession | undefined = undefined;
-  size = 0;
 }
 
 /** The links of a filed session. */
@@ -80,7 +79,6 @@ export class SessionIndex {
     if (keyLast === undefined) list.first = session;
     else linksOf(keyLast).keyNext = session;
     list.last = session;
-    list.size++;
     if (isNeedKey(key)) this.#needSessions.add(session);
   }
 
@@ -106,7 +104,7 @@ export class SessionIndex {
       links.keyPrev =
       links.keyNext =
         undefined;
-    if (--list.size === 0) this.#byKey.delete(key);
+    if (list.first === undefined) this.#byKey.delete(key);
   }
 
   /** Whether `session` is filed. */

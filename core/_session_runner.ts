@@ -123,8 +123,7 @@ export class SessionRunner {
         this.#hooks.afterTransition();
         for (const e of effects) this.#apply(e);
         if (before.phase !== "closing" && model.phase === "closing") this.#awaitClosing();
-        if (this.#hooks.registered()) this.refreshLink(true);
-        else this.#refreshed = undefined; // see #unmoved
+        this.#refreshIfHeard();
         if (model.roam?.step !== "validating" && !model.validating) this.#carrierTimer?.stop();
       }
     } finally {
@@ -144,7 +143,11 @@ export class SessionRunner {
   /** After an input that moved nothing (most observed changes): only the link's policies and reach may have. */
   #unmoved(): void {
     if (this.model.phase !== "closing") this.#closingWork = undefined;
-    // An unregistered session (idle, nobody listens: a closed one) computes them when they are read.
+    this.#refreshIfHeard();
+  }
+
+  /** Refreshes a registered session's link; one that is not (idle, nobody listens) computes it when read. */
+  #refreshIfHeard(): void {
     if (this.#hooks.registered()) this.refreshLink(true);
     else this.#refreshed = undefined;
   }
