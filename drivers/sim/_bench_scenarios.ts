@@ -77,13 +77,12 @@ export async function heapHeldDuringPlay(
  */
 export function bareLoop(steps: number): number {
   const timers = new TimerQueue();
-  const setTimer = (fn: () => void, ms: number) => timers.set(fn, ms);
   const advance = (ms: number) => {
     const end = timers.now + ms;
     for (let t = timers.take(end); t !== undefined; t = timers.take(end)) t.fn();
     timers.now = end;
   };
-  const world = flappingWorld(setTimer, (start, then) => start(then));
+  const world = flappingWorld(timers, (start, then) => start(then));
   for (let i = 0; i < steps; i++) {
     advance(1000);
     world.step(i);
@@ -106,7 +105,6 @@ const SETTLED: Promise<void> = Promise.resolve();
  */
 export async function asyncFloorLoop(steps: number): Promise<number> {
   const timers = new TimerQueue();
-  const setTimer = (fn: () => void, ms: number) => timers.set(fn, ms);
   const drain = async () => {
     for (let i = 0; i < QUIET_TURNS; i++) await SETTLED;
   };
@@ -120,7 +118,7 @@ export async function asyncFloorLoop(steps: number): Promise<number> {
     timers.now = end;
   };
   // the driver's answer is a promise: what follows it runs a microtask later
-  const world = flappingWorld(setTimer, (start, then) => void new Promise<void>(start).then(then));
+  const world = flappingWorld(timers, (start, then) => void new Promise<void>(start).then(then));
   for (let i = 0; i < steps; i++) {
     await advance(1000);
     world.step(i);
@@ -138,7 +136,7 @@ type Id = "lte" | "wlan";
  * plain loop, a microtask later through a promise in the floor.
  */
 function flappingWorld(
-  setTimer: (fn: () => void, ms: number) => Timer,
+  timers: TimerQueue,
   answer: (start: (done: () => void) => void, then: () => void) => void,
 ) {
   const aps = { lte: { signal: 50, up: true }, wlan: { signal: 50, up: false } };
@@ -159,8 +157,8 @@ function flappingWorld(
   const migrate = () => {
     const to = session.offered!;
     answer((done) => {
-      const timeout = setTimer(() => {}, 30_000);
-      setTimer(() => {
+      const timeout = timers.set(() => {}, 30_000);
+      timers.set(() => {
         timeout.live = false;
         aps[to].up = true;
         done();
@@ -176,7 +174,7 @@ function flappingWorld(
   const accept = () => {
     setState("connected");
     const old = aps[from];
-    if (old.up && from !== session.on) answer((done) => setTimer(done, 50), () => old.up = false);
+    if (old.up && from !== session.on) answer((done) => timers.set(done, 50), () => old.up = false);
   };
   /** Step `i`: wlan's signal goes to 0 (a session on wlan loses it: `roaming`, lte offered) or back to 90. */
   const step = (i: number) => {
